@@ -1,0 +1,77 @@
+// The one client interface every protocol's client implements, so the engine drives SSE, WS and
+// raw TCP alike and the two protocols recover by the same rules.
+import type { Protocol } from '../../servers/contract.ts';
+
+export interface StreamTarget {
+  protocol: Protocol;
+  host: string;
+  port: number;
+  /** Explicit source address; only set when one address would run out of ephemeral ports. */
+  localAddress: string | null;
+}
+
+export interface ReconnectPolicy {
+  /** Reconnect at all after the stream ends. */
+  enabled: boolean;
+  /** Delay before the first reconnect when the server sent no retry hint. */
+  defaultRetryMs: number;
+  /** Use the server's hint (SSE `retry:`, WS/TCP hello frame) when one was received. */
+  honourServerRetry: boolean;
+  /** Exponential backoff: delay = min(maxDelayMs, base * 2^(attempt-1)) with base = retry hint. */
+  backoff: boolean;
+  /** Full jitter: the delay is uniform in [0, delay]. */
+  jitter: boolean;
+  maxDelayMs: number;
+  /** Give up after this many consecutive failed attempts. */
+  maxAttempts: number;
+}
+
+/** One event as the client saw it. Only what the hot path needs: no copies of the payload. */
+export interface ReceivedEvent {
+  seq: number;
+  /** Intended send time (CLOCK_MONOTONIC ns). */
+  t0: bigint;
+  /** Actual send start (CLOCK_MONOTONIC ns). */
+  t1: bigint;
+  /** Receive time (process.hrtime.bigint()). */
+  recvNs: bigint;
+  /** Bytes of this event on the wire as framed by the protocol (SSE block, WS frame, TCP line). */
+  wireBytes: number;
+}
+
+export type CloseCause =
+  | 'server-closed'
+  | 'client-closed'
+  | 'refused'
+  | 'reset'
+  | 'timeout'
+  | 'http-status'
+  | 'protocol-error'
+  | 'emfile'
+  | 'eaddrnotavail'
+  | 'other';
+
+export interface StreamHandlers {
+  /** The stream is established (SSE: 200 + headers; WS: open; TCP: hello received). */
+  onOpen(reconnect: boolean): void;
+  onEvent(ev: ReceivedEvent): void;
+  /** The stream ended; `willRetry` says whether the policy schedules another attempt. */
+  onClose(cause: CloseCause, willRetry: boolean): void;
+  /** A connect attempt failed before the stream was established. */
+  onError(cause: CloseCause, willRetry: boolean): void;
+}
+
+export interface StreamConnection {
+  /** Last event id received (0 when none); sent as Last-Event-ID / ?lastEventId= on reconnect. */
+  readonly lastEventId: number;
+  readonly open: boolean;
+  /** Ends the stream for good (no reconnect). */
+  close(): void;
+}
+
+export type OpenStream = (
+  target: StreamTarget,
+  policy: ReconnectPolicy,
+  handlers: StreamHandlers,
+  initialLastEventId: number,
+) => StreamConnection;

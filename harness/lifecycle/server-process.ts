@@ -1,0 +1,133 @@
+// Starts a server under test as its own process group, waits for /healthz, and stops it
+// (SIGTERM, then SIGKILL of the group after the contract's 2 s).
+import { execa, type ResultPromise } from 'execa';
+import { DEFAULTS, ENV } from '../../servers/contract.ts';
+import type { ServerSpec } from '../../servers/spec.ts';
+import { UserError } from '../errors.ts';
+import { getHealth } from '../control.ts';
+import { signalGroup, trackGroup, untrackGroup, groupAlive } from './cleanup.ts';
+import { assertPortFree, freePort } from './ports.ts';
+import { TailBuffer } from './tail-buffer.ts';
+
+export interface StartOptions {
+  host?: string;
+  /** A fixed port (checked first); default: a free one. */
+  port?: number;
+  /** Extra environment, e.g. PUSHBENCH_* knobs. */
+  env?: Record<string, string>;
+  readyTimeoutMs?: number;
+  /** Copy the server's stderr to ours (the `serve` command). */
+  inheritStderr?: boolean;
+}
+
+export interface RunningServer {
+  spec: ServerSpec;
+  pid: number;
+  host: string;
+  port: number;
+  baseUrl: string;
+  /** Resolves when the process has exited (for whatever reason). */
+  exited: Promise<void>;
+  /** Last lines the server wrote to stderr/stdout. */
+  tail(): string;
+  stop(): Promise<void>;
+  /** SIGKILL of the whole group, no grace (the reconnect `restart` mode). */
+  kill(): Promise<void>;
+}
+
+export const STOP_GRACE_MS = 2000;
+
+export async function startServer(spec: ServerSpec, opts: StartOptions = {}): Promise<RunningServer> {
+  const host = opts.host ?? DEFAULTS.host;
+  let port: number;
+  if (opts.port !== undefined) {
+    await assertPortFree(host, opts.port);
+    port = opts.port;
+  } else {
+    port = await freePort(host);
+  }
+  const tail = new TailBuffer(30);
+  const child: ResultPromise = execa(spec.launch.command, spec.launch.args, {
+    cwd: spec.launch.cwd,
+    env: { ...spec.launch.env, ...opts.env, [ENV.host]: host, [ENV.port]: String(port) },
+    extendEnv: true,
+    detached: true, // its own process group, so stop() reaches every process it forks
+    cleanup: false, // we own cleanup (cleanup.ts), including for detached children
+    reject: false,
+    stdin: 'ignore',
+    stdout: 'pipe',
+    stderr: 'pipe',
+    buffer: false,
+  });
+  const pid = child.pid;
+  if (pid === undefined) {
+    const r = await child;
+    throw new UserError(`server ${spec.name} could not be started (${spec.launch.command}): ${r.message ?? 'no pid'}`, 1);
+  }
+  trackGroup(pid, spec.name);
+  child.stdout?.on('data', (c: Buffer) => tail.push(c));
+  child.stderr?.on('data', (c: Buffer) => {
+    tail.push(c);
+    if (opts.inheritStderr) process.stderr.write(c);
+  });
+  let exitedFlag = false;
+  let exitDescription = '';
+  const exited = child.then((r) => {
+    exitedFlag = true;
+    exitDescription = r.signal ? `killed by ${r.signal}` : `exited with code ${r.exitCode}`;
+  });
+
+  const baseUrl = `http://${host}:${port}`;
+  const stopGroup = async (signal: NodeJS.Signals, graceMs: number): Promise<void> => {
+    if (!exitedFlag || groupAlive(pid)) {
+      signalGroup(pid, signal);
+      const timedOut = await Promise.race([exited.then(() => false), delay(graceMs).then(() => true)]);
+      if (timedOut || groupAlive(pid)) signalGroup(pid, 'SIGKILL');
+      await exited;
+      // Children of the server in the same group may outlive the leader by a moment.
+      const deadline = Date.now() + graceMs;
+      while (groupAlive(pid) && Date.now() < deadline) await delay(20);
+      if (groupAlive(pid)) signalGroup(pid, 'SIGKILL');
+    }
+    untrackGroup(pid);
+  };
+  const running: RunningServer = {
+    spec,
+    pid,
+    host,
+    port,
+    baseUrl,
+    exited,
+    tail: () => tail.text(),
+    stop: () => stopGroup('SIGTERM', STOP_GRACE_MS),
+    kill: () => stopGroup('SIGKILL', STOP_GRACE_MS),
+  };
+
+  const timeoutMs = opts.readyTimeoutMs ?? 20_000;
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (exitedFlag) {
+      await running.stop();
+      throw new UserError(`server ${spec.name} ${exitDescription} before it became ready${formatTail(tail.text())}`, 1);
+    }
+    const health = await getHealth(baseUrl, 500).catch(() => null);
+    if (health) return running;
+    if (Date.now() > deadline) {
+      await running.stop();
+      throw new UserError(
+        `server ${spec.name} did not answer ${baseUrl}/healthz within ${timeoutMs} ms${formatTail(tail.text())}`,
+        1,
+      );
+    }
+    await delay(50);
+  }
+}
+
+function formatTail(text: string): string {
+  const t = text.trim();
+  return t === '' ? ' (it printed nothing)' : `; its last output:\n${t}`;
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}

@@ -1,0 +1,154 @@
+// The shared Node server core: ring, schedule, broadcast, drop, reset, heartbeat, health.
+// Every Node server uses it unchanged, so a matched pair differs only in its transport.
+import type { BroadcastRequest, HealthBody, Protocol } from '../contract.ts';
+import type { CoreConfig } from './config.ts';
+import { eventDataJson } from './payload.ts';
+import { Ring } from './ring.ts';
+import { FixedRateSchedule, type DueEvent } from './schedule.ts';
+
+/** How a transport frames an event: called once per event, the bytes go to every client. */
+export interface Framer {
+  /** The whole on-the-wire bytes of one event (SSE block, WS frame, TCP line). */
+  frame(seq: number, event: string, dataJson: string): Buffer;
+  /** What a new stream gets first (SSE retry + comment, WS/TCP hello). */
+  hello(retryMs: number): Buffer;
+  /** Heartbeat bytes, or null when the transport has its own (WS ping). */
+  heartbeat: Buffer | null;
+}
+
+/** One connected client as the core sees it. */
+export interface Subscriber {
+  /** One write of prebuilt bytes. */
+  write(bytes: Buffer): void;
+  /** Several events in ONE write (coalesce mode and replay). */
+  writeMany(chunks: Buffer[]): void;
+  /** Heartbeat when the framer has no heartbeat bytes (WS ping). */
+  ping(): void;
+  /** Ends the stream politely (SSE end of response, WS close frame, TCP FIN). */
+  close(): void;
+}
+
+export class PushCore {
+  private readonly ring: Ring;
+  private readonly subscribers = new Set<Subscriber>();
+  private schedule: FixedRateSchedule | null = null;
+  private nextSeq: number;
+  private sent = 0;
+  private readonly heartbeatTimer: NodeJS.Timeout;
+
+  constructor(
+    readonly config: CoreConfig,
+    private readonly framer: Framer,
+  ) {
+    this.ring = new Ring(config.ring);
+    this.nextSeq = config.seqStart;
+    this.heartbeatTimer = setInterval(() => this.heartbeat(), config.heartbeatMs);
+    this.heartbeatTimer.unref();
+  }
+
+  get protocol(): Protocol {
+    return this.config.protocol;
+  }
+
+  /** Registers a client: hello, then the replay after lastEventId, then live events. */
+  subscribe(sub: Subscriber, lastEventId: number | null): void {
+    const first = [this.framer.hello(this.config.retryMs)];
+    // 0 means "nothing seen yet": a new client gets live events only, never the whole ring.
+    if (lastEventId !== null && lastEventId > 0) first.push(...this.ring.after(lastEventId));
+    sub.writeMany(first);
+    this.subscribers.add(sub);
+  }
+
+  unsubscribe(sub: Subscriber): void {
+    this.subscribers.delete(sub);
+  }
+
+  /** Starts the server's own fixed-rate schedule; a new broadcast replaces a running one. */
+  broadcast(req: BroadcastRequest): void {
+    this.schedule?.stop();
+    const schedule = new FixedRateSchedule(req.rate, req.count, (due) => this.emit(due, req));
+    this.schedule = schedule;
+    schedule.start();
+  }
+
+  /** Closes every client (or about `fraction` of them, every k-th); the ring is kept. */
+  drop(fraction = 1): number {
+    const all = [...this.subscribers];
+    const chosen = fraction >= 1 ? all : pickFraction(all, fraction);
+    for (const sub of chosen) {
+      this.subscribers.delete(sub);
+      sub.close();
+    }
+    return chosen.length;
+  }
+
+  reset(): void {
+    this.schedule?.stop();
+    this.schedule = null;
+    this.ring.clear();
+    this.sent = 0;
+    this.nextSeq = this.config.seqStart;
+  }
+
+  health(heapUsed: number | undefined): HealthBody {
+    const body: HealthBody = {
+      ok: true,
+      protocol: this.config.protocol,
+      connections: this.subscribers.size,
+      sent: this.sent,
+      lastSeq: this.nextSeq - 1,
+    };
+    if (heapUsed !== undefined) body.heapUsed = heapUsed;
+    return body;
+  }
+
+  get connections(): number {
+    return this.subscribers.size;
+  }
+
+  close(): void {
+    this.schedule?.stop();
+    clearInterval(this.heartbeatTimer);
+  }
+
+  private emit(due: DueEvent[], req: BroadcastRequest): void {
+    const frames: Buffer[] = [];
+    for (const d of due) {
+      const seq = this.nextSeq++;
+      // t1: when this server starts sending the event (serialization is part of sending).
+      const t1 = process.hrtime.bigint();
+      const bytes = this.framer.frame(seq, req.event, eventDataJson(seq, d.t0, t1, req.bytes));
+      this.ring.push(seq, bytes);
+      this.sent++;
+      if (this.config.coalesce) frames.push(bytes);
+      else for (const sub of this.subscribers) sub.write(bytes);
+    }
+    if (this.config.coalesce && frames.length > 0) {
+      for (const sub of this.subscribers) {
+        if (frames.length === 1) sub.write(frames[0]!);
+        else sub.writeMany(frames);
+      }
+    }
+  }
+
+  private heartbeat(): void {
+    const bytes = this.framer.heartbeat;
+    for (const sub of this.subscribers) {
+      if (bytes) sub.write(bytes);
+      else sub.ping();
+    }
+  }
+}
+
+/** Every k-th subscriber so that about `fraction` of them are chosen (at least one when any). */
+function pickFraction<T>(items: T[], fraction: number): T[] {
+  if (items.length === 0 || fraction <= 0) return [];
+  const want = Math.max(1, Math.round(items.length * fraction));
+  const step = items.length / want;
+  const out: T[] = [];
+  for (let i = 0; i < want; i++) {
+    const item = items[Math.floor(i * step)];
+    if (item !== undefined) out.push(item);
+  }
+  return out;
+}

@@ -1,0 +1,63 @@
+// The fixed-rate schedule: event k (0-based) is due at start + k/rate. A tick emits every event
+// that is due; a server that falls behind emits late, and that lateness shows in latency from t0
+// (coordinated-omission safe). Timers have ~1 ms granularity in Node; that applies to every Node
+// server alike.
+export interface DueEvent {
+  /** 0-based index within this broadcast. */
+  index: number;
+  /** Intended send time, CLOCK_MONOTONIC ns. */
+  t0: bigint;
+}
+
+export class FixedRateSchedule {
+  private next = 0;
+  private timer: NodeJS.Timeout | null = null;
+  private readonly startNs: bigint;
+  private stopped = false;
+
+  constructor(
+    private readonly rate: number,
+    private readonly count: number,
+    /** Called once per tick with the events due in it, in order. */
+    private readonly onDue: (due: DueEvent[]) => void,
+    private readonly now: () => bigint = process.hrtime.bigint,
+  ) {
+    this.startNs = this.now();
+  }
+
+  start(): void {
+    this.tick();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+  }
+
+  get done(): boolean {
+    return this.stopped || this.next >= this.count;
+  }
+
+  dueAt(index: number): bigint {
+    return this.startNs + BigInt(Math.round((index * 1e9) / this.rate));
+  }
+
+  private tick = (): void => {
+    this.timer = null;
+    if (this.stopped) return;
+    const now = this.now();
+    const due: DueEvent[] = [];
+    while (this.next < this.count) {
+      const t0 = this.dueAt(this.next);
+      if (t0 > now) break;
+      due.push({ index: this.next, t0 });
+      this.next++;
+    }
+    if (due.length > 0) this.onDue(due);
+    if (this.stopped || this.next >= this.count) return;
+    const waitNs = this.dueAt(this.next) - this.now();
+    const waitMs = waitNs > 0n ? Number(waitNs / 1_000_000n) : 0;
+    this.timer = setTimeout(this.tick, waitMs);
+  };
+}

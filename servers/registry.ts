@@ -1,0 +1,84 @@
+// The server registry: every built-in server with its protocol, pair and launch recipe, plus the
+// user's own servers from a config file. A plain list: no self-registration.
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { UserError } from '../harness/errors.ts';
+import type { Protocol } from './contract.ts';
+import type { ServerSpec } from './spec.ts';
+
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+/** `--import <tsx>` as an absolute URL so servers start from any working directory. */
+const TSX_IMPORT = import.meta.resolve('tsx');
+
+function nodeServer(name: string, protocol: Protocol, pair: string | null, description: string): ServerSpec {
+  return {
+    name,
+    protocol,
+    language: 'node',
+    pair,
+    description,
+    reportsHeap: true,
+    launch: {
+      command: process.execPath,
+      // --expose-gc: /healthz?gc=1 collects before reporting heapUsed (idle scenario).
+      args: ['--expose-gc', '--import', TSX_IMPORT, join(REPO_ROOT, 'servers', 'node', `${name}.ts`)],
+      env: {},
+      cwd: REPO_ROOT,
+    },
+    requires: [],
+  };
+}
+
+export const NODE_SERVERS: readonly ServerSpec[] = [
+  nodeServer('node-sse', 'sse', 'node', 'SSE on bare node:http, events written straight to the socket'),
+  nodeServer('node-ws', 'ws', 'node', 'ws on bare node:http, each event framed once'),
+  nodeServer('express-sse', 'sse', 'express', 'SSE through express 5 routes and res.write'),
+  nodeServer('express-ws', 'ws', 'express', 'ws on the http server of an express 5 app'),
+  nodeServer('tcp-floor', 'tcp', null, 'raw node:net, newline-delimited JSON: the floor'),
+];
+
+let extraServers: ServerSpec[] = [];
+let pythonLoader: (() => Promise<ServerSpec[]>) | null = null;
+
+/** Built-in servers (Node, then Python when its registry is present) and user-defined ones. */
+export function listServers(): ServerSpec[] {
+  return [...NODE_SERVERS, ...pythonServersCache, ...extraServers];
+}
+
+let pythonServersCache: ServerSpec[] = [];
+
+/** Loads the Python server registry if it exists (servers/python/registry.ts). */
+export async function loadOptionalRegistries(): Promise<void> {
+  if (pythonLoader === null) {
+    const path = join(REPO_ROOT, 'servers', 'python', 'registry.ts');
+    pythonLoader = async () => {
+      if (!existsSync(path)) return [];
+      const mod = (await import(path)) as { pythonServers?: (root: string) => ServerSpec[] };
+      return mod.pythonServers ? mod.pythonServers(REPO_ROOT) : [];
+    };
+  }
+  pythonServersCache = await pythonLoader();
+}
+
+/** Adds servers from a user's config file; their names must not clash with built-in ones. */
+export function registerUserServers(servers: ServerSpec[]): void {
+  const known = new Set(listServers().map((s) => s.name));
+  for (const s of servers) {
+    if (known.has(s.name)) throw new UserError(`server name "${s.name}" in the config is already taken by a built-in server: rename it`);
+    known.add(s.name);
+  }
+  extraServers = [...extraServers, ...servers];
+}
+
+export function getServer(name: string): ServerSpec {
+  const found = listServers().find((s) => s.name === name);
+  if (!found) {
+    const names = listServers()
+      .map((s) => s.name)
+      .join(', ');
+    throw new UserError(`unknown server "${name}"; known servers: ${names}`);
+  }
+  return found;
+}

@@ -1,0 +1,43 @@
+// What the registry knows about a server: enough to launch it and to say why it cannot run here.
+import type { Protocol } from './contract.ts';
+
+export type Language = 'node' | 'python' | 'custom';
+
+export interface LaunchSpec {
+  /** Executable; relative paths are resolved from `cwd`. */
+  command: string;
+  args: string[];
+  /** Extra environment (HOST/PORT and PUSHBENCH_* are added by the harness). */
+  env: Record<string, string>;
+  /** Working directory (absolute). */
+  cwd: string;
+}
+
+export interface Requirement {
+  /** Human name of what is needed, e.g. "python3-fastapi". */
+  name: string;
+  /** Returns null when present, else the one-line reason it is missing. */
+  check: () => string | null;
+}
+
+export interface ServerSpec {
+  name: string;
+  protocol: Protocol;
+  language: Language;
+  /** Name of the pair this server belongs to (an SSE server and its WS twin share it); null for none. */
+  pair: string | null;
+  description: string;
+  /** True when `/healthz` reports heapUsed (Node servers). */
+  reportsHeap: boolean;
+  launch: LaunchSpec;
+  requires: Requirement[];
+}
+
+/** Null when the server can run here, else the first missing requirement's reason. */
+export function unavailableReason(spec: ServerSpec): string | null {
+  for (const r of spec.requires) {
+    const reason = r.check();
+    if (reason !== null) return reason;
+  }
+  return null;
+}
