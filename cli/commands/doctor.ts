@@ -1,0 +1,26 @@
+// `pushbench doctor`: the machine facts that bound a run, and which optional parts are present.
+import { readFileSync } from 'node:fs';
+import { listServers } from '../../servers/registry.ts';
+import { unavailableReason } from '../../servers/spec.ts';
+import { EXIT } from '../../harness/errors.ts';
+import { formatTable } from '../table.ts';
+
+export function doctorCommand(): number {
+  const rows: string[][] = [];
+  const limits = readFileSync('/proc/self/limits', 'utf8');
+  const nofile = /Max open files\s+(\d+)\s+(\d+|unlimited)/.exec(limits);
+  const soft = nofile ? Number(nofile[1]) : NaN;
+  rows.push(['open files per process', String(soft), soft >= 20000 ? 'ok' : 'low: raise with `ulimit -n` (one server process holds at most this many connections)']);
+  const range = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
+  const ports = (range[1] ?? 0) - (range[0] ?? 0) + 1;
+  rows.push(['ephemeral ports per source address', String(ports), 'past this the engine spreads clients over 127.0.0.x']);
+  const somaxconn = Number(readFileSync('/proc/sys/net/core/somaxconn', 'utf8').trim());
+  rows.push(['net.core.somaxconn', String(somaxconn), somaxconn >= 4096 ? 'ok' : 'low: listen backlogs are capped here; reconnect storms will wait on SYN retransmits']);
+  rows.push(['node', process.version, 'ok']);
+  for (const s of listServers()) {
+    const reason = unavailableReason(s);
+    rows.push([`server ${s.name}`, s.protocol, reason ?? 'available']);
+  }
+  process.stdout.write(formatTable(['check', 'value', 'status'], rows));
+  return EXIT.ok;
+}

@@ -1,0 +1,23 @@
+// `pushbench serve <name>`: one server in the foreground until Ctrl-C (cleanup.ts stops it).
+import { UserError } from '../../harness/errors.ts';
+import { startServer } from '../../harness/lifecycle/server-process.ts';
+import { getServer } from '../../servers/registry.ts';
+import { unavailableReason } from '../../servers/spec.ts';
+
+export async function serveCommand(name: string, opts: { port?: string; host: string }): Promise<void> {
+  const spec = getServer(name);
+  const reason = unavailableReason(spec);
+  if (reason !== null) throw new UserError(`server ${name} cannot run here: ${reason}`, 1);
+  let port: number | undefined;
+  if (opts.port !== undefined) {
+    port = Number(opts.port);
+    if (!Number.isInteger(port) || port < 1 || port > 65535) throw new UserError(`--port must be an integer 1..65535, got "${opts.port}"`);
+  }
+  if (!/^127\./.test(opts.host) && opts.host !== 'localhost' && opts.host !== '::1') {
+    process.stderr.write(`pushbench: note: binding ${opts.host}, not loopback; only load it from this machine\n`);
+  }
+  const server = await startServer(spec, { port, host: opts.host, inheritStderr: true });
+  process.stdout.write(`${spec.name} (${spec.protocol}) ready at ${server.baseUrl} — Ctrl-C to stop\n`);
+  await server.exited;
+  throw new UserError(`server ${name} exited${server.tail() ? `; its last output:\n${server.tail()}` : ''}`, 1);
+}

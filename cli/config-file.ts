@@ -1,0 +1,61 @@
+// The user's config file: their own servers (benchmarked under the same contract), scenario
+// overrides and compare thresholds. Validated once here; every problem is reported with its path.
+import { readFileSync } from 'node:fs';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { z } from 'zod';
+import { UserError } from '../harness/errors.ts';
+import { scenarioSchema, engineSchema, formatIssues } from '../scenarios/schema.ts';
+import type { ServerSpec } from '../servers/spec.ts';
+import { commandRequirement } from './requirements.ts';
+
+const userServerSchema = z
+  .object({
+    name: z.string().regex(/^[A-Za-z0-9._-]{1,40}$/, 'letters, digits, . _ - only (max 40)'),
+    protocol: z.enum(['sse', 'ws', 'tcp']),
+    command: z.string().min(1),
+    args: z.array(z.string()).default([]),
+    env: z.record(z.string(), z.string()).default({}),
+    cwd: z.string().min(1).optional(),
+    pair: z.string().min(1).nullable().default(null),
+    description: z.string().default('user-defined server'),
+  })
+  .strict();
+
+const configSchema = z
+  .object({
+    servers: z.array(userServerSchema).default([]),
+    scenarios: z.array(scenarioSchema).optional(),
+    engine: engineSchema.partial().optional(),
+    thresholds: z.record(z.string(), z.number().positive()).default({}),
+  })
+  .strict();
+
+export type ConfigFile = z.output<typeof configSchema> & { path: string; userServers: ServerSpec[] };
+
+export function loadConfigFile(path: string): ConfigFile {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    if (e.code === 'ENOENT') throw new UserError(`config file ${path} does not exist`);
+    throw new UserError(`config file ${path} is not valid JSON: ${e.message}`);
+  }
+  const parsed = configSchema.safeParse(raw);
+  if (!parsed.success) throw new UserError(`invalid config file ${path}:\n${formatIssues(parsed.error.issues)}`);
+  const base = dirname(resolve(path));
+  const userServers: ServerSpec[] = parsed.data.servers.map((s) => {
+    const cwd = s.cwd === undefined ? base : isAbsolute(s.cwd) ? s.cwd : resolve(base, s.cwd);
+    return {
+      name: s.name,
+      protocol: s.protocol,
+      language: 'custom',
+      pair: s.pair,
+      description: s.description,
+      reportsHeap: false,
+      launch: { command: s.command, args: s.args, env: s.env, cwd },
+      requires: [commandRequirement(s.command, cwd)],
+    };
+  });
+  return { ...parsed.data, path, userServers };
+}

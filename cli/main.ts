@@ -1,0 +1,133 @@
+// pushbench's command line. Each subcommand parses its flags, validates at the edge and hands a
+// resolved value to the code that does the work. Errors a user can fix print as one line.
+import { Command, CommanderError } from 'commander';
+import { EXIT, UserError } from '../harness/errors.ts';
+import { loadConfigFile, type ConfigFile } from './config-file.ts';
+import { loadOptionalRegistries, registerUserServers } from '../servers/registry.ts';
+import { serversCommand } from './commands/servers.ts';
+import { serveCommand } from './commands/serve.ts';
+import { runCommand } from './commands/run.ts';
+import { reportCommand } from './commands/report.ts';
+import { compareCommand } from './commands/compare.ts';
+import { doctorCommand } from './commands/doctor.ts';
+
+async function withConfig(path: string | undefined): Promise<ConfigFile | null> {
+  await loadOptionalRegistries();
+  if (path === undefined) return null;
+  const config = loadConfigFile(path);
+  registerUserServers(config.userServers);
+  return config;
+}
+
+export function buildProgram(): Command {
+  const program = new Command('pushbench')
+    .description('SSE vs WebSocket benchmarks: matched servers, thousands of clients, honest numbers.')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+
+  program
+    .command('servers')
+    .description('list every server: name, protocol, pair, and whether it can run here (or why not)')
+    .option('--config <file>', 'config file with your own servers')
+    .option('--json', 'machine-readable output')
+    .action(async (opts: { config?: string; json?: boolean }) => {
+      await withConfig(opts.config);
+      serversCommand(opts.json === true);
+    });
+
+  program
+    .command('serve <name>')
+    .description('run one server in the foreground until Ctrl-C')
+    .option('--port <n>', 'port (default: a free one)')
+    .option('--host <addr>', 'address to bind', '127.0.0.1')
+    .option('--config <file>', 'config file with your own servers')
+    .action(async (name: string, opts: { port?: string; host: string; config?: string }) => {
+      await withConfig(opts.config);
+      await serveCommand(name, opts);
+    });
+
+  program
+    .command('run')
+    .description('run scenarios and write results/<run>/results.json, report.html and summary.md')
+    .option('--suite <name>', 'the embedded suite (default when no --scenario)', 'default')
+    .option('--profile <p>', 'suite size: quick (CI, ~1 min), default (~3 min), full (the big numbers)', 'default')
+    .option('--scenario <kinds>', 'comma list of idle, push, reconnect (instead of the whole suite)')
+    .option('--servers <names>', 'comma list of servers (see `pushbench servers`)')
+    .option('--clients <list>', 'client counts, e.g. 1000,5000')
+    .option('--rate <list>', 'events per second (push: a list; reconnect: one)')
+    .option('--bytes <list>', 'payload bytes per event (push: a list; reconnect: one)')
+    .option('--duration <ms>', 'push: measured window per step')
+    .option('--warmup <ms>', 'push: events sent before the window opens')
+    .option('--repetitions <n>', 'repetitions of every step (median and spread are reported)')
+    .option('--mode <list>', 'reconnect: drop, restart, partial')
+    .option('--fraction <f>', 'reconnect partial: fraction of connections dropped (0..1]')
+    .option('--downtime <ms>', 'reconnect restart: time the server stays down')
+    .option('--no-jitter', 'reconnect: no full jitter on reconnect delays')
+    .option('--backoff', 'reconnect: exponential backoff between failed attempts')
+    .option('--ramp <n>', 'connections opened per second')
+    .option('--hold <ms>', 'idle: how long connections are held while sampling')
+    .option('--settle <ms>', 'idle: wait after the ramp before sampling')
+    .option('--coalesce', 'push: servers write all events due in one tick in one write (both protocols alike)')
+    .option('--find-knee', 'push: raise the rate until p99 exceeds the threshold or delivery drops')
+    .option('--knee-threshold-ms <ms>', 'push: p99 threshold for --find-knee (default 100)')
+    .option('--max-per-worker <n>', 'connections per client worker process (default 15000)')
+    .option('--label <name>', 'run folder label')
+    .option('--out <dir>', 'results folder', 'results')
+    .option('--config <file>', 'config file: your servers, scenarios, thresholds')
+    .action(async (opts) => {
+      const config = await withConfig(opts.config as string | undefined);
+      process.exitCode = await runCommand(opts, config, process.argv.slice(2));
+    });
+
+  program
+    .command('report <results...>')
+    .description('render report.html and summary.md from one or more results.json (side by side)')
+    .option('--out <dir>', 'folder to write into (default: beside the first results file)')
+    .action(async (results: string[], opts: { out?: string }) => {
+      await reportCommand(results, opts);
+    });
+
+  program
+    .command('compare <baseline> <current>')
+    .description('compare two results.json; exit 0 ok, 1 regression, 2 usage error')
+    .option('--config <file>', 'config file whose "thresholds" override the defaults')
+    .option('--markdown <file>', 'also write the table of changes as Markdown')
+    .action(async (baseline: string, current: string, opts: { config?: string; markdown?: string }) => {
+      const config = await withConfig(opts.config);
+      process.exitCode = await compareCommand(baseline, current, config, opts);
+    });
+
+  program
+    .command('doctor')
+    .description('check this machine: open-file cap, ephemeral ports, optional system parts')
+    .action(async () => {
+      await loadOptionalRegistries();
+      process.exitCode = doctorCommand();
+    });
+
+  return program;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // Help and version are not errors; commander already printed the message otherwise.
+      process.exitCode = err.exitCode === 0 ? EXIT.ok : EXIT.usage;
+      return;
+    }
+    if (err instanceof UserError) {
+      process.stderr.write(`pushbench: ${err.message}\n`);
+      process.exitCode = err.exitCode;
+      return;
+    }
+    throw err;
+  }
+}
+
+await main(process.argv.slice(2));
+// Every command has finished its work (serve returns only when its server ended); exit now rather
+// than wait for idle keep-alive sockets, and let cleanup.ts end anything still registered.
+process.exit(process.exitCode ?? EXIT.ok);

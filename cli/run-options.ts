@@ -1,0 +1,116 @@
+// Turns `pushbench run` flags (and a config file) into raw plan input for scenarios/schema.ts.
+// Flags override the config file, which overrides the embedded suite.
+import { UserError } from '../harness/errors.ts';
+import type { PlanInput, ScenarioInput } from '../scenarios/schema.ts';
+import { defaultSuite, PROFILES, type Profile } from '../scenarios/suites.ts';
+import type { ConfigFile } from './config-file.ts';
+
+export interface RunFlags {
+  scenario?: string;
+  suite?: string;
+  profile: string;
+  servers?: string;
+  clients?: string;
+  rate?: string;
+  bytes?: string;
+  duration?: string;
+  warmup?: string;
+  repetitions?: string;
+  mode?: string;
+  fraction?: string;
+  downtime?: string;
+  ramp?: string;
+  hold?: string;
+  settle?: string;
+  coalesce?: boolean;
+  findKnee?: boolean;
+  kneeThresholdMs?: string;
+  jitter?: boolean;
+  backoff?: boolean;
+  maxPerWorker?: string;
+  label?: string;
+  out?: string;
+}
+
+const KINDS = ['idle', 'push', 'reconnect'] as const;
+type Kind = (typeof KINDS)[number];
+
+export function numberList(flag: string, raw: string): number[] {
+  return raw.split(',').map((part) => {
+    const t = part.trim().replace(/_/g, '');
+    const n = Number(t);
+    if (t === '' || !Number.isFinite(n)) throw new UserError(`${flag}: "${part}" is not a number (expected e.g. ${flag} 1000,5000)`);
+    return n;
+  });
+}
+
+function one(flag: string, raw: string): number {
+  const list = numberList(flag, raw);
+  if (list.length !== 1) throw new UserError(`${flag} takes one number, got "${raw}"`);
+  return list[0]!;
+}
+
+export function parseProfile(raw: string): Profile {
+  if (!(PROFILES as readonly string[]).includes(raw)) throw new UserError(`unknown profile "${raw}"; profiles: ${PROFILES.join(', ')}`);
+  return raw as Profile;
+}
+
+export function buildPlanInput(flags: RunFlags, config: ConfigFile | null): PlanInput {
+  const profile = parseProfile(flags.profile);
+  if (flags.suite !== undefined && flags.suite !== 'default') throw new UserError(`unknown suite "${flags.suite}"; suites: default`);
+  const base: ScenarioInput[] = config?.scenarios ?? defaultSuite(profile);
+  let scenarios: ScenarioInput[];
+  if (flags.scenario !== undefined) {
+    const kinds = flags.scenario.split(',').map((k) => k.trim());
+    for (const k of kinds) {
+      if (!(KINDS as readonly string[]).includes(k)) throw new UserError(`unknown scenario "${k}"; scenarios: ${KINDS.join(', ')}`);
+    }
+    scenarios = kinds.map((k) => {
+      const s = { ...(base.find((b) => b.kind === k) ?? defaultSuite(profile).find((b) => b.kind === k)!) };
+      // A knee search is asked for explicitly with --find-knee, never inherited from a suite.
+      if (s.kind === 'push') delete s.findKnee;
+      return s;
+    });
+  } else {
+    scenarios = base;
+  }
+  scenarios = scenarios.map((s) => applyFlags(s, flags));
+  const label = flags.label ?? (flags.scenario ? flags.scenario.replace(/,/g, '+') : `bench-${profile}`);
+  const input: PlanInput = { label, scenarios };
+  if (flags.out !== undefined) input.resultsDir = flags.out;
+  const engine = { ...(config?.engine ?? {}) };
+  if (flags.maxPerWorker !== undefined) engine.maxPerWorker = one('--max-per-worker', flags.maxPerWorker);
+  input.engine = engine;
+  return input;
+}
+
+function applyFlags(s: ScenarioInput, f: RunFlags): ScenarioInput {
+  const out: Record<string, unknown> = { ...s };
+  if (f.servers !== undefined) out.servers = f.servers.split(',').map((x) => x.trim()).filter(Boolean);
+  if (f.clients !== undefined) out.clients = numberList('--clients', f.clients);
+  if (f.repetitions !== undefined) out.repetitions = one('--repetitions', f.repetitions);
+  if (f.ramp !== undefined) out.rampPerSecond = one('--ramp', f.ramp);
+  const kind: Kind = s.kind;
+  if (kind === 'idle') {
+    if (f.hold !== undefined) out.holdMs = one('--hold', f.hold);
+    if (f.settle !== undefined) out.settleMs = one('--settle', f.settle);
+  }
+  if (kind === 'push') {
+    if (f.rate !== undefined) out.rates = numberList('--rate', f.rate);
+    if (f.bytes !== undefined) out.bytes = numberList('--bytes', f.bytes);
+    if (f.duration !== undefined) out.durationMs = one('--duration', f.duration);
+    if (f.warmup !== undefined) out.warmupMs = one('--warmup', f.warmup);
+    if (f.coalesce) out.coalesce = true;
+    if (f.findKnee) out.findKnee = f.kneeThresholdMs !== undefined ? { thresholdMs: one('--knee-threshold-ms', f.kneeThresholdMs) } : {};
+  }
+  if (kind === 'reconnect') {
+    if (f.rate !== undefined) out.rate = one('--rate', f.rate);
+    if (f.bytes !== undefined) out.bytes = one('--bytes', f.bytes);
+    if (f.mode !== undefined) out.modes = f.mode.split(',').map((m) => m.trim());
+    if (f.fraction !== undefined) out.fraction = one('--fraction', f.fraction);
+    if (f.downtime !== undefined) out.downtimeMs = one('--downtime', f.downtime);
+    if (f.jitter === false) out.jitter = false;
+    if (f.backoff) out.backoff = true;
+  }
+  return out as ScenarioInput;
+}

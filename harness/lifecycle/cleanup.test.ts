@@ -1,0 +1,125 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+import { describe, it } from 'node:test';
+import { startServer } from './server-process.ts';
+import { getServer } from '../../servers/registry.ts';
+import type { ServerSpec } from '../../servers/spec.ts';
+import { UserError } from '../errors.ts';
+import { createServer } from 'node:net';
+import { readFileSync } from 'node:fs';
+
+const fixture = fileURLToPath(new URL('./fixtures/start-all.ts', import.meta.url));
+
+/** Alive = exists and is not a zombie (an orphan killed after its parent exited waits for init to reap it). */
+function alive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+async function untilDead(pids: number[], timeoutMs: number): Promise<number[]> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const living = pids.filter(alive);
+    if (living.length === 0 || Date.now() > deadline) return living;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Starts the fixture harness and resolves with the pids of the servers it started. */
+async function startHarness(args: string[] = []): Promise<{ child: ReturnType<typeof spawn>; servers: { name: string; pid: number }[] }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', fixture, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout!.setEncoding('utf8');
+  const line = await new Promise<string>((resolve, reject) => {
+    child.stdout!.on('data', (c: string) => {
+      out += c;
+      const nl = out.indexOf('\n');
+      if (nl >= 0) resolve(out.slice(0, nl));
+    });
+    child.once('exit', (code) => reject(new Error(`fixture exited early with ${code}`)));
+  });
+  return { child, servers: JSON.parse(line) as { name: string; pid: number }[] };
+}
+
+describe('cleanup: no child survives the harness', () => {
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    it(`every server is ended when the harness gets ${signal} mid-run`, async () => {
+      const { child, servers } = await startHarness();
+      assert.ok(servers.length >= 5, `started every available server (${servers.map((s) => s.name).join(', ')})`);
+      for (const s of servers) assert.ok(alive(s.pid), `${s.name} runs before the signal`);
+      const exited = once(child, 'exit');
+      child.kill(signal);
+      const [code] = (await exited) as [number | null];
+      assert.equal(code, signal === 'SIGTERM' ? 143 : 130);
+      const survivors = await untilDead(
+        servers.map((s) => s.pid),
+        1000,
+      );
+      assert.deepEqual(survivors, [], 'no server process survives');
+    });
+  }
+
+  it('every server is ended when the harness exits normally', async () => {
+    const { child, servers } = await startHarness(['node-sse,node-ws', 'exit-now']);
+    await once(child, 'exit');
+    assert.equal(servers.length, 2);
+    assert.deepEqual(await untilDead(servers.map((s) => s.pid), 1000), []);
+  });
+});
+
+describe('lifecycle: bad starts give one clear error', () => {
+  const fake = (name: string, script: string): ServerSpec => ({
+    name,
+    protocol: 'sse',
+    language: 'custom',
+    pair: null,
+    description: 'test',
+    reportsHeap: false,
+    launch: { command: process.execPath, args: ['-e', script], env: {}, cwd: process.cwd() },
+    requires: [],
+  });
+
+  it('a server that exits before it is ready reports its last stderr lines', async () => {
+    await assert.rejects(
+      startServer(fake('crasher', 'console.error("boom: cannot bind"); process.exit(3)')),
+      (err: unknown) => {
+        assert.ok(err instanceof UserError);
+        assert.match(err.message, /^server crasher exited with code 3 before it became ready; its last output:\nboom: cannot bind$/);
+        return true;
+      },
+    );
+  });
+
+  it('a server that never becomes ready is stopped after the timeout, with its output', async () => {
+    const started = Date.now();
+    await assert.rejects(startServer(fake('sleeper', 'console.error("starting"); setInterval(() => {}, 1000)'), { readyTimeoutMs: 700 }), (err: unknown) => {
+      assert.ok(err instanceof UserError);
+      assert.match(err.message, /^server sleeper did not answer http:\/\/127\.0\.0\.1:\d+\/healthz within 700 ms; its last output:\nstarting$/);
+      return true;
+    });
+    assert.ok(Date.now() - started < 5000);
+  });
+
+  it('a port in use is one clear line', async () => {
+    const blocker = createServer();
+    await new Promise<void>((r) => blocker.listen({ host: '127.0.0.1', port: 0 }, () => r()));
+    const port = (blocker.address() as { port: number }).port;
+    try {
+      await assert.rejects(startServer(getServer('node-sse'), { port }), {
+        message: `port ${port} on 127.0.0.1 is in use: stop what holds it or choose another with --port`,
+      });
+    } finally {
+      blocker.close();
+    }
+  });
+
+  it('an unknown server name lists the known ones', () => {
+    assert.throws(() => getServer('nope'), /^UserError: unknown server "nope"; known servers: node-sse, node-ws, express-sse, express-ws, tcp-floor/);
+  });
+});

@@ -1,0 +1,36 @@
+// What every scenario executor gets and gives: a plain map from kind to executor lives in run.ts.
+import type { EngineOptions } from './schema.ts';
+import type { ProgressSink } from '../harness/progress.ts';
+import type { KneeResult, StepResult } from '../harness/result.ts';
+import type { ServerSpec } from '../servers/spec.ts';
+
+export interface ExecutorContext {
+  /** The servers of this scenario that can run here, in the order asked. */
+  servers: ServerSpec[];
+  engine: EngineOptions;
+  progress: ProgressSink;
+  /** Announces the next step; returns its index for the step-end event. */
+  beginStep(title: string): number;
+  endStep(index: number, title: string, step: StepResult): void;
+  /** Set once a SIGINT/SIGTERM arrived: executors stop starting new steps. */
+  cancelled(): boolean;
+}
+
+export interface ScenarioOutput {
+  steps: StepResult[];
+  knees: KneeResult[];
+}
+
+export type Executor<S> = (scenario: S, ctx: ExecutorContext) => Promise<ScenarioOutput>;
+
+/** A stable group key: the scenario kind, server and every parameter but the repetition. */
+export function groupKey(kind: string, server: string, params: object): string {
+  const parts = Object.entries(params)
+    .map(([k, v]) => `${k}=${String(v)}`)
+    .join(',');
+  return `${kind}/${server}/${parts}`;
+}
+
+export function errorReason(err: unknown): string {
+  return err instanceof Error ? err.message.split('\n')[0]! : String(err);
+}

@@ -1,0 +1,109 @@
+// The idle scenario: what an open, quiet connection costs. Per step a fresh server, a baseline,
+// N connections ramped in, a settle, then a hold during which server, kernel and clients are
+// sampled. Bytes per connection = (RSS during hold − RSS at baseline) / connections held.
+import { getHealth } from '../harness/control.ts';
+import { ClientPool } from '../harness/engine/pool.ts';
+import { summarize, decodeHistogram } from '../harness/metrics/histogram.ts';
+import { ProcessTreeSampler } from '../harness/metrics/proc-sampler.ts';
+import { readSockstat } from '../harness/metrics/sockstat.ts';
+import { startServer } from '../harness/lifecycle/server-process.ts';
+import type { IdleMetrics, IdleParams, StepResult, ValidityCheck } from '../harness/result.ts';
+import type { ServerSpec } from '../servers/spec.ts';
+import { errorReason, groupKey, type Executor, type ExecutorContext } from './executor.ts';
+import type { IdleScenario } from './schema.ts';
+import { clientSideFrom, outcomeFrom, sleep, NO_RECONNECT } from './step-common.ts';
+
+export const runIdle: Executor<IdleScenario> = async (scenario, ctx) => {
+  const steps: StepResult[] = [];
+  for (const clients of scenario.clients) {
+    for (const spec of ctx.servers) {
+      for (let rep = 1; rep <= scenario.repetitions; rep++) {
+        if (ctx.cancelled()) return { steps, knees: [] };
+        const params: IdleParams = { clients, rampPerSecond: scenario.rampPerSecond, settleMs: scenario.settleMs, holdMs: scenario.holdMs };
+        const title = `idle ${spec.name} clients=${clients} rep ${rep}/${scenario.repetitions}`;
+        const index = ctx.beginStep(title);
+        const step = await idleStep(spec, params, rep, ctx);
+        steps.push(step);
+        ctx.endStep(index, title, step);
+      }
+    }
+  }
+  return { steps, knees: [] };
+};
+
+async function idleStep(spec: ServerSpec, params: IdleParams, repetition: number, ctx: ExecutorContext): Promise<StepResult> {
+  const startedAt = new Date();
+  const base = { kind: 'idle' as const, group: groupKey('idle', spec.name, params), server: spec.name, protocol: spec.protocol, pair: spec.pair, repetition, params, startedAt: startedAt.toISOString() };
+  const server = await startServer(spec).catch((err: unknown) => err as Error);
+  if (server instanceof Error) {
+    return { ...base, durationMs: Date.now() - startedAt.getTime(), outcome: { state: 'failed', reason: errorReason(server) } };
+  }
+  const sampler = new ProcessTreeSampler(server.pid, 200);
+  let pool: ClientPool | null = null;
+  try {
+    sampler.start();
+    ctx.progress({ type: 'phase', text: 'baseline' });
+    await sleep(500);
+    const heapBaseline = spec.reportsHeap ? ((await getHealth(server.baseUrl, 5000, true)).heapUsed ?? null) : null;
+    const baseline = sampler.snapshot();
+    const sockBaseline = readSockstat();
+
+    ctx.progress({ type: 'phase', text: `opening ${params.clients} connections` });
+    pool = await ClientPool.start({
+      target: { protocol: spec.protocol, host: server.host, port: server.port },
+      clients: params.clients,
+      rampPerSecond: params.rampPerSecond,
+      maxPerWorker: ctx.engine.maxPerWorker,
+      connectTimeoutMs: ctx.engine.connectTimeoutMs,
+      policy: NO_RECONNECT,
+    });
+    const connect = await pool.connectAll();
+    await sleep(params.settleMs);
+
+    ctx.progress({ type: 'phase', text: `holding for ${params.holdMs} ms` });
+    const holdFrom = Date.now();
+    await pool.beginWindow();
+    await sleep(params.holdMs);
+    const window = await pool.endWindow();
+    const hold = sampler.window(holdFrom, Date.now());
+    const heapHold = spec.reportsHeap ? ((await getHealth(server.baseUrl, 5000, true)).heapUsed ?? null) : null;
+    const sockHold = readSockstat();
+    const health = await getHealth(server.baseUrl);
+
+    const held = window.connected;
+    const perConn = (v: number): number => (held > 0 ? v / held : 0);
+    const clientRssGrowth = connect.clientRssAfterBytes - connect.clientRssBeforeBytes;
+    const metrics: IdleMetrics = {
+      clientsHeld: held,
+      connectMs: summarize(decodeHistogram(connect.connectHistogram), 'ms'),
+      connectRatePerSecond: connect.ratePerSecond,
+      failuresByCause: connect.failuresByCause,
+      serverBaseline: { ...baseline, heapUsedBytes: heapBaseline },
+      serverHold: { ...hold, heapUsedBytes: heapHold },
+      serverBytesPerConnection: perConn(hold.rssBytes - baseline.rssBytes),
+      serverHeapBytesPerConnection: heapHold !== null && heapBaseline !== null ? perConn(heapHold - heapBaseline) : null,
+      // Both ends of every loopback connection live in this kernel: this is per client+server pair.
+      kernelSocketBytesPerConnection: perConn(sockHold.memBytes - sockBaseline.memBytes),
+      clientBytesPerConnection: perConn(clientRssGrowth),
+      client: clientSideFrom(window.workers, pool.sourceAddresses),
+    };
+    const checks: ValidityCheck[] = [
+      { name: 'all connections held', ok: held === params.clients, detail: `${held} of ${params.clients} held during the hold` },
+      { name: 'server counts them', ok: health.connections === held, detail: `server reports ${health.connections} connections, clients hold ${held}` },
+      { name: 'no worker hit its cap', ok: !connect.capHit, detail: connect.capHit ? 'a client worker reached its connection cap' : 'no cap reached' },
+      { name: 'ramp without failures', ok: Object.keys(connect.failuresByCause).length === 0, detail: failureText(connect.failuresByCause) },
+    ];
+    return { ...base, durationMs: Date.now() - startedAt.getTime(), outcome: outcomeFrom(metrics, checks) };
+  } catch (err) {
+    return { ...base, durationMs: Date.now() - startedAt.getTime(), outcome: { state: 'failed', reason: errorReason(err) } };
+  } finally {
+    sampler.stop();
+    await pool?.close();
+    await server.stop();
+  }
+}
+
+function failureText(failures: Record<string, number>): string {
+  const entries = Object.entries(failures);
+  return entries.length === 0 ? 'no connect failures' : entries.map(([cause, n]) => `${n} ${cause}`).join(', ');
+}

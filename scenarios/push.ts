@@ -1,0 +1,210 @@
+// The push scenario: the server's own fixed-rate broadcast to N connected clients. Latency is
+// receive − t0 (the intended send time: coordinated-omission safe) and receive − t1 (transport only).
+// Per (server, N) the server starts once and the clients connect once; each (rate, bytes,
+// repetition) is one broadcast whose warm-up events are excluded by seq.
+import { getHealth, postBroadcast } from '../harness/control.ts';
+import { ClientPool } from '../harness/engine/pool.ts';
+import { decodeHistogram, summarize } from '../harness/metrics/histogram.ts';
+import { ProcessTreeSampler } from '../harness/metrics/proc-sampler.ts';
+import { startServer, type RunningServer } from '../harness/lifecycle/server-process.ts';
+import type { KneeResult, PushMetrics, PushParams, StepResult, ValidityCheck } from '../harness/result.ts';
+import type { ServerSpec } from '../servers/spec.ts';
+import { errorReason, groupKey, type Executor, type ExecutorContext } from './executor.ts';
+import type { PushScenario } from './schema.ts';
+import { clientCpuCheck, clientSideFrom, EVENT_LOOP_LAG_LIMIT_MS, NO_RECONNECT, outcomeFrom, sleep } from './step-common.ts';
+
+/** Time allowed after the last event is due for every client to receive it. */
+const DRAIN_MS = 5000;
+
+interface Session {
+  spec: ServerSpec;
+  server: RunningServer;
+  pool: ClientPool;
+  sampler: ProcessTreeSampler;
+  clients: number;
+}
+
+export const runPush: Executor<PushScenario> = async (scenario, ctx) => {
+  const steps: StepResult[] = [];
+  const knees: KneeResult[] = [];
+  for (const clients of scenario.clients) {
+    for (const spec of ctx.servers) {
+      if (ctx.cancelled()) return { steps, knees };
+      const session = await openSession(spec, clients, scenario, ctx).catch((err: unknown) => err as Error);
+      try {
+        for (const bytes of scenario.bytes) {
+          for (const rate of scenario.rates) {
+            for (let rep = 1; rep <= scenario.repetitions; rep++) {
+              if (ctx.cancelled()) return { steps, knees };
+              steps.push(await titledStep(session, spec, clients, rate, bytes, rep, scenario, ctx));
+            }
+          }
+          if (scenario.findKnee && !(session instanceof Error)) {
+            knees.push(await findKnee(session, bytes, scenario, ctx, steps));
+          }
+        }
+      } finally {
+        if (!(session instanceof Error)) await closeSession(session);
+      }
+    }
+  }
+  return { steps, knees };
+};
+
+async function titledStep(
+  session: Session | Error,
+  spec: ServerSpec,
+  clients: number,
+  rate: number,
+  bytes: number,
+  rep: number,
+  scenario: PushScenario,
+  ctx: ExecutorContext,
+  titlePrefix = 'push',
+): Promise<StepResult> {
+  const params: PushParams = { clients, rate, bytes, durationMs: scenario.durationMs, warmupMs: scenario.warmupMs, coalesce: scenario.coalesce };
+  const title = `${titlePrefix} ${spec.name} clients=${clients} rate=${rate}/s bytes=${bytes} rep ${rep}/${scenario.repetitions}`;
+  const index = ctx.beginStep(title);
+  const startedAt = new Date();
+  const base = { kind: 'push' as const, group: groupKey('push', spec.name, params), server: spec.name, protocol: spec.protocol, pair: spec.pair, repetition: rep, params, startedAt: startedAt.toISOString() };
+  let step: StepResult;
+  if (session instanceof Error) {
+    step = { ...base, durationMs: 0, outcome: { state: 'failed', reason: errorReason(session) } };
+  } else {
+    try {
+      const outcome = await pushWindow(session, params, ctx);
+      step = { ...base, durationMs: Date.now() - startedAt.getTime(), outcome };
+    } catch (err) {
+      step = { ...base, durationMs: Date.now() - startedAt.getTime(), outcome: { state: 'failed', reason: errorReason(err) } };
+    }
+  }
+  ctx.endStep(index, title, step);
+  return step;
+}
+
+async function openSession(spec: ServerSpec, clients: number, scenario: PushScenario, ctx: ExecutorContext): Promise<Session> {
+  const server = await startServer(spec, { env: { PUSHBENCH_COALESCE: scenario.coalesce ? '1' : '0' } });
+  const sampler = new ProcessTreeSampler(server.pid, 200);
+  sampler.start();
+  try {
+    ctx.progress({ type: 'phase', text: `${spec.name}: opening ${clients} connections` });
+    const pool = await ClientPool.start({
+      target: { protocol: spec.protocol, host: server.host, port: server.port },
+      clients,
+      rampPerSecond: scenario.rampPerSecond,
+      maxPerWorker: ctx.engine.maxPerWorker,
+      connectTimeoutMs: ctx.engine.connectTimeoutMs,
+      policy: NO_RECONNECT,
+    });
+    const connect = await pool.connectAll().catch(async (err: unknown) => {
+      await pool.close();
+      throw err;
+    });
+    if (connect.held < clients) {
+      await pool.close();
+      throw new Error(`only ${connect.held} of ${clients} clients connected (${JSON.stringify(connect.failuresByCause)})`);
+    }
+    return { spec, server, pool, sampler, clients };
+  } catch (err) {
+    sampler.stop();
+    await server.stop();
+    throw err;
+  }
+}
+
+async function closeSession(s: Session): Promise<void> {
+  s.sampler.stop();
+  await s.pool.close();
+  await s.server.stop();
+}
+
+async function pushWindow(s: Session, params: PushParams, ctx: ExecutorContext): Promise<StepResult['outcome'] & object> {
+  const before = await getHealth(s.server.baseUrl);
+  const warmup = Math.round((params.rate * params.warmupMs) / 1000);
+  const measured = Math.max(1, Math.round((params.rate * params.durationMs) / 1000));
+  const firstSeq = before.lastSeq! + warmup + 1;
+  const lastSeq = before.lastSeq! + warmup + measured;
+  await s.pool.beginWindow({ fromSeq: firstSeq, toSeq: lastSeq });
+  ctx.progress({ type: 'phase', text: `${s.spec.name}: ${params.rate}/s for ${params.warmupMs + params.durationMs} ms` });
+  const windowStart = Date.now();
+  await postBroadcast(s.server.baseUrl, { rate: params.rate, count: warmup + measured, bytes: params.bytes, event: 'tick' });
+  const scheduleMs = ((warmup + measured) * 1000) / params.rate;
+  await sleep(scheduleMs);
+  const reached = await s.pool.waitUntilAllReached(lastSeq, DRAIN_MS);
+  const window = await s.pool.endWindow();
+  const windowEnd = Date.now();
+  const server = s.sampler.window(windowStart + params.warmupMs, windowEnd);
+  const expected = measured * window.connected;
+  const measuredSeconds = (windowEnd - windowStart - params.warmupMs) / 1000;
+  const serverCpuMs = (server.cpuPercent / 100) * measuredSeconds * 1000;
+  const latencyFromT0 = summarize(decodeHistogram(window.latencyFromT0), 'us');
+  const metrics: PushMetrics = {
+    clientsConnected: window.connected,
+    expected,
+    received: window.received,
+    gaps: window.gaps,
+    duplicates: window.duplicates,
+    outOfOrder: window.outOfOrder,
+    // Delivered per second over the schedule's own measured span, so drain time does not flatter it.
+    deliveredPerSecond: window.received / (params.durationMs / 1000),
+    latencyFromT0,
+    latencyFromT1: summarize(decodeHistogram(window.latencyFromT1), 'us'),
+    wireBytesPerEvent: window.received > 0 ? window.wireBytes / window.received : 0,
+    server,
+    serverCpuMsPer1kEvents: window.received > 0 ? (serverCpuMs / window.received) * 1000 : 0,
+    client: clientSideFrom(window.workers, s.pool.sourceAddresses),
+  };
+  const checks: ValidityCheck[] = [
+    { name: 'clients connected', ok: window.connected === params.clients, detail: `${window.connected} of ${params.clients} connected through the window` },
+    {
+      name: 'delivery complete',
+      ok: window.received === expected && window.gaps === 0,
+      detail: `${window.received} of ${expected} events received, ${window.gaps} gaps${reached ? '' : `, not all clients reached seq ${lastSeq} within ${DRAIN_MS} ms of the schedule's end`}`,
+    },
+    clientCpuCheck(metrics.client),
+    {
+      name: 'client event loop responsive',
+      ok: metrics.client.eventLoopLagMaxMs <= EVENT_LOOP_LAG_LIMIT_MS * 4,
+      detail: `worst client event-loop lag ${metrics.client.eventLoopLagMaxMs.toFixed(1)} ms`,
+    },
+  ];
+  return outcomeFrom(metrics, checks);
+}
+
+/**
+ * Raises the rate by `factor` from the scenario's highest rate until p99 from t0 exceeds the
+ * threshold, delivery drops below 100 % or the step is invalid; reports the last good rate.
+ */
+async function findKnee(s: Session, bytes: number, scenario: PushScenario, ctx: ExecutorContext, steps: StepResult[]): Promise<KneeResult> {
+  const knee = scenario.findKnee!;
+  const thresholdUs = knee.thresholdMs * 1000;
+  let rate = Math.min(...scenario.rates);
+  let lastGood: number | null = null;
+  let reason = `reached the maximum rate ${knee.maxRate}/s`;
+  let firstBad: number | null = null;
+  for (let i = 0; i < 40 && rate <= knee.maxRate; i++) {
+    const step = await titledStep(s, s.spec, s.clients, rate, bytes, 1, { ...scenario, repetitions: 1 }, ctx, 'knee');
+    steps.push(step);
+    const verdict = kneeVerdict(step, thresholdUs);
+    if (verdict !== null) {
+      firstBad = rate;
+      reason = verdict;
+      break;
+    }
+    lastGood = rate;
+    rate = Math.round(rate * knee.factor);
+  }
+  return { server: s.spec.name, protocol: s.spec.protocol, clients: s.clients, bytes, thresholdMs: knee.thresholdMs, lastGoodRate: lastGood, firstBadRate: firstBad, reason };
+}
+
+/** Null when the step is within the knee's bounds, else why not. */
+export function kneeVerdict(step: StepResult, thresholdUs: number): string | null {
+  if (step.kind !== 'push') return 'not a push step';
+  const o = step.outcome;
+  if (o.state === 'failed') return `failed: ${o.reason}`;
+  const m = o.metrics;
+  if (m.received < m.expected || m.gaps > 0) return `delivery ${((100 * m.received) / Math.max(1, m.expected)).toFixed(1)} % at ${step.params.rate}/s`;
+  if (m.latencyFromT0.p99 > thresholdUs) return `p99 ${(m.latencyFromT0.p99 / 1000).toFixed(1)} ms > ${thresholdUs / 1000} ms at ${step.params.rate}/s`;
+  if (o.state === 'invalid') return `invalid at ${step.params.rate}/s: ${o.reasons.join('; ')}`;
+  return null;
+}

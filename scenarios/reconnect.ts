@@ -1,0 +1,157 @@
+// The reconnect scenario: N clients receive events at rate R, then a disruption:
+// - drop: the server closes every connection (keeps its ring): every event must arrive exactly once;
+// - partial: the server closes about `fraction` of them;
+// - restart: the server's process group is SIGKILLed and started again on the same port after
+//   `downtimeMs`, continuing the seq space: events that died with the old process are reported as
+//   lostWithProcess, not as client failures.
+// Both protocols reconnect by one policy (retry hint, optional backoff and full jitter).
+import { getHealth, postBroadcast, postDrop } from '../harness/control.ts';
+import type { ReconnectPolicy } from '../harness/clients/types.ts';
+import { ClientPool } from '../harness/engine/pool.ts';
+import { decodeHistogram, summarize } from '../harness/metrics/histogram.ts';
+import { startServer, type RunningServer } from '../harness/lifecycle/server-process.ts';
+import type { ReconnectMetrics, ReconnectMode, ReconnectParams, StepResult, ValidityCheck } from '../harness/result.ts';
+import type { ServerSpec } from '../servers/spec.ts';
+import { errorReason, groupKey, type Executor, type ExecutorContext } from './executor.ts';
+import type { ReconnectScenario } from './schema.ts';
+import { clientCpuCheck, clientSideFrom, outcomeFrom, sleep } from './step-common.ts';
+
+export const runReconnect: Executor<ReconnectScenario> = async (scenario, ctx) => {
+  const steps: StepResult[] = [];
+  for (const clients of scenario.clients) {
+    for (const spec of ctx.servers) {
+      for (const mode of scenario.modes) {
+        for (let rep = 1; rep <= scenario.repetitions; rep++) {
+          if (ctx.cancelled()) return { steps, knees: [] };
+          const params: ReconnectParams = {
+            clients,
+            rate: scenario.rate,
+            bytes: scenario.bytes,
+            mode,
+            fraction: mode === 'partial' ? scenario.fraction : 1,
+            downtimeMs: mode === 'restart' ? scenario.downtimeMs : 0,
+            jitter: scenario.jitter,
+            backoff: scenario.backoff,
+          };
+          const title = `reconnect ${spec.name} clients=${clients} mode=${mode} rep ${rep}/${scenario.repetitions}`;
+          const index = ctx.beginStep(title);
+          const step = await reconnectStep(spec, params, rep, scenario, ctx);
+          steps.push(step);
+          ctx.endStep(index, title, step);
+        }
+      }
+    }
+  }
+  return { steps, knees: [] };
+};
+
+export function policyFor(scenario: ReconnectScenario): ReconnectPolicy {
+  return {
+    enabled: true,
+    defaultRetryMs: scenario.retryMs,
+    honourServerRetry: true,
+    backoff: scenario.backoff,
+    jitter: scenario.jitter,
+    maxDelayMs: 5000,
+    maxAttempts: scenario.maxAttempts,
+  };
+}
+
+async function reconnectStep(spec: ServerSpec, params: ReconnectParams, repetition: number, scenario: ReconnectScenario, ctx: ExecutorContext): Promise<StepResult> {
+  const startedAt = new Date();
+  const base = { kind: 'reconnect' as const, group: groupKey('reconnect', spec.name, params), server: spec.name, protocol: spec.protocol, pair: spec.pair, repetition, params, startedAt: startedAt.toISOString() };
+  const env = { PUSHBENCH_RETRY_MS: String(scenario.retryMs) };
+  let server: RunningServer | null = null;
+  let pool: ClientPool | null = null;
+  try {
+    server = await startServer(spec, { env });
+    pool = await ClientPool.start({
+      target: { protocol: spec.protocol, host: server.host, port: server.port },
+      clients: params.clients,
+      rampPerSecond: scenario.rampPerSecond,
+      maxPerWorker: ctx.engine.maxPerWorker,
+      connectTimeoutMs: ctx.engine.connectTimeoutMs,
+      policy: policyFor(scenario),
+    });
+    ctx.progress({ type: 'phase', text: `${spec.name}: opening ${params.clients} connections` });
+    const connect = await pool.connectAll();
+    if (connect.held < params.clients) throw new Error(`only ${connect.held} of ${params.clients} clients connected`);
+
+    // One schedule long enough to run through the disruption and the recovery window.
+    const spanMs = scenario.beforeMs + params.downtimeMs + scenario.afterMs;
+    const count = Math.max(1, Math.round((params.rate * spanMs) / 1000));
+    const seq0 = (await getHealth(server.baseUrl)).lastSeq ?? 0;
+    const lastSeq = seq0 + count;
+    await pool.beginWindow({ fromSeq: seq0 + 1, toSeq: lastSeq });
+    await postBroadcast(server.baseUrl, { rate: params.rate, count, bytes: params.bytes, event: 'tick' });
+    await sleep(scenario.beforeMs);
+
+    ctx.progress({ type: 'phase', text: `${spec.name}: ${params.mode}` });
+    const markMs = Date.now();
+    await pool.markDisruption();
+    let lostWithProcess = 0;
+    if (params.mode === 'restart') {
+      const port = server.port;
+      await server.kill();
+      const seen = await pool.maxSeqSeen();
+      await sleep(params.downtimeMs);
+      server = await startServer(spec, { port, env: { ...env, PUSHBENCH_SEQ_START: String(seen + 1) } });
+      lostWithProcess = await pool.forgiveBelow(seen + 1);
+      // The new process continues the schedule where the clients' knowledge ended.
+      const remaining = lastSeq - seen;
+      if (remaining > 0) await postBroadcast(server.baseUrl, { rate: params.rate, count: remaining, bytes: params.bytes, event: 'tick' });
+    } else {
+      await postDrop(server.baseUrl, params.fraction);
+    }
+
+    const recovered = await pool.waitUntilReconnected(scenario.recoverTimeoutMs);
+    const liveSeq = (await getHealth(server.baseUrl)).lastSeq ?? 0;
+    const caughtUp = await pool.waitUntilAllReached(liveSeq, scenario.recoverTimeoutMs);
+    const catchUpMs = caughtUp ? Date.now() - markMs : null;
+    // Let the schedule finish, then every client must hold every event of the window.
+    const scheduleEndMs = markMs + (scenario.afterMs + params.downtimeMs);
+    if (Date.now() < scheduleEndMs) await sleep(scheduleEndMs - Date.now());
+    const reachedAll = await pool.waitUntilAllReached(lastSeq, 5000);
+    const window = await pool.endWindow();
+    const rec = await pool.reconnectReport();
+    const replayLatency = summarize(decodeHistogram(rec.replayLatency), 'us');
+    const times = decodeHistogram(rec.reconnectMs);
+    const disrupted = rec.disrupted;
+    const pct = (p: number): number | null => (disrupted > 0 && rec.reconnected >= Math.ceil((disrupted * p) / 100) ? times.getValueAtPercentile(p) : null);
+    const timeTo100Ms = disrupted > 0 && rec.reconnected >= disrupted ? times.maxValue : null;
+    const metrics: ReconnectMetrics = {
+      clientsConnected: window.connected,
+      disrupted,
+      timeToFirstMs: rec.reconnected > 0 ? times.minNonZeroValue === Number.MAX_SAFE_INTEGER ? 0 : Math.min(times.minNonZeroValue, times.getValueAtPercentile(0)) : null,
+      timeTo50Ms: pct(50),
+      timeTo90Ms: pct(90),
+      timeTo99Ms: pct(99),
+      timeTo100Ms,
+      reconnectRatePerSecond: timeTo100Ms && timeTo100Ms > 0 ? (disrupted * 1000) / timeTo100Ms : 0,
+      attempts: rec.attempts,
+      errorsByCause: rec.errorsByCause,
+      replayed: rec.replayed,
+      gaps: window.gaps,
+      duplicates: window.duplicates,
+      lostWithProcess,
+      catchUpMs,
+      replayLatency,
+      timeline: rec.timeline,
+      client: clientSideFrom(window.workers, pool.sourceAddresses),
+    };
+    const checks: ValidityCheck[] = [
+      { name: 'every disrupted client came back', ok: recovered && rec.reconnected >= disrupted, detail: `${rec.reconnected} of ${disrupted} reconnected within ${scenario.recoverTimeoutMs} ms` },
+      { name: 'disruption reached the clients', ok: disrupted > 0, detail: `${disrupted} connections were closed by the ${params.mode}` },
+      { name: 'every client reached the last event', ok: reachedAll, detail: reachedAll ? `all clients reached seq ${lastSeq}` : `not all clients reached seq ${lastSeq}` },
+      clientCpuCheck(metrics.client),
+    ];
+    return { ...base, durationMs: Date.now() - startedAt.getTime(), outcome: outcomeFrom(metrics, checks) };
+  } catch (err) {
+    return { ...base, durationMs: Date.now() - startedAt.getTime(), outcome: { state: 'failed', reason: errorReason(err) } };
+  } finally {
+    await pool?.close();
+    await server?.stop();
+  }
+}
+
+export type { ReconnectMode };

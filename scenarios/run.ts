@@ -1,0 +1,143 @@
+// Runs a resolved plan: checks it can run before touching anything, executes each scenario through
+// its executor, and writes one RunResult (plus reports) into a new run folder.
+import { readdirSync, rmdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { planShards } from '../harness/engine/plan.ts';
+import { captureEnvironment } from '../harness/environment.ts';
+import { groupSummaries } from '../harness/aggregate.ts';
+import { onShutdown } from '../harness/lifecycle/cleanup.ts';
+import type { ProgressSink } from '../harness/progress.ts';
+import { RESULT_SCHEMA, type KneeResult, type RunResult, type StepResult } from '../harness/result.ts';
+import { createRunFolder, writeJsonAtomic } from '../harness/result-store.ts';
+import { getServer } from '../servers/registry.ts';
+import { unavailableReason, type ServerSpec } from '../servers/spec.ts';
+import type { Executor, ExecutorContext } from './executor.ts';
+import { runIdle } from './idle.ts';
+import { runPush } from './push.ts';
+import { runReconnect } from './reconnect.ts';
+import type { Plan, Scenario } from './schema.ts';
+import { UserError } from '../harness/errors.ts';
+
+const EXECUTORS: { [K in Scenario['kind']]: Executor<Extract<Scenario, { kind: K }>> } = {
+  idle: runIdle,
+  push: runPush,
+  reconnect: runReconnect,
+};
+
+export interface RunOptions {
+  command: string;
+  progress: ProgressSink;
+  /** Called with the finished result before it is written (reports hook in here). */
+  afterRun?: (result: RunResult, runDir: string) => Promise<void>;
+}
+
+export interface RunOutcome {
+  runDir: string;
+  resultPath: string;
+  result: RunResult;
+}
+
+/** Steps a scenario will take (for the progress bar; a knee search adds its own). */
+function stepCount(s: Scenario, servers: number): number {
+  const reps = s.repetitions * servers * s.clients.length;
+  switch (s.kind) {
+    case 'idle':
+      return reps;
+    case 'push':
+      return reps * s.rates.length * s.bytes.length;
+    case 'reconnect':
+      return reps * s.modes.length;
+  }
+}
+
+export async function runPlan(plan: Plan, opts: RunOptions): Promise<RunOutcome> {
+  // Everything that can be checked is checked before a folder is made or a process started.
+  const resolved = plan.scenarios.map((s) => ({ scenario: s, specs: s.servers.map(getServer) }));
+  for (const { scenario } of resolved) {
+    for (const n of scenario.clients) planShards(n, { maxPerWorker: plan.engine.maxPerWorker });
+  }
+  const skipped = new Map<string, string>();
+  const runnable = resolved.map(({ scenario, specs }) => ({
+    scenario,
+    servers: specs.filter((spec: ServerSpec) => {
+      const reason = unavailableReason(spec);
+      if (reason !== null) skipped.set(spec.name, reason);
+      return reason === null;
+    }),
+  }));
+  if (runnable.every((r) => r.servers.length === 0)) {
+    throw new UserError(`none of the servers asked for can run here: ${[...skipped].map(([n, r]) => `${n}: ${r}`).join('; ')}`, 1);
+  }
+
+  const { dir: runDir, runId } = createRunFolder(plan.resultsDir, plan.label);
+  const startedAt = new Date().toISOString();
+  const totalSteps = runnable.reduce((sum, r) => sum + stepCount(r.scenario, r.servers.length), 0);
+  opts.progress({ type: 'run-start', runDir, totalSteps });
+  for (const [server, reason] of skipped) opts.progress({ type: 'skip', server, reason });
+
+  let cancelled = false;
+  const stopListening = onShutdown(async () => {
+    cancelled = true;
+    // An interrupted run leaves no half-made folder behind; earlier runs are never touched.
+    removeIfEmpty(runDir);
+  });
+  let nextIndex = 0;
+  const steps: StepResult[] = [];
+  const knees: KneeResult[] = [];
+  try {
+    for (const { scenario, servers } of runnable) {
+      if (servers.length === 0 || cancelled) continue;
+      const ctx: ExecutorContext = {
+        servers,
+        engine: plan.engine,
+        progress: opts.progress,
+        beginStep: (title) => {
+          const index = nextIndex++;
+          opts.progress({ type: 'step-start', index, title });
+          return index;
+        },
+        endStep: (index, title, step) => {
+          const o = step.outcome;
+          const note = o.state === 'failed' ? o.reason : o.state === 'invalid' ? o.reasons.join('; ') : '';
+          opts.progress({ type: 'step-end', index, title, state: o.state, note });
+        },
+        cancelled: () => cancelled,
+      };
+      const executor = EXECUTORS[scenario.kind] as Executor<Scenario>;
+      const out = await executor(scenario, ctx);
+      steps.push(...out.steps);
+      knees.push(...out.knees);
+    }
+  } finally {
+    stopListening();
+  }
+
+  const result: RunResult = {
+    schema: RESULT_SCHEMA,
+    runId,
+    label: plan.label,
+    startedAt,
+    finishedAt: new Date().toISOString(),
+    command: opts.command,
+    environment: captureEnvironment(),
+    plan,
+    steps,
+    groups: groupSummaries(steps),
+    knees,
+    skipped: [...skipped].map(([server, reason]) => ({ server, reason })),
+    extras: {},
+  };
+  const resultPath = join(runDir, 'results.json');
+  writeJsonAtomic(resultPath, result);
+  if (opts.afterRun) await opts.afterRun(result, runDir);
+  opts.progress({ type: 'run-end', runDir });
+  return { runDir, resultPath, result };
+}
+
+function removeIfEmpty(dir: string): void {
+  try {
+    if (readdirSync(dir).length === 0) rmdirSync(dir);
+  } catch {
+    // already gone
+  }
+}

@@ -1,0 +1,54 @@
+// Small pieces every executor's step uses: the outcome from validity checks, the client-side
+// summary, and the reconnect policies.
+import type { ReconnectPolicy } from '../harness/clients/types.ts';
+import type { ClientSide, StepOutcome, ValidityCheck } from '../harness/result.ts';
+
+/** Completed when every check holds; otherwise invalid, naming each failed check. */
+export function outcomeFrom<M>(metrics: M, checks: ValidityCheck[]): StepOutcome<M> {
+  const failed = checks.filter((c) => !c.ok);
+  if (failed.length === 0) return { state: 'completed', metrics, checks };
+  return { state: 'invalid', metrics, checks, reasons: failed.map((c) => `${c.name}: ${c.detail}`) };
+}
+
+export interface WorkerSample {
+  cpuPercent: number;
+  rssBytes: number;
+  eventLoopLagMaxMs: number;
+}
+
+export function clientSideFrom(workers: WorkerSample[], sourceAddresses: number): ClientSide {
+  return {
+    workers: workers.length,
+    sourceAddresses,
+    cpuPercentMax: Math.max(0, ...workers.map((w) => w.cpuPercent)),
+    cpuPercentTotal: workers.reduce((s, w) => s + w.cpuPercent, 0),
+    rssBytesTotal: workers.reduce((s, w) => s + w.rssBytes, 0),
+    eventLoopLagMaxMs: Math.max(0, ...workers.map((w) => w.eventLoopLagMaxMs)),
+  };
+}
+
+/** The client CPU check of every scenario: a saturated client measures itself, not the server. */
+export const CLIENT_CPU_LIMIT_PERCENT = 90;
+export const EVENT_LOOP_LAG_LIMIT_MS = 50;
+
+export function clientCpuCheck(side: ClientSide): ValidityCheck {
+  return {
+    name: 'client not saturated',
+    ok: side.cpuPercentMax <= CLIENT_CPU_LIMIT_PERCENT,
+    detail: `busiest client worker used ${side.cpuPercentMax.toFixed(0)} % of a core (limit ${CLIENT_CPU_LIMIT_PERCENT} %)`,
+  };
+}
+
+export const NO_RECONNECT: ReconnectPolicy = {
+  enabled: false,
+  defaultRetryMs: 1000,
+  honourServerRetry: true,
+  backoff: false,
+  jitter: false,
+  maxDelayMs: 30_000,
+  maxAttempts: 1,
+};
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}

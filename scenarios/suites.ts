@@ -1,0 +1,41 @@
+// The embedded suites: what `npm run bench` runs with no config at all. Profiles size them:
+// quick (CI, ≤ 60 s), default (a laptop, ≤ 3 min), full (the big numbers, tens of minutes).
+import type { ScenarioInput } from './schema.ts';
+
+export type Profile = 'quick' | 'default' | 'full';
+export const PROFILES: readonly Profile[] = ['quick', 'default', 'full'];
+
+const NODE_PAIRS = ['node-sse', 'node-ws', 'express-sse', 'express-ws'];
+const FLOOR = 'tcp-floor';
+
+export function defaultSuite(profile: Profile): ScenarioInput[] {
+  switch (profile) {
+    case 'quick':
+      return [
+        { kind: 'idle', servers: ['node-sse', 'node-ws', FLOOR], clients: [500], holdMs: 1000, settleMs: 500 },
+        { kind: 'push', servers: ['node-sse', 'node-ws', FLOOR], clients: [200], rates: [100], bytes: [128], durationMs: 2000, warmupMs: 300 },
+        { kind: 'reconnect', servers: ['node-sse', 'node-ws'], clients: [200], modes: ['drop'], beforeMs: 500, afterMs: 1500 },
+      ];
+    case 'default':
+      return [
+        { kind: 'idle', servers: [...NODE_PAIRS, FLOOR], clients: [1000, 5000] },
+        { kind: 'push', servers: [...NODE_PAIRS, FLOOR], clients: [1000], rates: [100, 1000], bytes: [128], durationMs: 3000 },
+        { kind: 'reconnect', servers: ['node-sse', 'node-ws'], clients: [1000], modes: ['drop', 'restart'] },
+      ];
+    case 'full':
+      return [
+        { kind: 'idle', servers: [...NODE_PAIRS, FLOOR], clients: [1000, 5000, 10000, 19000], repetitions: 3 },
+        {
+          kind: 'push',
+          servers: [...NODE_PAIRS, FLOOR],
+          clients: [100, 1000, 10000],
+          rates: [10, 100, 1000],
+          bytes: [128],
+          durationMs: 5000,
+          repetitions: 3,
+        },
+        { kind: 'push', servers: ['node-sse', 'node-ws', FLOOR], clients: [1000], rates: [1000], bytes: [128], findKnee: {} },
+        { kind: 'reconnect', servers: ['node-sse', 'node-ws'], clients: [10000], modes: ['drop', 'restart', 'partial'], repetitions: 3 },
+      ];
+  }
+}

@@ -1,0 +1,40 @@
+// The terminal summary of a run: one row per group with its headline figures (medians over valid
+// repetitions), or the reason there are none.
+import { formatTable } from '../cli/table.ts';
+import { HEADLINE_METRICS } from '../harness/headline.ts';
+import type { RunResult } from '../harness/result.ts';
+
+export function summaryTable(result: RunResult): string {
+  const out: string[] = [];
+  for (const kind of ['idle', 'push', 'reconnect'] as const) {
+    const groups = result.groups.filter((g) => g.kind === kind);
+    if (groups.length === 0) continue;
+    const specs = HEADLINE_METRICS[kind];
+    const names = Object.keys(specs).filter((n) => groups.some((g) => g.metrics[n]));
+    const rows = groups.map((g) => {
+      const params = Object.entries(g.params)
+        .filter(([k]) => ['clients', 'rate', 'bytes', 'mode'].includes(k))
+        .map(([k, v]) => `${k}=${String(v)}`)
+        .join(' ');
+      const valid = `${g.validRepetitions}/${g.totalRepetitions}`;
+      const cells = names.map((n) => {
+        const s = g.metrics[n];
+        return s ? formatNumber(s.median) : g.validRepetitions === 0 ? 'invalid' : '-';
+      });
+      return [g.server, params, valid, ...cells];
+    });
+    out.push(`\n${kind}\n`);
+    out.push(formatTable(['server', 'params', 'valid', ...names.map((n) => `${specs[n]!.label}${specs[n]!.unit ? ` (${specs[n]!.unit})` : ''}`)], rows));
+  }
+  for (const k of result.knees) {
+    out.push(`knee ${k.server}: last good rate ${k.lastGoodRate ?? 'none'} /s (${k.reason})\n`);
+  }
+  for (const s of result.skipped) out.push(`skipped ${s.server}: ${s.reason}\n`);
+  return out.join('');
+}
+
+function formatNumber(n: number): string {
+  if (Math.abs(n) >= 100) return Math.round(n).toLocaleString('en-US');
+  if (Math.abs(n) >= 1) return n.toFixed(1);
+  return n.toPrecision(2);
+}
