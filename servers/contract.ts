@@ -29,6 +29,8 @@ export const ENV = {
   retryMs: 'PUSHBENCH_RETRY_MS',
   coalesce: 'PUSHBENCH_COALESCE',
   seqStart: 'PUSHBENCH_SEQ_START',
+  /** Calibration faults, off by default (servers/node/faults.ts). */
+  fault: 'PUSHBENCH_FAULT',
 } as const;
 
 export const DEFAULTS = {

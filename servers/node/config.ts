@@ -1,5 +1,6 @@
 // Server knobs from the environment (CONTRACT.md "Launch"), read once at start.
 import { DEFAULTS, ENV, type Protocol } from '../contract.ts';
+import { parseFaults, type FaultConfig } from './faults.ts';
 
 export interface CoreConfig {
   protocol: Protocol;
@@ -10,6 +11,7 @@ export interface CoreConfig {
   retryMs: number;
   coalesce: boolean;
   seqStart: number;
+  faults: FaultConfig;
 }
 
 export function readCoreConfig(protocol: Protocol, env: NodeJS.ProcessEnv = process.env): CoreConfig {
@@ -22,6 +24,7 @@ export function readCoreConfig(protocol: Protocol, env: NodeJS.ProcessEnv = proc
     retryMs: intFrom(env, ENV.retryMs, DEFAULTS.retryMs, 0),
     coalesce: env[ENV.coalesce] === '1',
     seqStart: intFrom(env, ENV.seqStart, 1, 1),
+    faults: parseFaults(env[ENV.fault]),
   };
 }
 

@@ -5,6 +5,7 @@ import type { CoreConfig } from './config.ts';
 import { eventDataJson } from './payload.ts';
 import { Ring } from './ring.ts';
 import { FixedRateSchedule, type DueEvent } from './schedule.ts';
+import { faultySubscriber, hasPerClientFaults } from './faults.ts';
 
 /** How a transport frames an event: called once per event, the bytes go to every client. */
 export interface Framer {
@@ -31,6 +32,9 @@ export interface Subscriber {
 export class PushCore {
   private readonly ring: Ring;
   private readonly subscribers = new Set<Subscriber>();
+  /** Per-client calibration faults; null (the normal case) keeps the hot path untouched. */
+  private readonly faulty: Map<Subscriber, ReturnType<typeof faultySubscriber>> | null;
+  private subscribedCount = 0;
   private schedule: FixedRateSchedule | null = null;
   private nextSeq: number;
   private sent = 0;
@@ -42,6 +46,7 @@ export class PushCore {
   ) {
     this.ring = new Ring(config.ring);
     this.nextSeq = config.seqStart;
+    this.faulty = hasPerClientFaults(config.faults) ? new Map() : null;
     this.heartbeatTimer = setInterval(() => this.heartbeat(), config.heartbeatMs);
     this.heartbeatTimer.unref();
   }
@@ -57,16 +62,20 @@ export class PushCore {
     if (lastEventId !== null && lastEventId > 0) first.push(...this.ring.after(lastEventId));
     sub.writeMany(first);
     this.subscribers.add(sub);
+    if (this.faulty) this.faulty.set(sub, faultySubscriber(sub, this.config.faults, this.subscribedCount));
+    this.subscribedCount++;
   }
 
   unsubscribe(sub: Subscriber): void {
     this.subscribers.delete(sub);
+    this.faulty?.delete(sub);
   }
 
   /** Starts the server's own fixed-rate schedule; a new broadcast replaces a running one. */
   broadcast(req: BroadcastRequest): void {
     this.schedule?.stop();
-    const schedule = new FixedRateSchedule(req.rate, req.count, (due) => this.emit(due, req));
+    const lateByNs = BigInt(Math.round(this.config.faults.delayMs * 1e6));
+    const schedule = new FixedRateSchedule(req.rate, req.count, (due) => this.emit(due, req), process.hrtime.bigint, lateByNs);
     this.schedule = schedule;
     schedule.start();
   }
@@ -76,7 +85,7 @@ export class PushCore {
     const all = [...this.subscribers];
     const chosen = fraction >= 1 ? all : pickFraction(all, fraction);
     for (const sub of chosen) {
-      this.subscribers.delete(sub);
+      this.unsubscribe(sub);
       sub.close();
     }
     return chosen.length;
@@ -120,7 +129,8 @@ export class PushCore {
       const bytes = this.framer.frame(seq, req.event, eventDataJson(seq, d.t0, t1, req.bytes));
       this.ring.push(seq, bytes);
       this.sent++;
-      if (this.config.coalesce) frames.push(bytes);
+      if (this.faulty) for (const f of this.faulty.values()) f.writeEvent(seq, bytes);
+      else if (this.config.coalesce) frames.push(bytes);
       else for (const sub of this.subscribers) sub.write(bytes);
     }
     if (this.config.coalesce && frames.length > 0) {

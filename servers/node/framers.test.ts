@@ -1,12 +1,15 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
-import { Receiver } from 'ws';
+import type { Writable } from 'node:stream';
+import * as wsModule from 'ws';
 import { eventDataJson } from './payload.ts';
 import { sseFramer, tcpFramer, wsFramer, wsTextFrame } from './framers.ts';
 
 /** Decodes frames with ws's own Receiver, so our hand-built headers are checked by the library. */
 function decode(frame: Buffer): string[] {
   const out: string[] = [];
+  // ws exports its Receiver at runtime; @types/ws does not declare it.
+  const { Receiver } = wsModule as unknown as { Receiver: new (o: { isServer: boolean }) => Writable };
   const r = new Receiver({ isServer: false });
   r.on('message', (data: Buffer) => out.push(data.toString()));
   r.write(frame);

@@ -21,6 +21,8 @@ export class FixedRateSchedule {
     /** Called once per tick with the events due in it, in order. */
     private readonly onDue: (due: DueEvent[]) => void,
     private readonly now: () => bigint = process.hrtime.bigint,
+    /** Calibration fault: emit this much later than due (t0 stays the intended time). */
+    private readonly lateByNs: bigint = 0n,
   ) {
     this.startNs = this.now();
   }
@@ -50,13 +52,13 @@ export class FixedRateSchedule {
     const due: DueEvent[] = [];
     while (this.next < this.count) {
       const t0 = this.dueAt(this.next);
-      if (t0 > now) break;
+      if (t0 + this.lateByNs > now) break;
       due.push({ index: this.next, t0 });
       this.next++;
     }
     if (due.length > 0) this.onDue(due);
     if (this.stopped || this.next >= this.count) return;
-    const waitNs = this.dueAt(this.next) - this.now();
+    const waitNs = this.dueAt(this.next) + this.lateByNs - this.now();
     const waitMs = waitNs > 0n ? Number(waitNs / 1_000_000n) : 0;
     this.timer = setTimeout(this.tick, waitMs);
   };
