@@ -6,9 +6,6 @@ import { loadConfigFile, type ConfigFile } from './config-file.ts';
 import { loadOptionalRegistries, registerUserServers } from '../servers/registry.ts';
 import { serversCommand } from './commands/servers.ts';
 import { serveCommand } from './commands/serve.ts';
-import { runCommand } from './commands/run.ts';
-import { reportCommand } from './commands/report.ts';
-import { compareCommand } from './commands/compare.ts';
 import { doctorCommand } from './commands/doctor.ts';
 
 async function withConfig(path: string | undefined): Promise<ConfigFile | null> {
@@ -76,6 +73,8 @@ export function buildProgram(): Command {
     .option('--config <file>', 'config file: your servers, scenarios, thresholds')
     .action(async (opts) => {
       const config = await withConfig(opts.config as string | undefined);
+      // Loaded on demand: the engine and report renderers (vega) are heavy for `servers` or `serve`.
+      const { runCommand } = await import('./commands/run.ts');
       process.exitCode = await runCommand(opts, config, process.argv.slice(2));
     });
 
@@ -84,6 +83,7 @@ export function buildProgram(): Command {
     .description('render report.html and summary.md from one or more results.json (side by side)')
     .option('--out <dir>', 'folder to write into (default: beside the first results file)')
     .action(async (results: string[], opts: { out?: string }) => {
+      const { reportCommand } = await import('./commands/report.ts');
       await reportCommand(results, opts);
     });
 
@@ -94,6 +94,7 @@ export function buildProgram(): Command {
     .option('--markdown <file>', 'also write the table of changes as Markdown')
     .action(async (baseline: string, current: string, opts: { config?: string; markdown?: string }) => {
       const config = await withConfig(opts.config);
+      const { compareCommand } = await import('./commands/compare.ts');
       process.exitCode = await compareCommand(baseline, current, config, opts);
     });
 

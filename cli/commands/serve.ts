@@ -1,6 +1,7 @@
 // `pushbench serve <name>`: one server in the foreground until Ctrl-C (cleanup.ts stops it).
 import { UserError } from '../../harness/errors.ts';
 import { startServer } from '../../harness/lifecycle/server-process.ts';
+import { isShuttingDown } from '../../harness/lifecycle/cleanup.ts';
 import { getServer } from '../../servers/registry.ts';
 import { unavailableReason } from '../../servers/spec.ts';
 
@@ -19,5 +20,7 @@ export async function serveCommand(name: string, opts: { port?: string; host: st
   const server = await startServer(spec, { port, host: opts.host, inheritStderr: true });
   process.stdout.write(`${spec.name} (${spec.protocol}) ready at ${server.baseUrl} — Ctrl-C to stop\n`);
   await server.exited;
+  // Ctrl-C: cleanup.ts is ending the process with 130; nothing went wrong.
+  if (isShuttingDown()) await new Promise(() => undefined);
   throw new UserError(`server ${name} exited${server.tail() ? `; its last output:\n${server.tail()}` : ''}`, 1);
 }

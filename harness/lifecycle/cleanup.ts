@@ -23,6 +23,11 @@ export function onShutdown(stop: () => Promise<void>): () => void {
   return () => asyncStops.delete(stop);
 }
 
+/** True once a signal started the shutdown (commands then stay quiet and let it exit). */
+export function isShuttingDown(): boolean {
+  return shuttingDown;
+}
+
 export function trackedGroups(): number[] {
   return [...groups.keys()];
 }
