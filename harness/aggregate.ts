@@ -1,0 +1,44 @@
+// Median and spread over repetitions, per group, from completed steps only: invalid and failed
+// steps are counted but never averaged in.
+import { headlineOf } from './headline.ts';
+import type { GroupSummary, Stat, StepResult } from './result.ts';
+
+export function groupSummaries(steps: StepResult[]): GroupSummary[] {
+  const groups = new Map<string, StepResult[]>();
+  for (const s of steps) {
+    const list = groups.get(s.group);
+    if (list) list.push(s);
+    else groups.set(s.group, [s]);
+  }
+  return [...groups.values()].map((list) => {
+    const first = list[0]!;
+    const valid = list.filter((s) => s.outcome.state === 'completed');
+    const values = new Map<string, number[]>();
+    for (const s of valid) {
+      for (const [k, v] of Object.entries(headlineOf(s))) {
+        const arr = values.get(k);
+        if (arr) arr.push(v);
+        else values.set(k, [v]);
+      }
+    }
+    return {
+      group: first.group,
+      kind: first.kind,
+      server: first.server,
+      protocol: first.protocol,
+      pair: first.pair,
+      params: first.params,
+      validRepetitions: valid.length,
+      totalRepetitions: list.length,
+      metrics: Object.fromEntries([...values].map(([k, v]) => [k, stat(v)])),
+    };
+  });
+}
+
+export function stat(values: number[]): Stat {
+  const sorted = [...values].sort((a, b) => a - b);
+  const n = sorted.length;
+  const mid = Math.floor(n / 2);
+  const median = n === 0 ? NaN : n % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+  return { median, min: sorted[0] ?? NaN, max: sorted[n - 1] ?? NaN, n };
+}
