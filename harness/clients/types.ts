@@ -33,10 +33,8 @@ export interface ReceivedEvent {
   t0: bigint;
   /** Actual send start (CLOCK_MONOTONIC ns). */
   t1: bigint;
-  /** Receive time (process.hrtime.bigint()). */
+  /** Receive time (process.hrtime.bigint()), taken once per incoming chunk. */
   recvNs: bigint;
-  /** Bytes of this event on the wire as framed by the protocol (SSE block, WS frame, TCP line). */
-  wireBytes: number;
 }
 
 export type CloseCause =
@@ -65,6 +63,8 @@ export interface StreamConnection {
   /** Last event id received (0 when none); sent as Last-Event-ID / ?lastEventId= on reconnect. */
   readonly lastEventId: number;
   readonly open: boolean;
+  /** Bytes read from the network over every socket this stream used (framing included). */
+  bytesRead(): number;
   /** Ends the stream for good (no reconnect). */
   close(): void;
 }
