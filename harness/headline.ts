@@ -48,7 +48,6 @@ export function headlineOf(step: StepResult): Record<string, number> {
   if (step.outcome.state === 'failed') return out;
   switch (step.kind) {
     case 'idle': {
-      if (step.outcome.state === 'failed') return out;
       const m = step.outcome.metrics;
       put('serverBytesPerConnection', m.serverBytesPerConnection);
       put('serverHeapBytesPerConnection', m.serverHeapBytesPerConnection);
@@ -60,7 +59,6 @@ export function headlineOf(step: StepResult): Record<string, number> {
       return out;
     }
     case 'push': {
-      if (step.outcome.state === 'failed') return out;
       const m = step.outcome.metrics;
       const hasLatency = m.latencyFromT0.count > 0;
       put('p50FromT0Us', hasLatency ? m.latencyFromT0.p50 : null);
@@ -73,7 +71,6 @@ export function headlineOf(step: StepResult): Record<string, number> {
       return out;
     }
     case 'reconnect': {
-      if (step.outcome.state === 'failed') return out;
       const m = step.outcome.metrics;
       put('timeTo99Ms', m.timeTo99Ms);
       put('timeTo100Ms', m.timeTo100Ms);

@@ -3,7 +3,7 @@
 // sampled. Bytes per connection = (RSS during hold − RSS at baseline) / connections held.
 import { getHealth } from '../harness/control.ts';
 import { ClientPool } from '../harness/engine/pool.ts';
-import { summarize, decodeHistogram } from '../harness/metrics/histogram.ts';
+import { summarizeAs, decodeHistogram } from '../harness/metrics/histogram.ts';
 import { ProcessTreeSampler } from '../harness/metrics/proc-sampler.ts';
 import { readSockstat } from '../harness/metrics/sockstat.ts';
 import { startServer } from '../harness/lifecycle/server-process.ts';
@@ -62,7 +62,8 @@ async function idleStep(spec: ServerSpec, params: IdleParams, repetition: number
 
     ctx.progress({ type: 'phase', text: `holding for ${params.holdMs} ms` });
     const holdFrom = Date.now();
-    await pool.beginWindow();
+    // No events flow while idle: the window only frames the client-side samples.
+    await pool.beginWindow({ fromSeq: 0, toSeq: 0 });
     await sleep(params.holdMs);
     const window = await pool.endWindow();
     const hold = sampler.window(holdFrom, Date.now());
@@ -75,7 +76,7 @@ async function idleStep(spec: ServerSpec, params: IdleParams, repetition: number
     const clientRssGrowth = connect.clientRssAfterBytes - connect.clientRssBeforeBytes;
     const metrics: IdleMetrics = {
       clientsHeld: held,
-      connectMs: summarize(decodeHistogram(connect.connectHistogram), 'ms'),
+      connectMs: summarizeAs(decodeHistogram(connect.connectHistogram), 'ms'),
       connectRatePerSecond: connect.ratePerSecond,
       failuresByCause: connect.failuresByCause,
       serverBaseline: { ...baseline, heapUsedBytes: heapBaseline },

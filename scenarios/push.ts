@@ -7,7 +7,7 @@ import { ClientPool } from '../harness/engine/pool.ts';
 import { decodeHistogram, summarize } from '../harness/metrics/histogram.ts';
 import { ProcessTreeSampler } from '../harness/metrics/proc-sampler.ts';
 import { startServer, type RunningServer } from '../harness/lifecycle/server-process.ts';
-import type { KneeResult, PushMetrics, PushParams, StepResult, ValidityCheck } from '../harness/result.ts';
+import type { KneeResult, PushMetrics, PushParams, StepOutcome, StepResult, ValidityCheck } from '../harness/result.ts';
 import type { ServerSpec } from '../servers/spec.ts';
 import { errorReason, groupKey, type Executor, type ExecutorContext } from './executor.ts';
 import type { PushScenario } from './schema.ts';
@@ -118,7 +118,7 @@ async function closeSession(s: Session): Promise<void> {
   await s.server.stop();
 }
 
-async function pushWindow(s: Session, params: PushParams, ctx: ExecutorContext): Promise<StepResult['outcome'] & object> {
+async function pushWindow(s: Session, params: PushParams, ctx: ExecutorContext): Promise<StepOutcome<PushMetrics>> {
   const before = await getHealth(s.server.baseUrl);
   const warmup = Math.round((params.rate * params.warmupMs) / 1000);
   const measured = Math.max(1, Math.round((params.rate * params.durationMs) / 1000));

@@ -89,14 +89,14 @@ async function reconnectStep(spec: ServerSpec, params: ReconnectParams, repetiti
     ctx.progress({ type: 'phase', text: `${spec.name}: ${params.mode}` });
     const markMs = Date.now();
     await pool.markDisruption();
-    let lostWithProcess = 0;
     if (params.mode === 'restart') {
       const port = server.port;
       await server.kill();
       const seen = await pool.maxSeqSeen();
+      // Whatever the old process emitted beyond what any client saw died with it.
+      await pool.setLostBelow(seen + 1);
       await sleep(params.downtimeMs);
       server = await startServer(spec, { port, env: { ...env, PUSHBENCH_SEQ_START: String(seen + 1) } });
-      lostWithProcess = await pool.forgiveBelow(seen + 1);
       // The new process continues the schedule where the clients' knowledge ended.
       const remaining = lastSeq - seen;
       if (remaining > 0) await postBroadcast(server.baseUrl, { rate: params.rate, count: remaining, bytes: params.bytes, event: 'tick' });
@@ -115,14 +115,16 @@ async function reconnectStep(spec: ServerSpec, params: ReconnectParams, repetiti
     const window = await pool.endWindow();
     const rec = await pool.reconnectReport();
     const replayLatency = summarize(decodeHistogram(rec.replayLatency), 'us');
-    const times = decodeHistogram(rec.reconnectMs);
+    const times = decodeHistogram(rec.reconnectHistogram); // µs since the mark
     const disrupted = rec.disrupted;
-    const pct = (p: number): number | null => (disrupted > 0 && rec.reconnected >= Math.ceil((disrupted * p) / 100) ? times.getValueAtPercentile(p) : null);
-    const timeTo100Ms = disrupted > 0 && rec.reconnected >= disrupted ? times.maxValue : null;
+    // Time until p % of the disrupted connections were back; null when fewer came back.
+    const pct = (p: number): number | null =>
+      disrupted > 0 && rec.reconnected >= Math.ceil((disrupted * p) / 100) ? times.getValueAtPercentile((p * disrupted) / Math.max(1, rec.reconnected)) / 1000 : null;
+    const timeTo100Ms = disrupted > 0 && rec.reconnected >= disrupted ? times.maxValue / 1000 : null;
     const metrics: ReconnectMetrics = {
       clientsConnected: window.connected,
       disrupted,
-      timeToFirstMs: rec.reconnected > 0 ? times.minNonZeroValue === Number.MAX_SAFE_INTEGER ? 0 : Math.min(times.minNonZeroValue, times.getValueAtPercentile(0)) : null,
+      timeToFirstMs: rec.reconnected > 0 ? times.getValueAtPercentile(0) / 1000 : null,
       timeTo50Ms: pct(50),
       timeTo90Ms: pct(90),
       timeTo99Ms: pct(99),
@@ -133,7 +135,7 @@ async function reconnectStep(spec: ServerSpec, params: ReconnectParams, repetiti
       replayed: rec.replayed,
       gaps: window.gaps,
       duplicates: window.duplicates,
-      lostWithProcess,
+      lostWithProcess: window.lostWithProcess,
       catchUpMs,
       replayLatency,
       timeline: rec.timeline,

@@ -54,6 +54,16 @@ export function summarize(h: Histogram, unit: 'us' | 'ms'): HistogramSummary {
   };
 }
 
+/**
+ * A µs-recorded histogram summarized in ms (fractions kept): connect and reconnect times are
+ * recorded in µs because most loopback connects take well under a millisecond.
+ */
+export function summarizeAs(h: Histogram, unit: 'ms'): HistogramSummary {
+  const us = summarize(h, 'us');
+  const f = 1000;
+  return { ...us, unit, min: us.min / f, mean: us.mean / f, p50: us.p50 / f, p90: us.p90 / f, p99: us.p99 / f, p999: us.p999 / f, max: us.max / f };
+}
+
 /** HdrHistogram-style percentile distribution: value at each percentile on a 1/(1−p) scale. */
 export function percentileSpectrum(encoded: string): { percentile: number; value: number }[] {
   const h = decodeHistogram(encoded);

@@ -1,0 +1,88 @@
+// The coordinator ⇄ worker messages (JSON over the fork IPC channel). Histograms travel as
+// compressed base64; bigints never cross (JSON has none): nanosecond marks travel as strings.
+import type { ReconnectPolicy, StreamTarget } from '../clients/types.ts';
+import type { SelfSample } from '../metrics/self-sampler.ts';
+import type { Shard } from './plan.ts';
+
+export interface InitRequest {
+  type: 'init';
+  target: Omit<StreamTarget, 'localAddress'>;
+  policy: ReconnectPolicy;
+  shard: Shard;
+  /** Connections this worker may hold; more asked → only this many, and capHit. */
+  cap: number;
+  rampPerSecond: number;
+  connectTimeoutMs: number;
+}
+
+export type Request =
+  | InitRequest
+  | { type: 'connect' }
+  | { type: 'begin-window'; fromSeq: number; toSeq: number }
+  | { type: 'end-window' }
+  | { type: 'mark-disruption'; markNs: string }
+  | { type: 'reconnect-report' }
+  | { type: 'status'; reachedSeq: number }
+  | { type: 'lost-below'; belowSeq: number }
+  | { type: 'close' };
+
+export interface ConnectReport {
+  held: number;
+  failuresByCause: Record<string, number>;
+  /** Connect times in µs. */
+  connectHistogram: string;
+  durationMs: number;
+  capHit: boolean;
+  rssBeforeBytes: number;
+  rssAfterBytes: number;
+}
+
+export interface WindowReport {
+  connected: number;
+  received: number;
+  duplicates: number;
+  outOfOrder: number;
+  gaps: number;
+  /** Restart mode: window seqs that died with the old server process. */
+  lostWithProcess: number;
+  wireBytes: number;
+  latencyFromT0: string;
+  latencyFromT1: string;
+  self: SelfSample;
+}
+
+export interface ReconnectReport {
+  disrupted: number;
+  reconnected: number;
+  attempts: number;
+  errorsByCause: Record<string, number>;
+  /** Time from the disruption mark to each re-open, µs. */
+  reconnectHistogram: string;
+  replayed: number;
+  replayLatency: string;
+  /** Per 100 ms bucket since the mark: connected at its end, events received in it. */
+  timeline: { connected: number; events: number }[];
+}
+
+export interface Status {
+  open: number;
+  total: number;
+  /** Connections (not closed for good) whose last seq is below the asked seq. */
+  behind: number;
+  maxSeq: number;
+  disrupted: number;
+  reconnected: number;
+}
+
+export type Reply =
+  | { type: 'ok' }
+  | { type: 'connected'; report: ConnectReport }
+  | { type: 'window'; report: WindowReport }
+  | { type: 'reconnect-report'; report: ReconnectReport }
+  | { type: 'status'; status: Status }
+  | { type: 'error'; message: string };
+
+export interface Envelope<T> {
+  id: number;
+  body: T;
+}

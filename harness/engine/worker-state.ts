@@ -1,0 +1,180 @@
+// A worker's accounting, apart from sockets and IPC so it can be tested directly: per-connection
+// seq trackers, the measurement window, and what happens after a disruption mark.
+import { SeqTracker } from '../clients/seq-tracker.ts';
+import type { CloseCause, ReceivedEvent } from '../clients/types.ts';
+import { createHistogram, encodeHistogram, record, type Histogram } from '../metrics/histogram.ts';
+import type { ReconnectReport } from './protocol.ts';
+
+const TIMELINE_BUCKET_MS = 100;
+const TIMELINE_MAX_BUCKETS = 1200;
+
+export class ConnState {
+  tracker: SeqTracker | null = null;
+  open = false;
+  /** Closed for good (gave up, or closed by us): no longer expected to receive. */
+  finished = false;
+  /** Lost its stream after the disruption mark. */
+  disrupted = false;
+  reconnected = false;
+  /** When the current stream opened (hrtime ns); events emitted before it came from the ring. */
+  openedNs = 0n;
+  dialNs = 0n;
+}
+
+interface Window {
+  fromSeq: number;
+  toSeq: number;
+  received: number;
+  duplicates: number;
+  outOfOrder: number;
+  t0: Histogram;
+  t1: Histogram;
+}
+
+export class WorkerState {
+  readonly conns: ConnState[] = [];
+  window: Window | null = null;
+  private markNs: bigint | null = null;
+  private attempts = 0;
+  private errorsByCause: Record<string, number> = {};
+  private reconnectUs = createHistogram('us');
+  private replayed = 0;
+  private replayLatency = createHistogram('us');
+  private timeline: { connected: number; events: number }[] = [];
+  private bucketEvents = 0;
+  private timelineTimer: NodeJS.Timeout | null = null;
+  private lostBelow = 0;
+
+  add(): ConnState {
+    const c = new ConnState();
+    this.conns.push(c);
+    return c;
+  }
+
+  onEvent(c: ConnState, ev: ReceivedEvent): void {
+    // The first event a stream ever gets sets its starting point; nothing before it was expected.
+    const tracker = c.tracker ?? (c.tracker = new SeqTracker(ev.seq - 1));
+    const verdict = tracker.record(ev.seq);
+    const w = this.window;
+    if (w !== null && ev.seq >= w.fromSeq && ev.seq <= w.toSeq) {
+      if (verdict === 'duplicate') w.duplicates++;
+      else {
+        w.received++;
+        if (verdict === 'out-of-order') w.outOfOrder++;
+        record(w.t0, Number(ev.recvNs - ev.t0) / 1000);
+        record(w.t1, Number(ev.recvNs - ev.t1) / 1000);
+      }
+    }
+    if (this.markNs !== null) {
+      this.bucketEvents++;
+      if (c.reconnected && ev.t1 < c.openedNs && verdict !== 'duplicate') {
+        this.replayed++;
+        record(this.replayLatency, Number(ev.recvNs - ev.t0) / 1000);
+      }
+    }
+  }
+
+  onOpen(c: ConnState, reconnect: boolean): void {
+    c.open = true;
+    c.openedNs = process.hrtime.bigint();
+    if (this.markNs !== null) this.attempts++;
+    if (reconnect && c.disrupted && !c.reconnected && this.markNs !== null) {
+      c.reconnected = true;
+      record(this.reconnectUs, Number(c.openedNs - this.markNs) / 1000);
+    }
+  }
+
+  onClose(c: ConnState, willRetry: boolean): void {
+    c.open = false;
+    if (this.markNs !== null && !c.disrupted) c.disrupted = true;
+    if (!willRetry) c.finished = true;
+  }
+
+  onError(c: ConnState, cause: CloseCause, willRetry: boolean): void {
+    c.open = false;
+    if (this.markNs !== null) {
+      this.attempts++;
+      this.errorsByCause[cause] = (this.errorsByCause[cause] ?? 0) + 1;
+    }
+    if (!willRetry) c.finished = true;
+  }
+
+  beginWindow(fromSeq: number, toSeq: number): void {
+    this.window = { fromSeq, toSeq, received: 0, duplicates: 0, outOfOrder: 0, t0: createHistogram('us'), t1: createHistogram('us') };
+  }
+
+  /** Gaps: seqs in the window skipped by a connection and never filled. */
+  windowGaps(): number {
+    const w = this.window;
+    if (!w) return 0;
+    let gaps = 0;
+    const from = Math.max(w.fromSeq, this.lostBelow);
+    for (const c of this.conns) if (c.tracker) gaps += c.tracker.missingBetween(from, w.toSeq);
+    return gaps;
+  }
+
+  mark(markNs: bigint): void {
+    this.markNs = markNs;
+    this.timeline = [];
+    this.bucketEvents = 0;
+    if (this.timelineTimer) clearInterval(this.timelineTimer);
+    this.timelineTimer = setInterval(() => {
+      if (this.timeline.length >= TIMELINE_MAX_BUCKETS) return;
+      this.timeline.push({ connected: this.openCount(), events: this.bucketEvents });
+      this.bucketEvents = 0;
+    }, TIMELINE_BUCKET_MS);
+  }
+
+  reconnectReport(): ReconnectReport {
+    if (this.timelineTimer) clearInterval(this.timelineTimer);
+    this.timelineTimer = null;
+    return {
+      disrupted: this.conns.filter((c) => c.disrupted).length,
+      reconnected: this.conns.filter((c) => c.reconnected).length,
+      attempts: this.attempts,
+      errorsByCause: this.errorsByCause,
+      reconnectHistogram: encodeHistogram(this.reconnectUs),
+      replayed: this.replayed,
+      replayLatency: encodeHistogram(this.replayLatency),
+      timeline: this.timeline,
+    };
+  }
+
+  openCount(): number {
+    let n = 0;
+    for (const c of this.conns) if (c.open) n++;
+    return n;
+  }
+
+  behind(seq: number): number {
+    let n = 0;
+    for (const c of this.conns) if (!c.finished && (c.tracker?.lastSeq ?? 0) < seq) n++;
+    return n;
+  }
+
+  maxSeq(): number {
+    let m = 0;
+    for (const c of this.conns) if (c.tracker && c.tracker.lastSeq > m) m = c.tracker.lastSeq;
+    return m;
+  }
+
+  /**
+   * Restart mode: seqs below `belowSeq` died with the old server process. They are counted as
+   * lostWithProcess, not as gaps, whenever the window is read (clients may still be reconnecting).
+   */
+  setLostBelow(belowSeq: number): void {
+    this.lostBelow = belowSeq;
+  }
+
+  lostWithProcess(): number {
+    const w = this.window;
+    if (!w || this.lostBelow <= w.fromSeq) return 0;
+    let n = 0;
+    for (const c of this.conns) if (c.tracker) n += c.tracker.missingBetween(w.fromSeq, Math.min(w.toSeq, this.lostBelow - 1));
+    return n;
+  }
+
+  stop(): void {
+    if (this.timelineTimer) clearInterval(this.timelineTimer);
+  }
+}

@@ -1,0 +1,171 @@
+// A client worker process: opens its share of connections at the asked rate, accounts for every
+// event (worker-state.ts), and answers the coordinator over IPC. It exits when the coordinator
+// goes away, so no worker outlives a run.
+import { openStreamFor } from '../clients/index.ts';
+import type { StreamConnection } from '../clients/types.ts';
+import { createHistogram, encodeHistogram, record } from '../metrics/histogram.ts';
+import { SelfSampler } from '../metrics/self-sampler.ts';
+import type { ConnectReport, Envelope, InitRequest, Reply, Request } from './protocol.ts';
+import { WorkerState, type ConnState } from './worker-state.ts';
+
+const state = new WorkerState();
+const streams: StreamConnection[] = [];
+const self = new SelfSampler();
+let init: InitRequest | null = null;
+let windowBytesStart = 0;
+
+function send(id: number, body: Reply): void {
+  process.send?.({ id, body } satisfies Envelope<Reply>);
+}
+
+function gcAndRss(): number {
+  (globalThis as { gc?: () => void }).gc?.();
+  return process.memoryUsage.rss();
+}
+
+function totalBytesRead(): number {
+  let n = 0;
+  for (const s of streams) n += s.bytesRead();
+  return n;
+}
+
+async function connect(cfg: InitRequest): Promise<ConnectReport> {
+  const open = openStreamFor(cfg.target.protocol);
+  const want = cfg.shard.clients;
+  const n = Math.min(want, cfg.cap);
+  const rssBefore = gcAndRss();
+  const connectUs = createHistogram('us');
+  const failures: Record<string, number> = {};
+  const started = Date.now();
+  let settled = 0;
+  let held = 0;
+  let resolveDone: () => void = () => undefined;
+  const done = new Promise<void>((r) => (resolveDone = r));
+  // Source address for connection i: the shard's address blocks in order.
+  const addressOf: (string | null)[] = [];
+  for (const a of cfg.shard.addresses) for (let k = 0; k < a.count; k++) addressOf.push(a.address);
+
+  const dialOne = (i: number): void => {
+    const c: ConnState = state.add();
+    c.dialNs = process.hrtime.bigint();
+    let counted = false;
+    const settle = (): void => {
+      if (counted) return;
+      counted = true;
+      if (++settled === n) resolveDone();
+    };
+    streams.push(
+      open(
+        { ...cfg.target, localAddress: addressOf[i] ?? null },
+        cfg.policy,
+        {
+          onOpen: (reconnect) => {
+            state.onOpen(c, reconnect);
+            if (!reconnect) {
+              record(connectUs, Number(c.openedNs - c.dialNs) / 1000);
+              held++;
+              settle();
+            }
+          },
+          onEvent: (ev) => state.onEvent(c, ev),
+          onClose: (_cause, willRetry) => state.onClose(c, willRetry),
+          onError: (cause, willRetry) => {
+            state.onError(c, cause, willRetry);
+            if (!counted) {
+              failures[cause] = (failures[cause] ?? 0) + 1;
+              if (!willRetry) settle();
+            }
+          },
+        },
+        0,
+      ),
+    );
+  };
+
+  // Token bucket: dial in small batches every 10 ms to hold the asked rate.
+  const perTick = Math.max(1, Math.round(cfg.rampPerSecond / 100));
+  let next = 0;
+  await new Promise<void>((resolve) => {
+    const tick = (): void => {
+      const until = Math.min(n, next + perTick);
+      for (; next < until; next++) dialOne(next);
+      if (next < n) setTimeout(tick, 10);
+      else resolve();
+    };
+    tick();
+  });
+  if (n === 0) resolveDone();
+  const timedOut = await Promise.race([done.then(() => false), new Promise<boolean>((r) => setTimeout(() => r(true), cfg.connectTimeoutMs).unref())]);
+  if (timedOut) failures.timeout = (failures.timeout ?? 0) + (n - settled);
+  return {
+    held,
+    failuresByCause: failures,
+    connectHistogram: encodeHistogram(connectUs),
+    durationMs: Date.now() - started,
+    capHit: want > cfg.cap,
+    rssBeforeBytes: rssBefore,
+    rssAfterBytes: gcAndRss(),
+  };
+}
+
+async function handle(req: Request): Promise<Reply> {
+  switch (req.type) {
+    case 'init':
+      init = req;
+      return { type: 'ok' };
+    case 'connect':
+      if (!init) return { type: 'error', message: 'connect before init' };
+      return { type: 'connected', report: await connect(init) };
+    case 'begin-window':
+      state.beginWindow(req.fromSeq, req.toSeq);
+      self.reset();
+      windowBytesStart = totalBytesRead();
+      return { type: 'ok' };
+    case 'end-window': {
+      const w = state.window;
+      if (!w) return { type: 'error', message: 'end-window without begin-window' };
+      const report = {
+        connected: state.openCount(),
+        received: w.received,
+        duplicates: w.duplicates,
+        outOfOrder: w.outOfOrder,
+        gaps: state.windowGaps(),
+        lostWithProcess: state.lostWithProcess(),
+        wireBytes: totalBytesRead() - windowBytesStart,
+        latencyFromT0: encodeHistogram(w.t0),
+        latencyFromT1: encodeHistogram(w.t1),
+        self: self.read(),
+      };
+      state.window = null;
+      return { type: 'window', report };
+    }
+    case 'mark-disruption':
+      state.mark(BigInt(req.markNs));
+      return { type: 'ok' };
+    case 'reconnect-report':
+      return { type: 'reconnect-report', report: state.reconnectReport() };
+    case 'status': {
+      const disrupted = state.conns.filter((c) => c.disrupted).length;
+      const reconnected = state.conns.filter((c) => c.reconnected).length;
+      return { type: 'status', status: { open: state.openCount(), total: state.conns.length, behind: state.behind(req.reachedSeq), maxSeq: state.maxSeq(), disrupted, reconnected } };
+    }
+    case 'lost-below':
+      state.setLostBelow(req.belowSeq);
+      return { type: 'ok' };
+    case 'close':
+      for (const s of streams) s.close();
+      state.stop();
+      self.stop();
+      setTimeout(() => process.exit(0), 20);
+      return { type: 'ok' };
+  }
+}
+
+process.on('message', (msg: Envelope<Request>) => {
+  handle(msg.body).then(
+    (reply) => send(msg.id, reply),
+    (err: unknown) => send(msg.id, { type: 'error', message: err instanceof Error ? err.message : String(err) }),
+  );
+});
+// The coordinator is gone (finished, crashed or killed): so are we.
+process.on('disconnect', () => process.exit(0));
