@@ -14,7 +14,9 @@ export async function runCommand(flags: RunFlags, config: ConfigFile | null, arg
   const outcome = await runPlan(plan, {
     command: `pushbench ${argv.join(' ')}`,
     progress: stderrProgress(),
-    afterRun: (result, runDir) => writeReports(runDir, [result]),
+    afterRun: async (result, runDir) => {
+      await writeReports(runDir, [result]);
+    },
   });
   process.stdout.write(summaryTable(outcome.result));
   const { steps } = outcome.result;

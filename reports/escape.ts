@@ -1,0 +1,7 @@
+// Every piece of text that comes from a result file is escaped before it reaches HTML: a server
+// name is data, never markup.
+const MAP: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+
+export function esc(value: unknown): string {
+  return String(value).replace(/[&<>"']/g, (c) => MAP[c]!);
+}

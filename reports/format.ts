@@ -1,0 +1,44 @@
+// Number formatting for reports: units a reader expects (KB, ms, /s), never more digits than the
+// measurement supports.
+export function fmtNumber(n: number): string {
+  if (!Number.isFinite(n)) return 'n/a';
+  const a = Math.abs(n);
+  if (a >= 100) return Math.round(n).toLocaleString('en-US');
+  if (a >= 10) return n.toFixed(1);
+  if (a >= 1) return n.toFixed(2);
+  if (a === 0) return '0';
+  return n.toPrecision(2);
+}
+
+export function fmtBytes(n: number): string {
+  if (!Number.isFinite(n)) return 'n/a';
+  if (Math.abs(n) >= 1024 * 1024) return `${fmtNumber(n / 1024 / 1024)} MB`;
+  if (Math.abs(n) >= 1024) return `${fmtNumber(n / 1024)} KB`;
+  return `${fmtNumber(n)} B`;
+}
+
+export function fmtUs(us: number): string {
+  if (!Number.isFinite(us)) return 'n/a';
+  if (us >= 1000) return `${fmtNumber(us / 1000)} ms`;
+  return `${fmtNumber(us)} µs`;
+}
+
+/** A metric value with the unit of its headline spec. */
+export function fmtMetric(value: number, unit: string): string {
+  switch (unit) {
+    case 'B':
+      return fmtBytes(value);
+    case 'µs':
+      return fmtUs(value);
+    case 'ms':
+      return `${fmtNumber(value)} ms`;
+    case '%':
+      return `${fmtNumber(value)} %`;
+    case '/s':
+      return `${fmtNumber(value)}/s`;
+    case '':
+      return fmtNumber(value);
+    default:
+      return `${fmtNumber(value)} ${unit}`;
+  }
+}
