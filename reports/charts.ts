@@ -1,7 +1,6 @@
 // Charts as data: each function turns result files into aggregated rows and a Vega-Lite spec;
 // render.ts turns specs into SVG in Node (no browser, no CDN). Rows are aggregated (medians,
 // percentiles), never raw samples, so a chart stays a few tens of KB.
-import { HEADLINE_METRICS } from '../harness/headline.ts';
 import type { GroupSummary, IdleParams, PushParams, RunResult, StepResult } from '../harness/result.ts';
 import { percentileSpectrum } from '../harness/metrics/histogram.ts';
 

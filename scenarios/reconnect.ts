@@ -120,7 +120,7 @@ async function reconnectStep(spec: ServerSpec, params: ReconnectParams, repetiti
     // Time until p % of the disrupted connections were back; null when fewer came back.
     const pct = (p: number): number | null =>
       disrupted > 0 && rec.reconnected >= Math.ceil((disrupted * p) / 100) ? times.getValueAtPercentile((p * disrupted) / Math.max(1, rec.reconnected)) / 1000 : null;
-    const timeTo100Ms = disrupted > 0 && rec.reconnected >= disrupted ? times.maxValue / 1000 : null;
+    const timeTo100Ms = disrupted > 0 && rec.reconnected >= disrupted ? times.getValueAtPercentile(100) / 1000 : null;
     const metrics: ReconnectMetrics = {
       clientsConnected: window.connected,
       disrupted,

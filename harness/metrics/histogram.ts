@@ -49,7 +49,8 @@ export function summarize(h: Histogram, unit: 'us' | 'ms'): HistogramSummary {
     p90: n > 0 ? h.getValueAtPercentile(90) : 0,
     p99: n > 0 ? h.getValueAtPercentile(99) : 0,
     p999: n > 0 ? h.getValueAtPercentile(99.9) : 0,
-    max: n > 0 ? h.maxValue : 0,
+    // The bucket's value, not maxValue: identical whether recorded here or decoded and merged.
+    max: n > 0 ? h.getValueAtPercentile(100) : 0,
     encoded: n > 0 ? encodeHistogram(h) : '',
   };
 }

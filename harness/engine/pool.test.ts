@@ -1,0 +1,112 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { after, before, describe, it } from 'node:test';
+import { postBroadcast, getHealth } from '../control.ts';
+import { startServer, type RunningServer } from '../lifecycle/server-process.ts';
+import { decodeHistogram } from '../metrics/histogram.ts';
+import { getServer } from '../../servers/registry.ts';
+import { ClientPool, type PoolOptions } from './pool.ts';
+
+const NO_RETRY = { enabled: false, defaultRetryMs: 100, honourServerRetry: true, backoff: false, jitter: false, maxDelayMs: 1000, maxAttempts: 1 };
+
+function alive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+describe('client pool', () => {
+  let server: RunningServer;
+  const opts = (o: Partial<PoolOptions>): PoolOptions => ({
+    target: { protocol: 'ws', host: server.host, port: server.port },
+    clients: 300,
+    rampPerSecond: 5000,
+    maxPerWorker: 150,
+    connectTimeoutMs: 10_000,
+    policy: NO_RETRY,
+    ...o,
+  });
+
+  before(async () => {
+    server = await startServer(getServer('node-ws'));
+  });
+  after(async () => {
+    await server.stop();
+  });
+
+  it('shards 300 clients over two workers and counts every event exactly once', async () => {
+    const pool = await ClientPool.start(opts({}));
+    try {
+      assert.equal(pool.workerPids().length, 2);
+      const c = await pool.connectAll();
+      assert.equal(c.held, 300);
+      assert.equal(c.capHit, false);
+      assert.deepEqual(c.failuresByCause, {});
+      assert.equal(decodeHistogram(c.connectHistogram).totalCount, 300);
+      const seq0 = (await getHealth(server.baseUrl)).lastSeq ?? 0;
+      await pool.beginWindow({ fromSeq: seq0 + 1, toSeq: seq0 + 20 });
+      await postBroadcast(server.baseUrl, { rate: 400, count: 20, bytes: 100, event: 'tick' });
+      assert.equal(await pool.waitUntilAllReached(seq0 + 20, 10_000), true);
+      const w = await pool.endWindow();
+      assert.equal(w.connected, 300);
+      assert.equal(w.received, 6000);
+      assert.equal(w.gaps, 0);
+      assert.equal(w.duplicates, 0);
+      assert.equal(w.outOfOrder, 0);
+      assert.equal(decodeHistogram(w.latencyFromT0).totalCount, 6000);
+      assert.equal(decodeHistogram(w.latencyFromT1).totalCount, 6000);
+      assert.equal(w.workers.length, 2);
+      assert.ok(w.wireBytes >= 6000 * 100, `wire bytes ${w.wireBytes} cover the payloads`);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('a worker told to exceed its cap holds only the cap and reports it', async () => {
+    const pool = await ClientPool.start(opts({ clients: 120, maxPerWorker: 50, workers: 1 }));
+    try {
+      const c = await pool.connectAll();
+      assert.equal(c.capHit, true);
+      assert.equal(c.held, 50);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('no worker survives close()', async () => {
+    const pool = await ClientPool.start(opts({ clients: 20, maxPerWorker: 10 }));
+    await pool.connectAll();
+    const pids = pool.workerPids();
+    assert.equal(pids.length, 2);
+    await pool.close();
+    assert.deepEqual(pids.filter(alive), []);
+  });
+
+  it('no worker survives a coordinator killed with SIGKILL', async () => {
+    const tcp = await startServer(getServer('tcp-floor'));
+    try {
+      const fixture = fileURLToPath(new URL('./fixtures/coordinator.ts', import.meta.url));
+      const child = spawn(process.execPath, ['--import', 'tsx', fixture, String(tcp.port)], { stdio: ['ignore', 'pipe', 'inherit'] });
+      const line = await new Promise<string>((resolve) => {
+        let out = '';
+        child.stdout!.on('data', (c: Buffer) => {
+          out += c.toString();
+          if (out.includes('\n')) resolve(out.split('\n')[0]!);
+        });
+      });
+      const pids = JSON.parse(line) as number[];
+      assert.equal(pids.length, 2);
+      child.kill('SIGKILL');
+      const deadline = Date.now() + 5000;
+      while (pids.some(alive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      assert.deepEqual(pids.filter(alive), [], 'workers exit when their coordinator disappears');
+    } finally {
+      await tcp.stop();
+    }
+  });
+});
