@@ -55,6 +55,8 @@ async function idleStep(spec: ServerSpec, params: IdleParams, repetition: number
       rampPerSecond: params.rampPerSecond,
       maxPerWorker: ctx.engine.maxPerWorker,
       connectTimeoutMs: ctx.engine.connectTimeoutMs,
+      workers: ctx.engine.workers,
+      burnUsPerEvent: ctx.engine.clientBurnUsPerEvent,
       policy: NO_RECONNECT,
     });
     const connect = await pool.connectAll();

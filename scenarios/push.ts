@@ -94,6 +94,8 @@ async function openSession(spec: ServerSpec, clients: number, scenario: PushScen
       rampPerSecond: scenario.rampPerSecond,
       maxPerWorker: ctx.engine.maxPerWorker,
       connectTimeoutMs: ctx.engine.connectTimeoutMs,
+      workers: ctx.engine.workers,
+      burnUsPerEvent: ctx.engine.clientBurnUsPerEvent,
       policy: NO_RECONNECT,
     });
     const connect = await pool.connectAll().catch(async (err: unknown) => {

@@ -71,6 +71,8 @@ async function reconnectStep(spec: ServerSpec, params: ReconnectParams, repetiti
       rampPerSecond: scenario.rampPerSecond,
       maxPerWorker: ctx.engine.maxPerWorker,
       connectTimeoutMs: ctx.engine.connectTimeoutMs,
+      workers: ctx.engine.workers,
+      burnUsPerEvent: ctx.engine.clientBurnUsPerEvent,
       policy: policyFor(scenario),
     });
     ctx.progress({ type: 'phase', text: `${spec.name}: opening ${params.clients} connections` });

@@ -76,6 +76,8 @@ export const engineSchema = z
     /** Client workers; 0 = as many as the plan needs. */
     workers: nonNegativeInt.max(64).default(0),
     connectTimeoutMs: positiveInt.default(30_000),
+    /** Calibration: each client worker spends this many µs of CPU per event (a slow reader). */
+    clientBurnUsPerEvent: nonNegativeInt.max(100_000).default(0),
   })
   .strict();
 export type EngineOptions = z.output<typeof engineSchema>;

@@ -21,6 +21,8 @@ export interface PoolOptions {
   policy: ReconnectPolicy;
   /** Force a worker count (tests); default: as many as the plan needs. */
   workers?: number;
+  /** Calibration: µs of CPU each worker burns per event (a slow reader). */
+  burnUsPerEvent?: number;
 }
 
 export interface MergedConnect {
@@ -129,6 +131,7 @@ export class ClientPool {
               cap: plan.workerCap,
               rampPerSecond: perWorkerRate,
               connectTimeoutMs: opts.connectTimeoutMs,
+              burnUsPerEvent: opts.burnUsPerEvent ?? 0,
             },
             'ok',
           ),

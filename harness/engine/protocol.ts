@@ -13,6 +13,7 @@ export interface InitRequest {
   cap: number;
   rampPerSecond: number;
   connectTimeoutMs: number;
+  burnUsPerEvent: number;
 }
 
 export type Request =

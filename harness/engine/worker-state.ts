@@ -19,6 +19,9 @@ export class ConnState {
   /** When the current stream opened (hrtime ns); events emitted before it came from the ring. */
   openedNs = 0n;
   dialNs = 0n;
+  /** Restart mode: seqs in [lostFrom, lostTo] died with the old server process. */
+  lostFrom = 0;
+  lostTo = -1;
 }
 
 interface Window {
@@ -43,7 +46,6 @@ export class WorkerState {
   private timeline: { connected: number; events: number }[] = [];
   private bucketEvents = 0;
   private timelineTimer: NodeJS.Timeout | null = null;
-  private lostBelow = 0;
 
   add(): ConnState {
     const c = new ConnState();
@@ -108,8 +110,7 @@ export class WorkerState {
     const w = this.window;
     if (!w) return 0;
     let gaps = 0;
-    const from = Math.max(w.fromSeq, this.lostBelow);
-    for (const c of this.conns) if (c.tracker) gaps += c.tracker.missingBetween(from, w.toSeq);
+    for (const c of this.conns) if (c.tracker) gaps += c.tracker.missingBetween(w.fromSeq, w.toSeq) - this.lostIn(c, w);
     return gaps;
   }
 
@@ -159,18 +160,27 @@ export class WorkerState {
   }
 
   /**
-   * Restart mode: seqs below `belowSeq` died with the old server process. They are counted as
-   * lostWithProcess, not as gaps, whenever the window is read (clients may still be reconnecting).
+   * Restart mode, called once the old process is dead: for each connection, the seqs after the
+   * last one it got and below `belowSeq` (where the new process starts) died with the old process.
+   * They are counted as lostWithProcess, not as gaps.
    */
   setLostBelow(belowSeq: number): void {
-    this.lostBelow = belowSeq;
+    for (const c of this.conns) {
+      c.lostFrom = (c.tracker?.lastSeq ?? 0) + 1;
+      c.lostTo = belowSeq - 1;
+    }
+  }
+
+  private lostIn(c: ConnState, w: Window): number {
+    if (!c.tracker || c.lostTo < c.lostFrom) return 0;
+    return c.tracker.missingBetween(Math.max(w.fromSeq, c.lostFrom), Math.min(w.toSeq, c.lostTo));
   }
 
   lostWithProcess(): number {
     const w = this.window;
-    if (!w || this.lostBelow <= w.fromSeq) return 0;
+    if (!w) return 0;
     let n = 0;
-    for (const c of this.conns) if (c.tracker) n += c.tracker.missingBetween(w.fromSeq, Math.min(w.toSeq, this.lostBelow - 1));
+    for (const c of this.conns) n += this.lostIn(c, w);
     return n;
   }
 

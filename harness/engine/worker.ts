@@ -23,6 +23,12 @@ function gcAndRss(): number {
   return process.memoryUsage.rss();
 }
 
+/** Busy-spins `us` microseconds: the calibration "slow reader". */
+function burn(us: number): void {
+  const until = process.hrtime.bigint() + BigInt(us) * 1000n;
+  while (process.hrtime.bigint() < until);
+}
+
 function totalBytesRead(): number {
   let n = 0;
   for (const s of streams) n += s.bytesRead();
@@ -67,7 +73,7 @@ async function connect(cfg: InitRequest): Promise<ConnectReport> {
               settle();
             }
           },
-          onEvent: (ev) => state.onEvent(c, ev),
+          onEvent: cfg.burnUsPerEvent > 0 ? (ev) => (state.onEvent(c, ev), burn(cfg.burnUsPerEvent)) : (ev) => state.onEvent(c, ev),
           onClose: (_cause, willRetry) => state.onClose(c, willRetry),
           onError: (cause, willRetry) => {
             state.onError(c, cause, willRetry);

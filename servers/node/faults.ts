@@ -5,6 +5,7 @@
 //   dup=K        events with seq % K == 0 are written twice to affected clients
 //   reorder=K    events with seq % K == 0 are held back and written after the next event
 //   hold=BYTES   each connection holds BYTES of extra server memory (touched, so it is resident)
+//   work=US      the server spends US of CPU per event per affected client (a slow server)
 //   clients=M    drop/dup/reorder affect every M-th connection (default 1: all)
 import type { Subscriber } from './core.ts';
 
@@ -14,12 +15,13 @@ export interface FaultConfig {
   dup: number;
   reorder: number;
   holdBytes: number;
+  workUs: number;
   everyClient: number;
 }
 
-export const NO_FAULTS: FaultConfig = { delayMs: 0, drop: 0, dup: 0, reorder: 0, holdBytes: 0, everyClient: 1 };
+export const NO_FAULTS: FaultConfig = { delayMs: 0, drop: 0, dup: 0, reorder: 0, holdBytes: 0, workUs: 0, everyClient: 1 };
 
-const KEYS: Record<string, keyof FaultConfig> = { delay: 'delayMs', drop: 'drop', dup: 'dup', reorder: 'reorder', hold: 'holdBytes', clients: 'everyClient' };
+const KEYS: Record<string, keyof FaultConfig> = { delay: 'delayMs', drop: 'drop', dup: 'dup', reorder: 'reorder', hold: 'holdBytes', work: 'workUs', clients: 'everyClient' };
 
 export function parseFaults(raw: string | undefined): FaultConfig {
   const f: FaultConfig = { ...NO_FAULTS };
@@ -36,13 +38,10 @@ export function parseFaults(raw: string | undefined): FaultConfig {
 }
 
 export function hasPerClientFaults(f: FaultConfig): boolean {
-  return f.drop > 0 || f.dup > 0 || f.reorder > 0 || f.holdBytes > 0;
+  return f.drop > 0 || f.dup > 0 || f.reorder > 0 || f.holdBytes > 0 || f.workUs > 0;
 }
 
-/**
- * Wraps a subscriber with this connection's faults. `seqOf` maps a written buffer back to its seq
- * (the core passes it along), so the wrapper decides per event without parsing bytes.
- */
+/** Wraps a subscriber with this connection's faults; the core passes each event's seq along. */
 export function faultySubscriber(inner: Subscriber, f: FaultConfig, clientIndex: number): Subscriber & { writeEvent(seq: number, bytes: Buffer): void } {
   const affected = clientIndex % f.everyClient === 0;
   // Kept only for its memory; `fill` makes the pages resident so RSS sees them.
@@ -53,6 +52,10 @@ export function faultySubscriber(inner: Subscriber, f: FaultConfig, clientIndex:
     writeEvent(seq: number, bytes: Buffer): void {
       void held;
       if (!affected) return inner.write(bytes);
+      if (f.workUs > 0) {
+        const until = process.hrtime.bigint() + BigInt(Math.round(f.workUs * 1000));
+        while (process.hrtime.bigint() < until);
+      }
       if (f.drop > 0 && seq % f.drop === 0) return;
       if (f.reorder > 0 && seq % f.reorder === 0) {
         heldBack = bytes;

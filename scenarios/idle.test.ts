@@ -1,0 +1,34 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { getServer } from '../servers/registry.ts';
+import { testContext } from './fixtures/context.ts';
+import { runIdle } from './idle.ts';
+import { idleSchema } from './schema.ts';
+
+const scenario = (o: Record<string, unknown>) => idleSchema.parse({ kind: 'idle', servers: ['x'], clients: [300], settleMs: 200, holdMs: 600, ...o });
+
+describe('idle scenario', () => {
+  it('holds every connection and measures memory per connection on both sides', async () => {
+    const out = await runIdle(scenario({}), testContext(['node-sse', 'node-ws'].map(getServer)));
+    assert.equal(out.steps.length, 2);
+    for (const s of out.steps) {
+      assert.equal(s.outcome.state, 'completed', JSON.stringify(s.outcome).slice(0, 300));
+      if (s.kind !== 'idle' || s.outcome.state === 'failed') continue;
+      const m = s.outcome.metrics;
+      assert.equal(m.clientsHeld, 300);
+      assert.equal(m.connectMs.count, 300);
+      assert.deepEqual(m.failuresByCause, {});
+      assert.ok(m.serverHold.rssBytes > 0 && m.serverBaseline.rssBytes > 0);
+      assert.ok(m.serverHeapBytesPerConnection !== null, 'Node servers report heap');
+      assert.equal(m.client.workers, 1);
+    }
+  });
+
+  it('a worker at its cap makes the step invalid, saying so', async () => {
+    const out = await runIdle(scenario({ clients: [150] }), testContext([getServer('tcp-floor')], { maxPerWorker: 100, workers: 1 }));
+    const s = out.steps[0]!;
+    assert.equal(s.outcome.state, 'invalid');
+    if (s.outcome.state !== 'invalid') return;
+    assert.deepEqual(s.outcome.reasons, ['all connections held: 100 of 150 held during the hold', 'no worker hit its cap: a client worker reached its connection cap']);
+  });
+});
