@@ -4,10 +4,9 @@ export function fmtNumber(n: number): string {
   if (!Number.isFinite(n)) return 'n/a';
   const a = Math.abs(n);
   if (a >= 100) return Math.round(n).toLocaleString('en-US');
-  if (a >= 10) return n.toFixed(1);
-  if (a >= 1) return n.toFixed(2);
   if (a === 0) return '0';
-  return n.toPrecision(2);
+  // Three significant digits: what a median over a few repetitions supports.
+  return n.toPrecision(3);
 }
 
 export function fmtBytes(n: number): string {
