@@ -1,16 +1,14 @@
 // The coordinator's side of the client engine: forks the workers the plan asks for, drives them
 // over IPC and merges what they report (counters summed, histograms merged, maxima kept).
 import { fork, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import type { ReconnectPolicy, StreamTarget } from '../clients/types.ts';
 import { onShutdown } from '../lifecycle/cleanup.ts';
 import { createHistogram, encodeHistogram, mergeInto } from '../metrics/histogram.ts';
 import type { SelfSample } from '../metrics/self-sampler.ts';
 import { planShards, type ShardPlan } from './plan.ts';
+import { workerBundle } from './worker-bundle.ts';
 import type { ConnectReport, Envelope, ReconnectReport, Reply, Request, Status, WindowReport } from './protocol.ts';
 
-const WORKER = fileURLToPath(new URL('./worker.ts', import.meta.url));
-const TSX_IMPORT = import.meta.resolve('tsx');
 
 export interface PoolOptions {
   target: Omit<StreamTarget, 'localAddress'>;
@@ -107,11 +105,12 @@ export class ClientPool {
 
   static async start(opts: PoolOptions): Promise<ClientPool> {
     const plan = planShards(opts.clients, { maxPerWorker: opts.maxPerWorker, workers: opts.workers });
+    const bundle = await workerBundle();
     const workers = plan.shards.map(
       () =>
         new Worker(
-          fork(WORKER, [], {
-            execArgv: ['--expose-gc', '--import', TSX_IMPORT],
+          fork(bundle, [], {
+            execArgv: ['--expose-gc'],
             serialization: 'json',
             stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
           }),
