@@ -3,17 +3,21 @@
 import { mayRetry, nextDelayMs } from './reconnect.ts';
 import type { CloseCause, ReceivedEvent, ReconnectPolicy, StreamConnection, StreamHandlers, StreamTarget } from './types.ts';
 
-/** What a protocol's dial reports; each dial ends with exactly one of ended/failed. */
-export interface DialEvents {
-  opened(): void;
-  event(ev: ReceivedEvent): void;
+/**
+ * What a protocol's dial reports to its owner; each dial ends with exactly one of ended/failed.
+ * Methods take the dial itself, so a late callback from an earlier dial is recognised and ignored
+ * without a per-attempt closure (clients hold tens of thousands of these).
+ */
+export interface DialOwner {
+  opened(d: Dialed): void;
+  event(d: Dialed, ev: ReceivedEvent): void;
   /** An id seen without an event (SSE `id:` alone): still the resume point. */
-  lastId(id: number): void;
-  retryHint(ms: number): void;
+  lastId(d: Dialed, id: number): void;
+  retryHint(d: Dialed, ms: number): void;
   /** The established stream ended. */
-  ended(cause: CloseCause): void;
+  ended(d: Dialed, cause: CloseCause): void;
   /** The attempt failed before the stream was established. */
-  failed(cause: CloseCause): void;
+  failed(d: Dialed, cause: CloseCause): void;
 }
 
 export interface Dialed {
@@ -21,19 +25,18 @@ export interface Dialed {
   bytesRead(): number;
 }
 
-export type Dial = (target: StreamTarget, lastEventId: number, events: DialEvents) => Dialed;
+export type Dial = (target: StreamTarget, lastEventId: number, owner: DialOwner) => Dialed;
 
-export class ResumingStream implements StreamConnection {
+export class ResumingStream implements StreamConnection, DialOwner {
   lastEventId: number;
   open = false;
   private stopped = false;
   private failures = 0;
+  private everOpened = false;
   private retryHintMs: number | null = null;
   private current: Dialed | null = null;
   private timer: NodeJS.Timeout | null = null;
   private bytesFromEarlierSockets = 0;
-  private everOpened = false;
-  private generation = 0;
 
   constructor(
     private readonly dial: Dial,
@@ -55,69 +58,75 @@ export class ResumingStream implements StreamConnection {
     this.open = false;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    this.generation++;
     this.retire();
   }
 
+  opened(d: Dialed): void {
+    if (d !== this.current) return;
+    this.open = true;
+    this.failures = 0;
+    const reconnect = this.everOpened;
+    this.everOpened = true;
+    this.handlers.onOpen(reconnect);
+  }
+
+  event(d: Dialed, ev: ReceivedEvent): void {
+    if (d !== this.current) return;
+    this.lastEventId = ev.seq;
+    this.handlers.onEvent(ev);
+  }
+
+  lastId(d: Dialed, id: number): void {
+    if (d === this.current) this.lastEventId = id;
+  }
+
+  retryHint(d: Dialed, ms: number): void {
+    if (d === this.current) this.retryHintMs = ms;
+  }
+
+  ended(d: Dialed, cause: CloseCause): void {
+    if (d !== this.current) return;
+    this.open = false;
+    this.retire();
+    const retry = !this.stopped && mayRetry(this.policy, this.failures);
+    this.handlers.onClose(cause, retry);
+    if (retry) this.schedule();
+  }
+
+  failed(d: Dialed, cause: CloseCause): void {
+    if (d !== this.current) return;
+    this.open = false;
+    this.retire();
+    this.failures++;
+    const retry = !this.stopped && mayRetry(this.policy, this.failures);
+    this.handlers.onError(cause, retry);
+    if (retry) this.schedule();
+  }
+
   private retire(): void {
-    if (!this.current) return;
-    this.bytesFromEarlierSockets += this.current.bytesRead();
     const c = this.current;
+    if (!c) return;
     this.current = null;
+    this.bytesFromEarlierSockets += c.bytesRead();
     c.close();
   }
 
-  private attempt(): void {
+  /** One dial; called at construction and by the reconnect timer. */
+  attempt(): void {
     this.timer = null;
     if (this.stopped) return;
-    const gen = ++this.generation;
-    const live = (): boolean => gen === this.generation && !this.stopped;
-    this.current = this.dial(this.target, this.lastEventId, {
-      opened: () => {
-        if (!live()) return;
-        this.open = true;
-        this.failures = 0;
-        const reconnect = this.everOpened;
-        this.everOpened = true;
-        this.handlers.onOpen(reconnect);
-      },
-      event: (ev) => {
-        if (!live()) return;
-        this.lastEventId = ev.seq;
-        this.handlers.onEvent(ev);
-      },
-      lastId: (id) => {
-        if (live()) this.lastEventId = id;
-      },
-      retryHint: (ms) => {
-        if (live()) this.retryHintMs = ms;
-      },
-      ended: (cause) => {
-        if (!live()) return;
-        this.open = false;
-        this.generation++;
-        this.retire();
-        const retry = mayRetry(this.policy, this.failures);
-        this.handlers.onClose(cause, retry);
-        if (retry) this.schedule();
-      },
-      failed: (cause) => {
-        if (!live()) return;
-        this.open = false;
-        this.generation++;
-        this.retire();
-        this.failures++;
-        const retry = mayRetry(this.policy, this.failures);
-        this.handlers.onError(cause, retry);
-        if (retry) this.schedule();
-      },
-    });
+    this.current = this.dial(this.target, this.lastEventId, this);
   }
 
   private schedule(): void {
     const delay = nextDelayMs(this.policy, this.retryHintMs, this.failures + 1);
-    this.timer = setTimeout(() => this.attempt(), delay);
+    this.timer = setTimeout(attemptLater, delay, this);
   }
+}
+
+/** The shared reconnect timer callback: no closure per reconnect. */
+function attemptLater(s: ResumingStream): void {
+  s.attempt();
 }
 
 /** Maps a socket error to a close cause. */

@@ -1,71 +1,127 @@
-// SSE client: node:http with its own socket per stream (agent: false) and the spec parser.
-// Resumes with a Last-Event-ID header. Lean on purpose: an idle stream is a socket, a parser and
-// a few closures (~12 KB per connection is the budget).
-import { request } from 'node:http';
+// SSE client on a raw socket: the GET written by hand, the response head and (chunked or
+// identity) body decoded by http-response.ts, UTF-8 decoded incrementally, and the spec parser.
+// Resumes with a Last-Event-ID header. Lean on purpose: a class with bound listeners, a string
+// decoder and the parser per connection (node:http costs ~10 KB more per idle stream).
+import { connect, type Socket } from 'node:net';
+import { StringDecoder } from 'node:string_decoder';
 import { PATHS } from '../../servers/contract.ts';
-import { causeOf, eventFrom, ResumingStream, type Dial } from './resuming-stream.ts';
-import { SseParser } from './sse-parser.ts';
-import type { OpenStream } from './types.ts';
+import { ChunkedDecoder, parseHead } from './http-response.ts';
+import { causeOf, eventFrom, ResumingStream, type Dial, type Dialed, type DialOwner } from './resuming-stream.ts';
+import { SseParser, type SseSink } from './sse-parser.ts';
+import type { CloseCause, OpenStream, StreamTarget } from './types.ts';
 
-const dialSse: Dial = (target, lastEventId, ev) => {
-  const headers: Record<string, string> = { accept: 'text/event-stream' };
-  if (lastEventId > 0) headers['last-event-id'] = String(lastEventId);
-  let opened = false;
-  let finished = false;
-  const finish = (cause: Parameters<typeof ev.ended>[0]): void => {
-    if (finished) return;
-    finished = true;
-    if (opened) ev.ended(cause);
-    else ev.failed(cause);
-  };
-  const req = request({
-    host: target.host,
-    port: target.port,
-    path: PATHS.sse,
-    headers,
-    agent: false,
-    ...(target.localAddress ? { localAddress: target.localAddress } : {}),
-  });
-  let recvNs = 0n;
-  const parser = new SseParser({
-    onEvent: (_event, data) => {
-      const e = eventFrom(data, recvNs);
-      if (e) ev.event(e);
-    },
-    onRetry: (ms) => ev.retryHint(ms),
-  });
-  req.on('response', (res) => {
-    if (res.statusCode !== 200) {
-      res.resume();
-      finish('http-status');
-      req.destroy();
+class SseDial implements Dialed, SseSink {
+  private readonly socket: Socket;
+  private readonly parser = new SseParser(this);
+  private readonly text = new StringDecoder('utf8');
+  /** Bytes of the response head until it is complete; null once the body started. */
+  private head: Buffer | null = Buffer.alloc(0);
+  private chunked: ChunkedDecoder | null = null;
+  private opened = false;
+  private finished = false;
+  private recvNs = 0n;
+
+  constructor(
+    private readonly target: StreamTarget,
+    private readonly lastEventId: number,
+    private readonly owner: DialOwner,
+  ) {
+    this.socket = connect(target.localAddress ? { host: target.host, port: target.port, localAddress: target.localAddress } : { host: target.host, port: target.port });
+    this.socket.setNoDelay(true);
+    this.socket.on('connect', this.onConnect.bind(this));
+    this.socket.on('data', this.onData.bind(this));
+    this.socket.on('error', this.onError.bind(this));
+    this.socket.on('close', this.onClose.bind(this));
+  }
+
+  close(): void {
+    this.finished = true;
+    this.socket.destroy();
+  }
+
+  bytesRead(): number {
+    return this.socket.bytesRead;
+  }
+
+  onEvent(_event: string, data: string): void {
+    const e = eventFrom(data, this.recvNs);
+    if (e) this.owner.event(this, e);
+  }
+
+  onRetry(ms: number): void {
+    this.owner.retryHint(this, ms);
+  }
+
+  private onConnect(): void {
+    const resume = this.lastEventId > 0 ? `Last-Event-ID: ${this.lastEventId}\r\n` : '';
+    this.socket.write(`GET ${PATHS.sse} HTTP/1.1\r\nHost: ${this.target.host}:${this.target.port}\r\nAccept: text/event-stream\r\nCache-Control: no-cache\r\n${resume}\r\n`);
+  }
+
+  private onData(chunk: Buffer): void {
+    this.recvNs = process.hrtime.bigint();
+    if (this.head !== null) {
+      const buf = this.head.length === 0 ? chunk : Buffer.concat([this.head, chunk]);
+      const parsed = parseHead(buf);
+      if (!parsed) {
+        if (buf.length > 16 * 1024) return this.fail('protocol-error');
+        this.head = buf;
+        return;
+      }
+      this.head = null;
+      const { head, bodyStart } = parsed;
+      if (head.status !== 200) return this.fail('http-status');
+      if (!(head.headers.get('content-type') ?? '').startsWith('text/event-stream')) return this.fail('protocol-error');
+      if (head.chunked) this.chunked = new ChunkedDecoder();
+      this.opened = true;
+      this.owner.opened(this);
+      if (bodyStart < buf.length) this.body(buf.subarray(bodyStart));
       return;
     }
-    opened = true;
-    ev.opened();
-    res.setEncoding('utf8');
-    res.on('data', (chunk: string) => {
-      recvNs = process.hrtime.bigint();
-      const before = parser.lastEventId;
-      parser.feed(chunk);
-      if (parser.lastEventId !== before) {
-        const id = Number(parser.lastEventId);
-        if (Number.isInteger(id) && id > 0) ev.lastId(id);
+    this.body(chunk);
+  }
+
+  private body(bytes: Buffer): void {
+    if (this.chunked) {
+      try {
+        this.chunked.decode(bytes, this.feedBytes);
+      } catch {
+        this.fail('protocol-error');
       }
-    });
-    res.on('end', () => finish('server-closed'));
-    res.on('error', (err) => finish(causeOf(err)));
-    res.on('close', () => finish('server-closed'));
-  });
-  req.on('error', (err) => finish(causeOf(err)));
-  req.end();
-  return {
-    close: () => {
-      finished = true;
-      req.destroy();
-    },
-    bytesRead: () => req.socket?.bytesRead ?? 0,
+      if (this.chunked.done) this.socket.end();
+    } else this.feedBytes(bytes);
+  }
+
+  /** Bound once (an arrow property) because the chunked decoder calls it per chunk. */
+  private readonly feedBytes = (bytes: Buffer): void => {
+    const before = this.parser.lastEventId;
+    this.parser.feed(this.text.write(bytes));
+    if (this.parser.lastEventId !== before) {
+      const id = Number(this.parser.lastEventId);
+      if (Number.isInteger(id) && id > 0) this.owner.lastId(this, id);
+    }
   };
-};
+
+  private fail(cause: CloseCause): void {
+    this.finish(cause);
+    this.socket.destroy();
+  }
+
+  private onError(err: Error): void {
+    this.finish(causeOf(err));
+  }
+
+  private onClose(): void {
+    this.finish('server-closed');
+  }
+
+  private finish(cause: CloseCause): void {
+    if (this.finished) return;
+    this.finished = true;
+    if (this.opened) this.owner.ended(this, cause);
+    else this.owner.failed(this, cause);
+  }
+}
+
+const dialSse: Dial = (target, lastEventId, owner) => new SseDial(target, lastEventId, owner);
 
 export const openSseStream: OpenStream = (target, policy, handlers, initialLastEventId) => new ResumingStream(dialSse, target, policy, handlers, initialLastEventId);

@@ -1,58 +1,82 @@
 // Raw TCP client for tcp-floor: `STREAM <lastEventId>\n`, then one JSON line per event.
-import { connect } from 'node:net';
+// A class with bound listeners: no per-connection closures beyond the binds.
+import { connect, type Socket } from 'node:net';
 import { TCP_STREAM_PREFIX } from '../../servers/contract.ts';
-import { causeOf, eventFrom, ResumingStream, type Dial } from './resuming-stream.ts';
-import type { CloseCause, OpenStream } from './types.ts';
+import { causeOf, eventFrom, ResumingStream, type Dial, type Dialed, type DialOwner } from './resuming-stream.ts';
+import type { OpenStream, StreamTarget } from './types.ts';
 
-const dialTcp: Dial = (target, lastEventId, ev) => {
-  const socket = connect({ host: target.host, port: target.port, ...(target.localAddress ? { localAddress: target.localAddress } : {}) });
-  socket.setNoDelay(true);
-  let opened = false;
-  let finished = false;
-  let pending = '';
-  const finish = (cause: CloseCause): void => {
-    if (finished) return;
-    finished = true;
-    if (opened) ev.ended(cause);
-    else ev.failed(cause);
-  };
-  socket.on('connect', () => socket.write(`${TCP_STREAM_PREFIX}${lastEventId}\n`));
-  socket.setEncoding('utf8');
-  socket.on('data', (chunk: string) => {
+class TcpDial implements Dialed {
+  private readonly socket: Socket;
+  private opened = false;
+  private finished = false;
+  private pending = '';
+
+  constructor(
+    target: StreamTarget,
+    private readonly lastEventId: number,
+    private readonly owner: DialOwner,
+  ) {
+    this.socket = connect(target.localAddress ? { host: target.host, port: target.port, localAddress: target.localAddress } : { host: target.host, port: target.port });
+    this.socket.setNoDelay(true);
+    this.socket.setEncoding('utf8');
+    this.socket.on('connect', this.onConnect.bind(this));
+    this.socket.on('data', this.onData.bind(this));
+    this.socket.on('error', this.onError.bind(this));
+    this.socket.on('close', this.onClose.bind(this));
+  }
+
+  close(): void {
+    this.finished = true;
+    this.socket.destroy();
+  }
+
+  bytesRead(): number {
+    return this.socket.bytesRead;
+  }
+
+  private onConnect(): void {
+    this.socket.write(`${TCP_STREAM_PREFIX}${this.lastEventId}\n`);
+  }
+
+  private onData(chunk: string): void {
     const recvNs = process.hrtime.bigint();
-    const text = pending === '' ? chunk : pending + chunk;
+    const text = this.pending === '' ? chunk : this.pending + chunk;
     let start = 0;
     for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', start)) {
       const line = text.slice(start, nl);
       start = nl + 1;
       if (line === '') continue; // heartbeat
-      if (!opened) {
+      if (!this.opened) {
         // The hello line establishes the stream and carries the retry hint.
-        opened = true;
-        try {
-          const hello = JSON.parse(line) as { retry?: number };
-          if (typeof hello.retry === 'number') ev.retryHint(hello.retry);
-        } catch {
-          // not a hello: still a stream
-        }
-        ev.opened();
+        this.opened = true;
+        const retry = /"retry":(\d+)/.exec(line);
+        if (retry) this.owner.retryHint(this, Number(retry[1]));
+        this.owner.opened(this);
         continue;
       }
       const i = line.indexOf('"data":');
       const e = i >= 0 ? eventFrom(line.slice(i + 7, -1), recvNs) : null;
-      if (e) ev.event(e);
+      if (e) this.owner.event(this, e);
     }
-    pending = text.slice(start);
-  });
-  socket.on('error', (err) => finish(causeOf(err)));
-  socket.on('close', () => finish('server-closed'));
-  return {
-    close: () => {
-      finished = true;
-      socket.destroy();
-    },
-    bytesRead: () => socket.bytesRead,
-  };
-};
+    this.pending = start < text.length ? text.slice(start) : '';
+  }
+
+  private onError(err: Error): void {
+    this.finish(causeOf(err));
+  }
+
+  private onClose(): void {
+    this.finish('server-closed');
+  }
+
+  private finish(cause: ReturnType<typeof causeOf> | 'server-closed'): void {
+    if (this.finished) return;
+    this.finished = true;
+    if (this.opened) this.owner.ended(this, cause);
+    else this.owner.failed(this, cause);
+  }
+}
+
+const dialTcp: Dial = (target, lastEventId, owner) => new TcpDial(target, lastEventId, owner);
 
 export const openTcpStream: OpenStream = (target, policy, handlers, initialLastEventId) => new ResumingStream(dialTcp, target, policy, handlers, initialLastEventId);

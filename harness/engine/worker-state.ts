@@ -1,14 +1,18 @@
 // A worker's accounting, apart from sockets and IPC so it can be tested directly: per-connection
 // seq trackers, the measurement window, and what happens after a disruption mark.
 import { SeqTracker } from '../clients/seq-tracker.ts';
-import type { CloseCause, ReceivedEvent } from '../clients/types.ts';
+import type { CloseCause, ReceivedEvent, StreamHandlers } from '../clients/types.ts';
 import { createHistogram, encodeHistogram, record, type Histogram } from '../metrics/histogram.ts';
 import type { ReconnectReport } from './protocol.ts';
 
 const TIMELINE_BUCKET_MS = 100;
 const TIMELINE_MAX_BUCKETS = 1200;
 
-export class ConnState {
+/**
+ * One connection's accounting. It is also the stream's handler object, so a connection costs no
+ * closures: the methods live on the prototype.
+ */
+export class ConnState implements StreamHandlers {
   tracker: SeqTracker | null = null;
   open = false;
   /** Closed for good (gave up, or closed by us): no longer expected to receive. */
@@ -22,6 +26,47 @@ export class ConnState {
   /** Restart mode: seqs in [lostFrom, lostTo] died with the old server process. */
   lostFrom = 0;
   lostTo = -1;
+  /** Counted by the connect phase (opened, or failed for good). */
+  settled = false;
+
+  constructor(private readonly worker: WorkerState) {}
+
+  onOpen(reconnect: boolean): void {
+    this.worker.onOpen(this, reconnect);
+  }
+
+  onEvent(ev: ReceivedEvent): void {
+    this.worker.onEvent(this, ev);
+  }
+
+  onClose(_cause: CloseCause, willRetry: boolean): void {
+    this.worker.onClose(this, willRetry);
+  }
+
+  onError(cause: CloseCause, willRetry: boolean): void {
+    this.worker.onError(this, cause, willRetry);
+  }
+}
+
+/** The initial ramp's tallies: connect times, failures by cause, and when every dial settled. */
+export class ConnectPhase {
+  readonly connectUs = createHistogram('us');
+  readonly failures: Record<string, number> = {};
+  held = 0;
+  settled = 0;
+  private resolveDone: () => void = () => undefined;
+  readonly done: Promise<void>;
+
+  constructor(readonly expected: number) {
+    this.done = new Promise((r) => (this.resolveDone = r));
+    if (expected === 0) this.resolveDone();
+  }
+
+  settle(c: ConnState): void {
+    if (c.settled) return;
+    c.settled = true;
+    if (++this.settled === this.expected) this.resolveDone();
+  }
 }
 
 interface Window {
@@ -47,13 +92,18 @@ export class WorkerState {
   private bucketEvents = 0;
   private timelineTimer: NodeJS.Timeout | null = null;
 
+  connecting: ConnectPhase | null = null;
+  /** Calibration: µs of CPU burnt per event (a slow reader). */
+  burnUs = 0;
+
   add(): ConnState {
-    const c = new ConnState();
+    const c = new ConnState(this);
     this.conns.push(c);
     return c;
   }
 
   onEvent(c: ConnState, ev: ReceivedEvent): void {
+    if (this.burnUs > 0) burn(this.burnUs);
     // The first event a stream ever gets sets its starting point; nothing before it was expected.
     const tracker = c.tracker ?? (c.tracker = new SeqTracker(ev.seq - 1));
     const verdict = tracker.record(ev.seq);
@@ -79,6 +129,12 @@ export class WorkerState {
   onOpen(c: ConnState, reconnect: boolean): void {
     c.open = true;
     c.openedNs = process.hrtime.bigint();
+    const phase = this.connecting;
+    if (!reconnect && phase && !c.settled) {
+      record(phase.connectUs, Number(c.openedNs - c.dialNs) / 1000);
+      phase.held++;
+      phase.settle(c);
+    }
     if (this.markNs !== null) this.attempts++;
     if (reconnect && c.disrupted && !c.reconnected && this.markNs !== null) {
       c.reconnected = true;
@@ -94,6 +150,11 @@ export class WorkerState {
 
   onError(c: ConnState, cause: CloseCause, willRetry: boolean): void {
     c.open = false;
+    const phase = this.connecting;
+    if (phase && !c.settled) {
+      phase.failures[cause] = (phase.failures[cause] ?? 0) + 1;
+      if (!willRetry) phase.settle(c);
+    }
     if (this.markNs !== null) {
       this.attempts++;
       this.errorsByCause[cause] = (this.errorsByCause[cause] ?? 0) + 1;
@@ -187,4 +248,10 @@ export class WorkerState {
   stop(): void {
     if (this.timelineTimer) clearInterval(this.timelineTimer);
   }
+}
+
+/** Busy-spins `us` microseconds: the calibration "slow reader". */
+function burn(us: number): void {
+  const until = process.hrtime.bigint() + BigInt(us) * 1000n;
+  while (process.hrtime.bigint() < until);
 }

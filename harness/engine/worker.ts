@@ -3,10 +3,10 @@
 // goes away, so no worker outlives a run.
 import { openStreamFor } from '../clients/index.ts';
 import type { StreamConnection } from '../clients/types.ts';
-import { createHistogram, encodeHistogram, record } from '../metrics/histogram.ts';
+import { encodeHistogram } from '../metrics/histogram.ts';
 import { SelfSampler } from '../metrics/self-sampler.ts';
 import type { ConnectReport, Envelope, InitRequest, Reply, Request } from './protocol.ts';
-import { WorkerState, type ConnState } from './worker-state.ts';
+import { ConnectPhase, WorkerState, type ConnState } from './worker-state.ts';
 
 const state = new WorkerState();
 const streams: StreamConnection[] = [];
@@ -23,12 +23,6 @@ function gcAndRss(): number {
   return process.memoryUsage.rss();
 }
 
-/** Busy-spins `us` microseconds: the calibration "slow reader". */
-function burn(us: number): void {
-  const until = process.hrtime.bigint() + BigInt(us) * 1000n;
-  while (process.hrtime.bigint() < until);
-}
-
 function totalBytesRead(): number {
   let n = 0;
   for (const s of streams) n += s.bytesRead();
@@ -40,73 +34,33 @@ async function connect(cfg: InitRequest): Promise<ConnectReport> {
   const want = cfg.shard.clients;
   const n = Math.min(want, cfg.cap);
   const rssBefore = gcAndRss();
-  const connectUs = createHistogram('us');
-  const failures: Record<string, number> = {};
+  const phase = new ConnectPhase(n);
+  state.connecting = phase;
+  state.burnUs = cfg.burnUsPerEvent;
   const started = Date.now();
-  let settled = 0;
-  let held = 0;
-  let resolveDone: () => void = () => undefined;
-  const done = new Promise<void>((r) => (resolveDone = r));
   // Source address for connection i: the shard's address blocks in order.
   const addressOf: (string | null)[] = [];
   for (const a of cfg.shard.addresses) for (let k = 0; k < a.count; k++) addressOf.push(a.address);
 
-  const dialOne = (i: number): void => {
-    const c: ConnState = state.add();
-    c.dialNs = process.hrtime.bigint();
-    let counted = false;
-    const settle = (): void => {
-      if (counted) return;
-      counted = true;
-      if (++settled === n) resolveDone();
-    };
-    streams.push(
-      open(
-        { ...cfg.target, localAddress: addressOf[i] ?? null },
-        cfg.policy,
-        {
-          onOpen: (reconnect) => {
-            state.onOpen(c, reconnect);
-            if (!reconnect) {
-              record(connectUs, Number(c.openedNs - c.dialNs) / 1000);
-              held++;
-              settle();
-            }
-          },
-          onEvent: cfg.burnUsPerEvent > 0 ? (ev) => (state.onEvent(c, ev), burn(cfg.burnUsPerEvent)) : (ev) => state.onEvent(c, ev),
-          onClose: (_cause, willRetry) => state.onClose(c, willRetry),
-          onError: (cause, willRetry) => {
-            state.onError(c, cause, willRetry);
-            if (!counted) {
-              failures[cause] = (failures[cause] ?? 0) + 1;
-              if (!willRetry) settle();
-            }
-          },
-        },
-        0,
-      ),
-    );
-  };
-
   // Token bucket: dial in small batches every 10 ms to hold the asked rate.
   const perTick = Math.max(1, Math.round(cfg.rampPerSecond / 100));
   let next = 0;
-  await new Promise<void>((resolve) => {
-    const tick = (): void => {
-      const until = Math.min(n, next + perTick);
-      for (; next < until; next++) dialOne(next);
-      if (next < n) setTimeout(tick, 10);
-      else resolve();
-    };
-    tick();
-  });
-  if (n === 0) resolveDone();
-  const timedOut = await Promise.race([done.then(() => false), new Promise<boolean>((r) => setTimeout(() => r(true), cfg.connectTimeoutMs).unref())]);
-  if (timedOut) failures.timeout = (failures.timeout ?? 0) + (n - settled);
+  while (next < n) {
+    const until = Math.min(n, next + perTick);
+    for (; next < until; next++) {
+      const c: ConnState = state.add();
+      c.dialNs = process.hrtime.bigint();
+      streams.push(open({ ...cfg.target, localAddress: addressOf[next] ?? null }, cfg.policy, c, 0));
+    }
+    if (next < n) await new Promise((r) => setTimeout(r, 10));
+  }
+  const timedOut = await Promise.race([phase.done.then(() => false), new Promise<boolean>((r) => setTimeout(() => r(true), cfg.connectTimeoutMs).unref())]);
+  if (timedOut) phase.failures.timeout = (phase.failures.timeout ?? 0) + (n - phase.settled);
+  state.connecting = null;
   return {
-    held,
-    failuresByCause: failures,
-    connectHistogram: encodeHistogram(connectUs),
+    held: phase.held,
+    failuresByCause: phase.failures,
+    connectHistogram: encodeHistogram(phase.connectUs),
     durationMs: Date.now() - started,
     capHit: want > cfg.cap,
     rssBeforeBytes: rssBefore,
