@@ -19,7 +19,7 @@ export function defaultSuite(profile: Profile): ScenarioInput[] {
     case 'default':
       return [
         { kind: 'idle', servers: [...NODE_PAIRS, FLOOR], clients: [1000, 5000] },
-        { kind: 'push', servers: [...NODE_PAIRS, FLOOR], clients: [1000], rates: [100, 1000], bytes: [128], durationMs: 3000 },
+        { kind: 'push', servers: [...NODE_PAIRS, FLOOR], clients: [1000], rates: [10, 100], bytes: [128], durationMs: 3000 },
         { kind: 'reconnect', servers: ['node-sse', 'node-ws'], clients: [1000], modes: ['drop', 'restart'] },
       ];
     case 'full':
