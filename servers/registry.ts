@@ -1,11 +1,11 @@
 // The server registry: every built-in server with its protocol, pair and launch recipe, plus the
 // user's own servers from a config file. A plain list: no self-registration.
-import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UserError } from '../harness/errors.ts';
 import type { Protocol } from './contract.ts';
 import type { ServerSpec } from './spec.ts';
+import { pythonServers } from './python/registry.ts';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -39,28 +39,17 @@ export const NODE_SERVERS: readonly ServerSpec[] = [
   nodeServer('tcp-floor', 'tcp', null, 'raw node:net, newline-delimited JSON: the floor'),
 ];
 
+export const PYTHON_SERVERS: readonly ServerSpec[] = pythonServers(REPO_ROOT);
+
 let extraServers: ServerSpec[] = [];
-let pythonLoader: (() => Promise<ServerSpec[]>) | null = null;
 
-/** Built-in servers (Node, then Python when its registry is present) and user-defined ones. */
+/** Built-in servers (Node, then Python) and user-defined ones. */
 export function listServers(): ServerSpec[] {
-  return [...NODE_SERVERS, ...pythonServersCache, ...extraServers];
+  return [...NODE_SERVERS, ...PYTHON_SERVERS, ...extraServers];
 }
 
-let pythonServersCache: ServerSpec[] = [];
-
-/** Loads the Python server registry if it exists (servers/python/registry.ts). */
-export async function loadOptionalRegistries(): Promise<void> {
-  if (pythonLoader === null) {
-    const path = join(REPO_ROOT, 'servers', 'python', 'registry.ts');
-    pythonLoader = async () => {
-      if (!existsSync(path)) return [];
-      const mod = (await import(path)) as { pythonServers?: (root: string) => ServerSpec[] };
-      return mod.pythonServers ? mod.pythonServers(REPO_ROOT) : [];
-    };
-  }
-  pythonServersCache = await pythonLoader();
-}
+/** Kept for callers that load registries before listing (every built-in one is static now). */
+export async function loadOptionalRegistries(): Promise<void> {}
 
 /** Adds servers from a user's config file; their names must not clash with built-in ones. */
 export function registerUserServers(servers: ServerSpec[]): void {

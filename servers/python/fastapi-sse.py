@@ -1,0 +1,37 @@
+"""fastapi-sse: FastAPI's StreamingResponse with the write-up's headers, fed by a queue per client."""
+
+from fastapi import Request
+from fastapi.responses import StreamingResponse
+
+import pushcore
+from async_sub import AsyncSub
+from fastapi_app import make_app, serve
+
+config = pushcore.Config("sse")
+core = pushcore.Core(config, pushcore.SseFramer)
+app = make_app(core)
+
+
+@app.get("/events")
+async def events(request: Request):
+    last = pushcore.parse_last_event_id(request.headers.get("last-event-id"))
+    if last is None:
+        last = pushcore.parse_last_event_id(request.query_params.get("lastEventId"))
+    sub = AsyncSub()
+    core.subscribe(sub, last)
+
+    async def stream():
+        try:
+            while True:
+                item = await sub.queue.get()
+                if item is pushcore.CLOSE:
+                    return
+                # Starlette notices a vanished client when this write fails (an event or a heartbeat).
+                yield item
+        finally:
+            core.unsubscribe(sub)
+
+    return StreamingResponse(stream(), media_type="text/event-stream", headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+
+
+serve(app, config)

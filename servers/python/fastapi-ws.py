@@ -1,0 +1,50 @@
+"""fastapi-ws: a FastAPI WebSocket route on uvicorn, fed by a queue per client."""
+
+import asyncio
+
+from fastapi import WebSocket, WebSocketDisconnect
+
+import pushcore
+from async_sub import AsyncSub
+from fastapi_app import make_app, serve
+
+config = pushcore.Config("ws")
+core = pushcore.Core(config, pushcore.WsFramer)
+app = make_app(core)
+
+
+@app.websocket("/ws")
+async def ws_endpoint(websocket: WebSocket):
+    last = pushcore.parse_last_event_id(websocket.query_params.get("lastEventId"))
+    await websocket.accept()
+    sub = AsyncSub()
+    core.subscribe(sub, last)
+
+    async def reader():
+        # Receives the client's close so the writer stops; clients send nothing else.
+        try:
+            while True:
+                await websocket.receive_text()
+        except (WebSocketDisconnect, RuntimeError):
+            sub.close()
+
+    read_task = asyncio.get_running_loop().create_task(reader())
+    try:
+        while True:
+            item = await sub.queue.get()
+            if item is pushcore.CLOSE:
+                read_task.cancel()
+                await websocket.close(code=1012)
+                break
+            if item is pushcore.PING:
+                # Starlette has no ping API: uvicorn pings at the heartbeat interval (fastapi_app.py).
+                continue
+            await websocket.send_text(item)
+    except (WebSocketDisconnect, RuntimeError, ConnectionError):
+        pass
+    finally:
+        core.unsubscribe(sub)
+        read_task.cancel()
+
+
+serve(app, config)

@@ -1,0 +1,43 @@
+"""The FastAPI app both FastAPI servers share: contract control endpoints, the heartbeat, and
+uvicorn started without its own signal handling (SIGTERM must end the server at once)."""
+
+import asyncio
+
+import uvicorn
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+import pushcore
+
+
+def make_app(core):
+    app = FastAPI()
+
+    @app.on_event("startup")
+    async def start_heartbeat():
+        asyncio.get_running_loop().create_task(pushcore.heartbeat_async(core))
+
+    @app.get("/healthz")
+    @app.post("/control/{name}")
+    async def control(request: Request):
+        body = await request.body() if request.method == "POST" else b""
+        answer = core.control(request.method, request.url.path, body)
+        if answer is None:
+            return JSONResponse({"ok": False, "error": "not found"}, status_code=404)
+        status, payload, schedule = answer
+        if schedule is not None:
+            asyncio.get_running_loop().create_task(pushcore.run_schedule_async(core, schedule))
+        return JSONResponse(payload, status_code=status)
+
+    return app
+
+
+class _Server(uvicorn.Server):
+    def install_signal_handlers(self):
+        pushcore.exit_on_sigterm()
+
+
+def serve(app, config):
+    # Starlette has no ping API: the WS heartbeat is uvicorn's own ping at the contract's interval.
+    ping_s = config.heartbeat_ms / 1000
+    _Server(uvicorn.Config(app, host=config.host, port=config.port, backlog=4096, log_level="warning", access_log=False, lifespan="on", ws_ping_interval=ping_s, ws_ping_timeout=max(20.0, ping_s))).run()

@@ -1,0 +1,13 @@
+"""flask-sse: Flask's threaded development server, a generator response per stream (a thread each)."""
+
+from werkzeug.serving import make_server
+
+import pushcore
+from flask_app import make_app
+
+app, config = make_app()
+pushcore.exit_on_sigterm()
+server = make_server(config.host, config.port, app, threaded=True)
+# werkzeug's listen backlog is fixed at its socketserver default: raise it to the contract's 4096.
+server.socket.listen(4096)
+server.serve_forever()

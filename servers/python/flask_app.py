@@ -1,0 +1,71 @@
+"""The Flask app both Flask servers share. Flask is synchronous: each SSE stream is a generator
+that holds a worker thread for as long as the client stays (the write-up's caveat), woken by a
+queue per client instead of polling. The schedule and heartbeat run on their own threads."""
+
+import queue
+
+from flask import Flask, Response, request
+
+import pushcore
+
+
+class ThreadSub:
+    __slots__ = ("queue",)
+
+    def __init__(self):
+        self.queue = queue.SimpleQueue()
+
+    def write(self, item):
+        self.queue.put(item)
+
+    def close(self):
+        self.queue.put(pushcore.CLOSE)
+
+
+def make_app():
+    config = pushcore.Config("sse")
+    core = pushcore.Core(config, pushcore.SseFramer)
+    app = Flask(__name__)
+    started = []
+
+    def start_threads():
+        # Started in the serving process (gunicorn forks after import).
+        if not started:
+            started.append(True)
+            pushcore.heartbeat_thread(core)
+
+    @app.route("/healthz", methods=["GET"])
+    @app.route("/control/<name>", methods=["POST"])
+    def control(name=None):
+        start_threads()
+        answer = core.control(request.method, request.path, request.get_data())
+        if answer is None:
+            return {"ok": False, "error": "not found"}, 404
+        status, payload, schedule = answer
+        if schedule is not None:
+            pushcore.run_schedule_thread(core, schedule)
+        return payload, status
+
+    @app.route("/events")
+    def events():
+        start_threads()
+        last = pushcore.parse_last_event_id(request.headers.get("Last-Event-ID"))
+        if last is None:
+            last = pushcore.parse_last_event_id(request.args.get("lastEventId"))
+        sub = ThreadSub()
+        core.subscribe(sub, last)
+
+        def stream():
+            try:
+                while True:
+                    item = sub.queue.get()
+                    if item is pushcore.CLOSE:
+                        return
+                    # A vanished client is noticed only when this write fails (next event or heartbeat).
+                    yield item
+            finally:
+                core.unsubscribe(sub)
+
+        return Response(stream(), headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+
+    return app, config

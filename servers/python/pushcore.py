@@ -1,0 +1,314 @@
+"""The shared contract logic of every Python server (servers/CONTRACT.md).
+
+One ring, one schedule, one framing and one control handler for all of them, so a pair differs
+only in its transport -- the Python twin of servers/node/core.ts. Servers built on asyncio and
+servers built on threads share the same Core; only the small driver that sleeps differs.
+t0/t1 are time.monotonic_ns(): CLOCK_MONOTONIC, the clock Node's process.hrtime.bigint() reads.
+"""
+
+import json
+import os
+import re
+import threading
+import time
+from collections import deque
+
+EVENT_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
+PAD = "x" * (1 << 20)
+
+
+def env_int(name, default, minimum):
+    raw = os.environ.get(name, "")
+    if raw == "":
+        return default
+    value = int(raw)
+    if value < minimum:
+        raise SystemExit(f"{name}={raw} is not an integer >= {minimum}")
+    return value
+
+
+class Config:
+    def __init__(self, protocol):
+        self.protocol = protocol
+        self.host = os.environ.get("HOST") or "127.0.0.1"
+        self.port = env_int("PORT", 0, 0)
+        self.ring = env_int("PUSHBENCH_RING", 10000, 1)
+        self.heartbeat_ms = env_int("PUSHBENCH_HEARTBEAT_MS", 15000, 1)
+        self.retry_ms = env_int("PUSHBENCH_RETRY_MS", 1000, 0)
+        self.coalesce = os.environ.get("PUSHBENCH_COALESCE") == "1"
+        self.seq_start = env_int("PUSHBENCH_SEQ_START", 1, 1)
+
+
+def data_json(seq, t0, t1, size):
+    """The event's data, padded so the JSON is about `size` bytes (as servers/node/payload.ts)."""
+    head = f'{{"seq":{seq},"t0":"{t0}","t1":"{t1}","pad":"'
+    pad = max(0, min(len(PAD), size - len(head) - 2))
+    return f'{head}{PAD[:pad]}"}}'
+
+
+def envelope_json(seq, event, data):
+    return f'{{"id":{seq},"event":{json.dumps(event)},"data":{data}}}'
+
+
+class SseFramer:
+    """Bytes of one whole SSE block, built once per event and written to every client."""
+
+    heartbeat = b": hb\n\n"
+
+    @staticmethod
+    def frame(seq, event, data):
+        return f"id: {seq}\nevent: {event}\ndata: {data}\n\n".encode()
+
+    @staticmethod
+    def hello(retry_ms):
+        return f"retry: {retry_ms}\n: pushbench\n\n".encode()
+
+
+class WsFramer:
+    """The text of one WS message, built once per event; the framework frames it per client."""
+
+    heartbeat = None  # WS ping
+
+    @staticmethod
+    def frame(seq, event, data):
+        return envelope_json(seq, event, data)
+
+    @staticmethod
+    def hello(retry_ms):
+        return f'{{"hello":true,"retry":{retry_ms}}}'
+
+
+def valid_broadcast(body):
+    if not isinstance(body, dict):
+        return False
+    rate, count, size, event = body.get("rate"), body.get("count"), body.get("bytes"), body.get("event")
+    number = (int, float)
+    return (
+        isinstance(rate, number) and not isinstance(rate, bool) and rate > 0 and rate != float("inf")
+        and isinstance(count, int) and not isinstance(count, bool) and count >= 0
+        and isinstance(size, int) and not isinstance(size, bool) and size >= 0
+        and isinstance(event, str) and EVENT_NAME.match(event) is not None
+    )
+
+
+def parse_last_event_id(raw):
+    if raw is None:
+        return None
+    raw = raw.strip()
+    if not re.fullmatch(r"\d{1,15}", raw):
+        return None
+    return int(raw)
+
+
+class Schedule:
+    """Fixed rate: event k (0-based) is due at start + k/rate. The maths every driver shares."""
+
+    def __init__(self, rate, count):
+        self.rate = rate
+        self.count = count
+        self.start = time.monotonic_ns()
+        self.next = 0
+        self.stopped = False
+
+    def due_at(self, k):
+        return self.start + round(k * 1e9 / self.rate)
+
+    def take_due(self, now):
+        due = []
+        while self.next < self.count and self.due_at(self.next) <= now:
+            due.append(self.due_at(self.next))
+            self.next += 1
+        return due
+
+    def done(self):
+        return self.stopped or self.next >= self.count
+
+    def wait_s(self):
+        return max(0.0, (self.due_at(self.next) - time.monotonic_ns()) / 1e9)
+
+
+class Core:
+    """Ring, subscribers, broadcast, drop, reset and health. A subscriber has write(item) and close()."""
+
+    def __init__(self, config, framer):
+        self.config = config
+        self.framer = framer
+        self.ring = deque(maxlen=config.ring)  # (seq, frame)
+        self.subscribers = []
+        self.next_seq = config.seq_start
+        self.sent = 0
+        self.schedule = None
+        self.lock = threading.Lock()
+
+    def subscribe(self, sub, last_event_id):
+        """Hello, the replay after last_event_id (0/None: live only), then live events."""
+        with self.lock:
+            sub.write(self.framer.hello(self.config.retry_ms))
+            if last_event_id:
+                for seq, frame in self.ring:
+                    if seq > last_event_id:
+                        sub.write(frame)
+            self.subscribers.append(sub)
+
+    def unsubscribe(self, sub):
+        with self.lock:
+            try:
+                self.subscribers.remove(sub)
+            except ValueError:
+                pass
+
+    def start_broadcast(self, body):
+        """Returns the new Schedule; the server's driver runs it (a new one replaces the old)."""
+        with self.lock:
+            if self.schedule is not None:
+                self.schedule.stopped = True
+            self.schedule = Schedule(body["rate"], body["count"])
+            self.schedule.size = body["bytes"]
+            self.schedule.event = body["event"]
+            return self.schedule
+
+    def emit(self, schedule, due):
+        """Frames each due event once and hands the same frame to every subscriber."""
+        with self.lock:
+            if schedule is not self.schedule or schedule.stopped:
+                return
+            frames = []
+            for t0 in due:
+                seq = self.next_seq
+                self.next_seq += 1
+                t1 = time.monotonic_ns()
+                frame = self.framer.frame(seq, schedule.event, data_json(seq, t0, t1, schedule.size))
+                self.ring.append((seq, frame))
+                self.sent += 1
+                if self.config.coalesce:
+                    frames.append(frame)
+                else:
+                    for sub in self.subscribers:
+                        sub.write(frame)
+            if frames:
+                batch = frames[0] if len(frames) == 1 else (b"".join(frames) if isinstance(frames[0], bytes) else frames)
+                for sub in self.subscribers:
+                    if isinstance(batch, list):
+                        for f in batch:
+                            sub.write(f)
+                    else:
+                        sub.write(batch)
+
+    def heartbeat(self):
+        with self.lock:
+            subs = list(self.subscribers)
+        for sub in subs:
+            sub.write(self.framer.heartbeat if self.framer.heartbeat is not None else PING)
+
+    def drop(self, fraction):
+        with self.lock:
+            subs = list(self.subscribers)
+            if fraction >= 1:
+                chosen = subs
+            elif not subs:
+                chosen = []
+            else:
+                want = max(1, round(len(subs) * fraction))
+                step = len(subs) / want
+                chosen = [subs[int(i * step)] for i in range(want)]
+            for sub in chosen:
+                self.subscribers.remove(sub)
+        for sub in chosen:
+            sub.close()
+        return len(chosen)
+
+    def reset(self):
+        with self.lock:
+            if self.schedule is not None:
+                self.schedule.stopped = True
+            self.schedule = None
+            self.ring.clear()
+            self.sent = 0
+            self.next_seq = self.config.seq_start
+
+    def health(self):
+        return {
+            "ok": True,
+            "protocol": self.config.protocol,
+            "connections": len(self.subscribers),
+            "sent": self.sent,
+            "lastSeq": self.next_seq - 1,
+        }
+
+    def control(self, method, path, body_bytes):
+        """The contract's control endpoints, framework-free: (status, json) or None (not ours).
+
+        A broadcast returns a Schedule as a third element for the server's driver to run."""
+        if method == "GET" and path == "/healthz":
+            return 200, self.health(), None
+        if method != "POST" or path not in ("/control/broadcast", "/control/drop", "/control/reset"):
+            return None
+        try:
+            body = json.loads(body_bytes) if body_bytes and body_bytes.strip() else {}
+        except ValueError:
+            return 400, {"ok": False, "error": "body is not JSON"}, None
+        if path == "/control/broadcast":
+            if not valid_broadcast(body):
+                return 400, {"ok": False, "error": 'body must be {"rate">0,"count">=0,"bytes">=0,"event":name}'}, None
+            return 202, {"ok": True}, self.start_broadcast(body)
+        if path == "/control/drop":
+            fraction = body.get("fraction", 1) if isinstance(body, dict) else 1
+            if not isinstance(fraction, (int, float)) or not 0 < fraction <= 1:
+                fraction = 1
+            return 200, {"ok": True, "dropped": self.drop(fraction)}, None
+        self.reset()
+        return 200, {"ok": True}, None
+
+
+PING = object()  # a heartbeat for WS subscribers: their writer sends a ping
+CLOSE = object()  # tells a subscriber's writer to end the stream
+
+
+# --- drivers: the same schedule, slept on by asyncio or by a thread -------------------------
+
+async def run_schedule_async(core, schedule):
+    import asyncio
+
+    while not schedule.done():
+        due = schedule.take_due(time.monotonic_ns())
+        if due:
+            core.emit(schedule, due)
+        if not schedule.done():
+            await asyncio.sleep(schedule.wait_s())
+
+
+def run_schedule_thread(core, schedule):
+    def loop():
+        while not schedule.done():
+            due = schedule.take_due(time.monotonic_ns())
+            if due:
+                core.emit(schedule, due)
+            if not schedule.done():
+                time.sleep(schedule.wait_s())
+
+    threading.Thread(target=loop, daemon=True).start()
+
+
+async def heartbeat_async(core):
+    import asyncio
+
+    while True:
+        await asyncio.sleep(core.config.heartbeat_ms / 1000)
+        core.heartbeat()
+
+
+def heartbeat_thread(core):
+    def loop():
+        while True:
+            time.sleep(core.config.heartbeat_ms / 1000)
+            core.heartbeat()
+
+    threading.Thread(target=loop, daemon=True).start()
+
+
+def exit_on_sigterm():
+    """The contract: SIGTERM ends the server within 2 s, open streams or not."""
+    import signal
+
+    signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
+    signal.signal(signal.SIGINT, lambda *_: os._exit(0))
