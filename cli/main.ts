@@ -3,13 +3,12 @@
 import { Command, CommanderError } from 'commander';
 import { EXIT, UserError } from '../harness/errors.ts';
 import { loadConfigFile, type ConfigFile } from './config-file.ts';
-import { loadOptionalRegistries, registerUserServers } from '../servers/registry.ts';
+import { registerUserServers } from '../servers/registry.ts';
 import { serversCommand } from './commands/servers.ts';
 import { serveCommand } from './commands/serve.ts';
 import { doctorCommand } from './commands/doctor.ts';
 
 async function withConfig(path: string | undefined): Promise<ConfigFile | null> {
-  await loadOptionalRegistries();
   if (path === undefined) return null;
   const config = loadConfigFile(path);
   registerUserServers(config.userServers);
@@ -102,7 +101,6 @@ export function buildProgram(): Command {
     .command('doctor')
     .description('check this machine: open-file cap, ephemeral ports, optional system parts')
     .action(async () => {
-      await loadOptionalRegistries();
       process.exitCode = doctorCommand();
     });
 

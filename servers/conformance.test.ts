@@ -10,10 +10,9 @@ import WebSocket from 'ws';
 import { getHealth, postBroadcast, postDrop, postReset } from '../harness/control.ts';
 import { startServer, type RunningServer } from '../harness/lifecycle/server-process.ts';
 import { PATHS, TCP_STREAM_PREFIX, type EventEnvelope, type Protocol } from './contract.ts';
-import { listServers, loadOptionalRegistries } from './registry.ts';
+import { listServers } from './registry.ts';
 import { unavailableReason } from './spec.ts';
 
-await loadOptionalRegistries();
 const selected = process.env.PUSHBENCH_CONFORMANCE?.split(',').filter(Boolean);
 const RETRY_MS = 1234;
 const HEARTBEAT_MS = 300;

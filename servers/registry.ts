@@ -48,9 +48,6 @@ export function listServers(): ServerSpec[] {
   return [...NODE_SERVERS, ...PYTHON_SERVERS, ...extraServers];
 }
 
-/** Kept for callers that load registries before listing (every built-in one is static now). */
-export async function loadOptionalRegistries(): Promise<void> {}
-
 /** Adds servers from a user's config file; their names must not clash with built-in ones. */
 export function registerUserServers(servers: ServerSpec[]): void {
   const known = new Set(listServers().map((s) => s.name));
