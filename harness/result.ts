@@ -113,6 +113,8 @@ export interface IdleMetrics {
   clientsHeld: number;
   connectMs: HistogramSummary;
   connectRatePerSecond: number;
+  /** Which side held the ramp back: CPU of each during the ramp, and the verdict drawn from it. */
+  ramp: { serverCpuPercent: number; clientCpuPercentMax: number; limitedBy: 'server' | 'client' | 'neither' | 'unclear' };
   failuresByCause: Record<string, number>;
   serverBaseline: ProcessSample & { heapUsedBytes: number | null };
   serverHold: ProcessSample & { heapUsedBytes: number | null };

@@ -95,7 +95,7 @@ function stepSummary(s: StepResult): string {
   switch (s.kind) {
     case 'idle': {
       const m = s.outcome.metrics;
-      return `${m.clientsHeld} held, server ${fmtBytes(m.serverBytesPerConnection)}/conn, client ${fmtBytes(m.clientBytesPerConnection)}/conn, ${fmtNumber(m.connectRatePerSecond)} connects/s`;
+      return `${m.clientsHeld} held, server ${fmtBytes(m.serverBytesPerConnection)}/conn, client ${fmtBytes(m.clientBytesPerConnection)}/conn, ${fmtNumber(m.connectRatePerSecond)} connects/s (ramp limited by ${m.ramp.limitedBy})`;
     }
     case 'push': {
       const m = s.outcome.metrics;

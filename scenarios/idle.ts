@@ -59,7 +59,9 @@ async function idleStep(spec: ServerSpec, params: IdleParams, repetition: number
       burnUsPerEvent: ctx.engine.clientBurnUsPerEvent,
       policy: NO_RECONNECT,
     });
+    const rampFrom = Date.now();
     const connect = await pool.connectAll();
+    const rampServer = sampler.window(rampFrom, Date.now());
     await sleep(params.settleMs);
 
     ctx.progress({ type: 'phase', text: `holding for ${params.holdMs} ms` });
@@ -80,6 +82,11 @@ async function idleStep(spec: ServerSpec, params: IdleParams, repetition: number
       clientsHeld: held,
       connectMs: summarizeAs(decodeHistogram(connect.connectHistogram), 'ms'),
       connectRatePerSecond: connect.ratePerSecond,
+      ramp: {
+        serverCpuPercent: rampServer.cpuPercent,
+        clientCpuPercentMax: connect.clientCpuPercentMax,
+        limitedBy: rampLimit(connect.ratePerSecond, params.rampPerSecond, rampServer.cpuPercent, connect.clientCpuPercentMax),
+      },
       failuresByCause: connect.failuresByCause,
       serverBaseline: { ...baseline, heapUsedBytes: heapBaseline },
       serverHold: { ...hold, heapUsedBytes: heapHold },
@@ -109,4 +116,12 @@ async function idleStep(spec: ServerSpec, params: IdleParams, repetition: number
 function failureText(failures: Record<string, number>): string {
   const entries = Object.entries(failures);
   return entries.length === 0 ? 'no connect failures' : entries.map(([cause, n]) => `${n} ${cause}`).join(', ');
+}
+
+/** The side at ≥ 90 % of a core held the ramp back; neither when the offered rate was reached. */
+export function rampLimit(achieved: number, offered: number, serverCpu: number, clientCpu: number): IdleMetrics['ramp']['limitedBy'] {
+  if (achieved >= offered * 0.95) return 'neither';
+  if (serverCpu >= 90 && serverCpu >= clientCpu) return 'server';
+  if (clientCpu >= 90) return 'client';
+  return 'unclear';
 }

@@ -25,6 +25,13 @@ export function summaryTable(result: RunResult): string {
     });
     out.push(`\n${kind}\n`);
     out.push(formatTable(['server', 'params', 'valid', ...names.map((n) => `${specs[n]!.label}${specs[n]!.unit ? ` (${specs[n]!.unit})` : ''}`)], rows));
+    if (kind === 'idle') {
+      for (const s of result.steps) {
+        if (s.kind !== 'idle' || s.outcome.state === 'failed') continue;
+        const r = s.outcome.metrics.ramp;
+        out.push(`ramp ${s.server} clients=${s.params.clients}: ${formatNumber(s.outcome.metrics.connectRatePerSecond)}/s of ${s.params.rampPerSecond}/s offered, limited by ${r.limitedBy} (server ${r.serverCpuPercent.toFixed(0)} % CPU, busiest client worker ${r.clientCpuPercentMax.toFixed(0)} %)\n`);
+      }
+    }
   }
   for (const k of result.knees) {
     out.push(`knee ${k.server}: last good rate ${k.lastGoodRate ?? 'none'} /s (${k.reason})\n`);

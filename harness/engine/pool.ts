@@ -32,6 +32,8 @@ export interface MergedConnect {
   capHit: boolean;
   clientRssBeforeBytes: number;
   clientRssAfterBytes: number;
+  /** Busiest worker's CPU during the ramp, % of one core. */
+  clientCpuPercentMax: number;
 }
 
 export interface MergedWindow {
@@ -167,6 +169,7 @@ export class ClientPool {
       capHit: reports.some((r) => r.capHit),
       clientRssBeforeBytes: sum(reports.map((r) => r.rssBeforeBytes)),
       clientRssAfterBytes: sum(reports.map((r) => r.rssAfterBytes)),
+      clientCpuPercentMax: Math.max(0, ...reports.map((r) => r.cpuPercent)),
     };
   }
 

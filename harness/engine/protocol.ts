@@ -36,6 +36,8 @@ export interface ConnectReport {
   capHit: boolean;
   rssBeforeBytes: number;
   rssAfterBytes: number;
+  /** This worker's CPU while it opened its connections, % of one core. */
+  cpuPercent: number;
 }
 
 export interface WindowReport {

@@ -38,6 +38,7 @@ async function connect(cfg: InitRequest): Promise<ConnectReport> {
   state.connecting = phase;
   state.burnUs = cfg.burnUsPerEvent;
   const started = Date.now();
+  self.reset();
   // Source address for connection i: the shard's address blocks in order.
   const addressOf: (string | null)[] = [];
   for (const a of cfg.shard.addresses) for (let k = 0; k < a.count; k++) addressOf.push(a.address);
@@ -64,6 +65,7 @@ async function connect(cfg: InitRequest): Promise<ConnectReport> {
     durationMs: Date.now() - started,
     capHit: want > cfg.cap,
     rssBeforeBytes: rssBefore,
+    cpuPercent: self.read().cpuPercent,
     rssAfterBytes: gcAndRss(),
   };
 }
