@@ -6,6 +6,7 @@ import { esc } from './escape.ts';
 import { fmtBytes, fmtNumber, fmtUs } from './format.ts';
 import { renderSvg } from './render.ts';
 import { verdictRows } from './verdict.ts';
+import { claimRows } from './claims.ts';
 
 /** Sections later issues attach to a result (`extras`): name → renderer. Unknown extras are skipped. */
 export type ExtraRenderer = (value: unknown, result: RunResult) => string;
@@ -39,6 +40,9 @@ export async function renderHtml(results: RunResult[]): Promise<string> {
 ${results.map(runHeader).join('\n')}
 <h2>Verdict: SSE vs WebSocket</h2>
 ${results.map((r) => verdictSection(r, results.length > 1)).join('\n')}
+<h2>The write-up's claims, tested</h2>
+<p class="muted">Claims of the Python SSE write-up pushbench grew out of; each verdict follows the rule beside it, from this run's figures.</p>
+${results.map((r) => claimsSection(r, results.length > 1)).join('\n')}
 <h2>Charts</h2>
 ${charts.length === 0 ? '<p>No chart: the run has no valid measurement to plot.</p>' : charts.map((c, i) => chartFigure(c, svgs[i]!)).join('\n')}
 <h2>Validity of every step</h2>
@@ -78,6 +82,14 @@ function verdictSection(r: RunResult, labelled: boolean): string {
   return `${labelled ? `<h3>${esc(r.label)}</h3>` : ''}<div class="scroll"><table>
 <thead><tr><th>pair</th><th>question</th><th>SSE</th><th>WebSocket</th><th>tcp-floor</th><th>verdict</th></tr></thead>
 <tbody>${rows.map((v) => `<tr><td>${esc(v.pair)}</td><td>${esc(v.question)}</td><td>${esc(v.sse)}</td><td>${esc(v.ws)}</td><td>${esc(v.floor)}</td><td>${esc(v.conclusion)}</td></tr>`).join('\n')}</tbody>
+</table></div>`;
+}
+
+function claimsSection(r: RunResult, labelled: boolean): string {
+  const rows = claimRows(r);
+  return `${labelled ? `<h3>${esc(r.label)}</h3>` : ''}<div class="scroll"><table>
+<thead><tr><th>claim</th><th>tested by</th><th>measured</th><th>verdict</th><th>rule</th></tr></thead>
+<tbody>${rows.map((c) => `<tr><td>${esc(c.claim)}</td><td>${esc(c.test)}</td><td>${esc(c.measured)}</td><td><b>${esc(c.verdict)}</b></td><td class="muted">${esc(c.rule)}</td></tr>`).join('\n')}</tbody>
 </table></div>`;
 }
 

@@ -99,3 +99,17 @@ describe('compare', () => {
     assert.ok(out.regressions.some((r) => r.server === 'node-ws' && r.metric === 'gaps'));
   });
 });
+
+describe("the write-up's claims", () => {
+  it('are judged from the run: idle cost vs the floor holds with its numbers; unmeasured claims say so', async () => {
+    const { claimRows } = await import('./claims.ts');
+    const rows = claimRows(fixtureResult());
+    const idle = rows[0]!;
+    assert.equal(idle.verdict, 'holds with a caveat');
+    assert.match(idle.measured, /^node-sse 10\.0 KB vs floor 3\.23 KB at 1000 \(3\.1×\)/);
+    assert.equal(rows[1]!.verdict, 'not measured');
+    assert.equal(rows[1]!.measured, 'no async Python SSE server ran the idle scenario at ≥ 1,000 clients');
+    assert.ok(rows.every((r) => r.verdict !== 'not measured' || r.measured.length > 0));
+    assert.match(await renderHtml([fixtureResult()]), /<h2>The write-up's claims, tested<\/h2>/);
+  });
+});

@@ -2,6 +2,7 @@
 import type { RunResult } from '../harness/result.ts';
 import { compareMarkdown, type CompareOutcome } from './compare.ts';
 import { verdictRows } from './verdict.ts';
+import { claimRows } from './claims.ts';
 
 function md(s: string): string {
   return s.replace(/\|/g, '\\|').replace(/</g, '&lt;').replace(/\n/g, ' ');
@@ -19,6 +20,12 @@ export function summaryMarkdown(results: RunResult[], comparison: CompareOutcome
       for (const v of rows) out.push(`| ${md(v.pair)} | ${md(v.question)} | ${md(v.sse)} | ${md(v.ws)} | ${md(v.floor)} | ${md(v.conclusion)} |`);
       out.push('');
     } else out.push('No SSE/WS pair was measured.', '');
+    const claims = claimRows(r).filter((c) => c.verdict !== 'not measured');
+    if (claims.length > 0) {
+      out.push("### The write-up's claims, tested", '', '| claim | measured | verdict |', '| --- | --- | --- |');
+      for (const c of claims) out.push(`| ${md(c.claim)} | ${md(c.measured)} | ${c.verdict} |`);
+      out.push('');
+    }
     for (const s of bad) {
       const why = s.outcome.state === 'failed' ? s.outcome.reason : s.outcome.state === 'invalid' ? s.outcome.reasons.join('; ') : '';
       out.push(`- **${s.outcome.state}** ${md(s.kind)} ${md(s.server)} rep ${s.repetition}: ${md(why)}`);

@@ -1,5 +1,9 @@
 """aiohttp-sse: SSE with aiohttp's StreamResponse, a queue and a writer coroutine per client."""
 
+import sys
+
+sys.dont_write_bytecode = True  # no __pycache__ in the repo
+
 from aiohttp import web
 
 import pushcore

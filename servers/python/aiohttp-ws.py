@@ -1,5 +1,9 @@
 """aiohttp-ws: WebSocket with aiohttp's WebSocketResponse, a queue and a writer coroutine per client."""
 
+import sys
+
+sys.dont_write_bytecode = True  # no __pycache__ in the repo
+
 import asyncio
 
 from aiohttp import web

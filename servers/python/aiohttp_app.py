@@ -22,8 +22,9 @@ def make_app(core):
         app["heartbeat"] = asyncio.get_running_loop().create_task(pushcore.heartbeat_async(core))
 
     app = web.Application()
-    app.router.add_get("/healthz", control)
-    app.router.add_post("/control/{name}", control)
+    # Every method: a wrong one gets the contract's 404 from core.control, as the Node servers answer.
+    app.router.add_route("*", "/healthz", control)
+    app.router.add_route("*", "/control/{name}", control)
     app.on_startup.append(start_heartbeat)
     return app
 

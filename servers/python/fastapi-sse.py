@@ -1,5 +1,9 @@
 """fastapi-sse: FastAPI's StreamingResponse with the write-up's headers, fed by a queue per client."""
 
+import sys
+
+sys.dont_write_bytecode = True  # no __pycache__ in the repo
+
 from fastapi import Request
 from fastapi.responses import StreamingResponse
 

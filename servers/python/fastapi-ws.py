@@ -1,5 +1,9 @@
 """fastapi-ws: a FastAPI WebSocket route on uvicorn, fed by a queue per client."""
 
+import sys
+
+sys.dont_write_bytecode = True  # no __pycache__ in the repo
+
 import asyncio
 
 from fastapi import WebSocket, WebSocketDisconnect

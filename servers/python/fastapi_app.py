@@ -9,6 +9,8 @@ from fastapi.responses import JSONResponse
 
 import pushcore
 
+METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+
 
 def make_app(core):
     app = FastAPI()
@@ -17,8 +19,9 @@ def make_app(core):
     async def start_heartbeat():
         asyncio.get_running_loop().create_task(pushcore.heartbeat_async(core))
 
-    @app.get("/healthz")
-    @app.post("/control/{name}")
+    # Every method: a wrong one gets the contract's 404 from core.control, as the Node servers answer.
+    @app.api_route("/healthz", methods=METHODS)
+    @app.api_route("/control/{name}", methods=METHODS)
     async def control(request: Request):
         body = await request.body() if request.method == "POST" else b""
         answer = core.control(request.method, request.url.path, body)

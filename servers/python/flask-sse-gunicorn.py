@@ -2,6 +2,10 @@
 Streams beyond workers × threads wait for a free thread: that ceiling is what this server shows.
 Use one worker (the default): each worker process would have its own ring and schedule."""
 
+import sys
+
+sys.dont_write_bytecode = True  # no __pycache__ in the repo
+
 import os
 import sys
 

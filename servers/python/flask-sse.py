@@ -1,5 +1,9 @@
 """flask-sse: Flask's threaded development server, a generator response per stream (a thread each)."""
 
+import sys
+
+sys.dont_write_bytecode = True  # no __pycache__ in the repo
+
 from werkzeug.serving import make_server
 
 import pushcore

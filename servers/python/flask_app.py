@@ -8,6 +8,8 @@ from flask import Flask, Response, request
 
 import pushcore
 
+METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+
 
 class ThreadSub:
     __slots__ = ("queue",)
@@ -34,8 +36,9 @@ def make_app():
             started.append(True)
             pushcore.heartbeat_thread(core)
 
-    @app.route("/healthz", methods=["GET"])
-    @app.route("/control/<name>", methods=["POST"])
+    # Every method: a wrong one gets the contract's 404 from core.control, as the Node servers answer.
+    @app.route("/healthz", methods=METHODS)
+    @app.route("/control/<name>", methods=METHODS)
     def control(name=None):
         start_threads()
         answer = core.control(request.method, request.path, request.get_data())

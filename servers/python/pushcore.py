@@ -7,13 +7,14 @@ t0/t1 are time.monotonic_ns(): CLOCK_MONOTONIC, the clock Node's process.hrtime.
 """
 
 import json
+import math
 import os
 import re
 import threading
 import time
 from collections import deque
 
-EVENT_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
+EVENT_NAME = re.compile(r"[A-Za-z0-9_.-]{1,64}")
 PAD = "x" * (1 << 20)
 
 
@@ -78,24 +79,36 @@ class WsFramer:
         return f'{{"hello":true,"retry":{retry_ms}}}'
 
 
+def _is_number(v):
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def _is_integer(v):
+    # JS Number.isInteger: 5 and 5.0 are both integers (JSON cannot tell them apart).
+    return _is_number(v) and (isinstance(v, int) or v.is_integer())
+
+
 def valid_broadcast(body):
+    """servers/contract.ts isBroadcastRequest; normalizes count/bytes to int in place."""
     if not isinstance(body, dict):
         return False
     rate, count, size, event = body.get("rate"), body.get("count"), body.get("bytes"), body.get("event")
-    number = (int, float)
-    return (
-        isinstance(rate, number) and not isinstance(rate, bool) and rate > 0 and rate != float("inf")
-        and isinstance(count, int) and not isinstance(count, bool) and count >= 0
-        and isinstance(size, int) and not isinstance(size, bool) and size >= 0
-        and isinstance(event, str) and EVENT_NAME.match(event) is not None
+    ok = (
+        _is_number(rate) and math.isfinite(rate) and rate > 0
+        and _is_integer(count) and count >= 0
+        and _is_integer(size) and size >= 0
+        and isinstance(event, str) and EVENT_NAME.fullmatch(event) is not None
     )
+    if ok:
+        body["count"], body["bytes"] = int(count), int(size)
+    return ok
 
 
 def parse_last_event_id(raw):
     if raw is None:
         return None
     raw = raw.strip()
-    if not re.fullmatch(r"\d{1,15}", raw):
+    if not re.fullmatch(r"\d{1,15}", raw, re.ASCII):
         return None
     return int(raw)
 
@@ -253,7 +266,7 @@ class Core:
             return 202, {"ok": True}, self.start_broadcast(body)
         if path == "/control/drop":
             fraction = body.get("fraction", 1) if isinstance(body, dict) else 1
-            if not isinstance(fraction, (int, float)) or not 0 < fraction <= 1:
+            if not _is_number(fraction) or not 0 < fraction <= 1:
                 fraction = 1
             return 200, {"ok": True, "dropped": self.drop(fraction)}, None
         self.reset()

@@ -22,7 +22,7 @@ function pythonServer(root: string, name: string, protocol: Protocol, pair: stri
     pair,
     description,
     reportsHeap: false,
-    launch: { command: PYTHON, args: [join(root, 'servers', 'python', `${name}.py`)], env: { PYTHONDONTWRITEBYTECODE: '1' }, cwd: join(root, 'servers', 'python') },
+    launch: { command: PYTHON, args: [join(root, 'servers', 'python', `${name}.py`)], env: {}, cwd: root },
     requires: [python, ...requires],
   };
 }
@@ -36,8 +36,10 @@ export function pythonServers(root: string): ServerSpec[] {
     pythonServer(root, 'fastapi-ws', 'ws', 'fastapi', 'FastAPI WebSocket route on uvicorn, a queue per client', fastapi),
     pythonServer(root, 'aiohttp-sse', 'sse', 'aiohttp', 'aiohttp StreamResponse, a queue per client', aiohttp),
     pythonServer(root, 'aiohttp-ws', 'ws', 'aiohttp', 'aiohttp WebSocketResponse, a queue per client', aiohttp),
-    // The Flask servers have no WS twin (Flask has no WebSocket support of its own): no pair.
-    pythonServer(root, 'flask-sse', 'sse', null, 'Flask generator response on the threaded dev server: a thread per stream', flask),
+    // Flask has no WebSocket support of its own, so neither Flask server has a WS twin. flask-sse
+    // carries the pair name 'flask' (the family's reference SSE server); flask-sse-gunicorn gets
+    // null: two SSE servers under one pair name would read as a matched SSE/WS pair.
+    pythonServer(root, 'flask-sse', 'sse', 'flask', 'Flask generator response on the threaded dev server: a thread per stream', flask),
     pythonServer(root, 'flask-sse-gunicorn', 'sse', null, 'Flask generator response on gunicorn gthread (PUSHBENCH_GUNICORN_WORKERS/THREADS, default 1/4)', [
       ...flask,
       needs('gunicorn', 'gunicorn'),
