@@ -100,6 +100,8 @@ export interface ClientSide {
   cpuPercentTotal: number;
   rssBytesTotal: number;
   eventLoopLagMaxMs: number;
+  /** Worst worker's 90th percentile event-loop delay. */
+  eventLoopLagP90Ms: number;
 }
 
 export interface IdleParams {

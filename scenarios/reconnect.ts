@@ -14,7 +14,7 @@ import type { ReconnectMetrics, ReconnectMode, ReconnectParams, StepResult, Vali
 import type { ServerSpec } from '../servers/spec.ts';
 import { errorReason, groupKey, type Executor, type ExecutorContext } from './executor.ts';
 import type { ReconnectScenario } from './schema.ts';
-import { clientCpuCheck, clientSideFrom, outcomeFrom, sleep } from './step-common.ts';
+import { clientCpuCheck, clientLagCheck, clientSideFrom, outcomeFrom, sleep } from './step-common.ts';
 
 export const runReconnect: Executor<ReconnectScenario> = async (scenario, ctx) => {
   const steps: StepResult[] = [];
@@ -150,6 +150,7 @@ async function reconnectStep(spec: ServerSpec, params: ReconnectParams, repetiti
       { name: 'disruption reached the clients', ok: disrupted > 0, detail: `${disrupted} connections were closed by the ${params.mode}` },
       { name: 'every client reached the last event', ok: reachedAll, detail: reachedAll ? `all clients reached seq ${lastSeq}` : `not all clients reached seq ${lastSeq}` },
       clientCpuCheck(metrics.client),
+      clientLagCheck(metrics.client),
     ];
     return { ...base, durationMs: Date.now() - startedAt.getTime(), outcome: outcomeFrom(metrics, checks) };
   } catch (err) {

@@ -14,6 +14,7 @@ export interface WorkerSample {
   cpuPercent: number;
   rssBytes: number;
   eventLoopLagMaxMs: number;
+  eventLoopLagP90Ms: number;
 }
 
 export function clientSideFrom(workers: WorkerSample[], sourceAddresses: number): ClientSide {
@@ -24,12 +25,22 @@ export function clientSideFrom(workers: WorkerSample[], sourceAddresses: number)
     cpuPercentTotal: workers.reduce((s, w) => s + w.cpuPercent, 0),
     rssBytesTotal: workers.reduce((s, w) => s + w.rssBytes, 0),
     eventLoopLagMaxMs: Math.max(0, ...workers.map((w) => w.eventLoopLagMaxMs)),
+    eventLoopLagP90Ms: Math.max(0, ...workers.map((w) => w.eventLoopLagP90Ms)),
   };
 }
 
 /** The client CPU check of every scenario: a saturated client measures itself, not the server. */
 export const CLIENT_CPU_LIMIT_PERCENT = 90;
 export const EVENT_LOOP_LAG_LIMIT_MS = 50;
+
+/** A client whose event loop lags over 50 ms for long (p90) timestamps late: its latencies are its own. */
+export function clientLagCheck(side: ClientSide): ValidityCheck {
+  return {
+    name: 'client event loop responsive',
+    ok: side.eventLoopLagP90Ms <= EVENT_LOOP_LAG_LIMIT_MS,
+    detail: `worst client event-loop delay p90 ${side.eventLoopLagP90Ms.toFixed(1)} ms, max ${side.eventLoopLagMaxMs.toFixed(1)} ms (limit p90 ${EVENT_LOOP_LAG_LIMIT_MS} ms)`,
+  };
+}
 
 export function clientCpuCheck(side: ClientSide): ValidityCheck {
   return {

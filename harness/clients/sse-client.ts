@@ -6,7 +6,7 @@ import { connect, type Socket } from 'node:net';
 import { StringDecoder } from 'node:string_decoder';
 import { PATHS } from '../../servers/contract.ts';
 import { ChunkedDecoder, parseHead } from './http-response.ts';
-import { causeOf, eventFrom, ResumingStream, type Dial, type Dialed, type DialOwner } from './resuming-stream.ts';
+import { causeOf, eventFrom, nowNs, ResumingStream, type Dial, type Dialed, type DialOwner } from './resuming-stream.ts';
 import { SseParser, type SseSink } from './sse-parser.ts';
 import type { CloseCause, OpenStream, StreamTarget } from './types.ts';
 
@@ -19,7 +19,7 @@ class SseDial implements Dialed, SseSink {
   private chunked: ChunkedDecoder | null = null;
   private opened = false;
   private finished = false;
-  private recvNs = 0n;
+  private recvNs = 0;
 
   constructor(
     private readonly target: StreamTarget,
@@ -58,7 +58,7 @@ class SseDial implements Dialed, SseSink {
   }
 
   private onData(chunk: Buffer): void {
-    this.recvNs = process.hrtime.bigint();
+    this.recvNs = nowNs();
     if (this.head !== null) {
       const buf = this.head.length === 0 ? chunk : Buffer.concat([this.head, chunk]);
       const parsed = parseHead(buf);

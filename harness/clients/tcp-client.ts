@@ -2,7 +2,7 @@
 // A class with bound listeners: no per-connection closures beyond the binds.
 import { connect, type Socket } from 'node:net';
 import { TCP_STREAM_PREFIX } from '../../servers/contract.ts';
-import { causeOf, eventFrom, ResumingStream, type Dial, type Dialed, type DialOwner } from './resuming-stream.ts';
+import { causeOf, eventFrom, nowNs, ResumingStream, type Dial, type Dialed, type DialOwner } from './resuming-stream.ts';
 import type { OpenStream, StreamTarget } from './types.ts';
 
 class TcpDial implements Dialed {
@@ -39,7 +39,7 @@ class TcpDial implements Dialed {
   }
 
   private onData(chunk: string): void {
-    const recvNs = process.hrtime.bigint();
+    const recvNs = nowNs();
     const text = this.pending === '' ? chunk : this.pending + chunk;
     let start = 0;
     for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', start)) {

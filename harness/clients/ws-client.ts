@@ -5,14 +5,11 @@ import type { Socket } from 'node:net';
 import type { IncomingMessage } from 'node:http';
 import WebSocket from 'ws';
 import { PATHS } from '../../servers/contract.ts';
-import { causeOf, ResumingStream, type Dial, type Dialed, type DialOwner } from './resuming-stream.ts';
+import { causeOf, eventFrom, nowNs, ResumingStream, type Dial, type Dialed, type DialOwner } from './resuming-stream.ts';
 import type { CloseCause, OpenStream, StreamTarget } from './types.ts';
 
-interface Frame {
-  hello?: boolean;
-  retry?: number;
-  data?: { seq?: number; t0?: string; t1?: string };
-}
+const HELLO = '{"hello"';
+const DATA_HEAD = '"data":';
 
 class WsDial implements Dialed {
   private readonly ws: WebSocket;
@@ -58,21 +55,17 @@ class WsDial implements Dialed {
   }
 
   private onMessage(data: Buffer): void {
-    const recvNs = process.hrtime.bigint();
-    let f: Frame;
-    try {
-      f = JSON.parse(data.toString()) as Frame;
-    } catch {
+    const recvNs = nowNs();
+    const text = data.toString();
+    if (text.startsWith(HELLO)) {
+      const retry = /"retry":(\d+)/.exec(text);
+      if (retry) this.owner.retryHint(this, Number(retry[1]));
       return;
     }
-    if (f.hello) {
-      if (typeof f.retry === 'number') this.owner.retryHint(this, f.retry);
-      return;
-    }
-    const d = f.data;
-    if (d && typeof d.seq === 'number' && typeof d.t0 === 'string' && typeof d.t1 === 'string') {
-      this.owner.event(this, { seq: d.seq, t0: BigInt(d.t0), t1: BigInt(d.t1), recvNs });
-    }
+    // `{"id":N,"event":"..","data":{...}}`: the data object runs to the frame's last brace.
+    const i = text.indexOf(DATA_HEAD);
+    const e = i >= 0 ? eventFrom(text.slice(i + DATA_HEAD.length, -1), recvNs) : null;
+    if (e) this.owner.event(this, e);
   }
 
   private onUnexpected(_req: unknown, res: IncomingMessage): void {

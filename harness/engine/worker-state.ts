@@ -2,6 +2,7 @@
 // seq trackers, the measurement window, and what happens after a disruption mark.
 import { SeqTracker } from '../clients/seq-tracker.ts';
 import type { CloseCause, ReceivedEvent, StreamHandlers } from '../clients/types.ts';
+import { nowNs } from '../clients/resuming-stream.ts';
 import { createHistogram, encodeHistogram, record, type Histogram } from '../metrics/histogram.ts';
 import type { ReconnectReport } from './protocol.ts';
 
@@ -21,8 +22,8 @@ export class ConnState implements StreamHandlers {
   disrupted = false;
   reconnected = false;
   /** When the current stream opened (hrtime ns); events emitted before it came from the ring. */
-  openedNs = 0n;
-  dialNs = 0n;
+  openedNs = 0;
+  dialNs = 0;
   /** Restart mode: seqs in [lostFrom, lostTo] died with the old server process. */
   lostFrom = 0;
   lostTo = -1;
@@ -82,7 +83,7 @@ interface Window {
 export class WorkerState {
   readonly conns: ConnState[] = [];
   window: Window | null = null;
-  private markNs: bigint | null = null;
+  private markNs: number | null = null;
   private attempts = 0;
   private errorsByCause: Record<string, number> = {};
   private reconnectUs = createHistogram('us');
@@ -113,32 +114,32 @@ export class WorkerState {
       else {
         w.received++;
         if (verdict === 'out-of-order') w.outOfOrder++;
-        record(w.t0, Number(ev.recvNs - ev.t0) / 1000);
-        record(w.t1, Number(ev.recvNs - ev.t1) / 1000);
+        record(w.t0, (ev.recvNs - ev.t0) / 1000);
+        record(w.t1, (ev.recvNs - ev.t1) / 1000);
       }
     }
     if (this.markNs !== null) {
       this.bucketEvents++;
       if (c.reconnected && ev.t1 < c.openedNs && verdict !== 'duplicate') {
         this.replayed++;
-        record(this.replayLatency, Number(ev.recvNs - ev.t0) / 1000);
+        record(this.replayLatency, (ev.recvNs - ev.t0) / 1000);
       }
     }
   }
 
   onOpen(c: ConnState, reconnect: boolean): void {
     c.open = true;
-    c.openedNs = process.hrtime.bigint();
+    c.openedNs = nowNs();
     const phase = this.connecting;
     if (!reconnect && phase && !c.settled) {
-      record(phase.connectUs, Number(c.openedNs - c.dialNs) / 1000);
+      record(phase.connectUs, (c.openedNs - c.dialNs) / 1000);
       phase.held++;
       phase.settle(c);
     }
     if (this.markNs !== null) this.attempts++;
     if (reconnect && c.disrupted && !c.reconnected && this.markNs !== null) {
       c.reconnected = true;
-      record(this.reconnectUs, Number(c.openedNs - this.markNs) / 1000);
+      record(this.reconnectUs, (c.openedNs - this.markNs) / 1000);
     }
   }
 
@@ -175,7 +176,7 @@ export class WorkerState {
     return gaps;
   }
 
-  mark(markNs: bigint): void {
+  mark(markNs: number): void {
     this.markNs = markNs;
     this.timeline = [];
     this.bucketEvents = 0;

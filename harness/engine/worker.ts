@@ -2,6 +2,7 @@
 // event (worker-state.ts), and answers the coordinator over IPC. It exits when the coordinator
 // goes away, so no worker outlives a run.
 import { openStreamFor } from '../clients/index.ts';
+import { nowNs } from '../clients/resuming-stream.ts';
 import type { StreamConnection } from '../clients/types.ts';
 import { encodeHistogram } from '../metrics/histogram.ts';
 import { SelfSampler } from '../metrics/self-sampler.ts';
@@ -50,7 +51,7 @@ async function connect(cfg: InitRequest): Promise<ConnectReport> {
     const until = Math.min(n, next + perTick);
     for (; next < until; next++) {
       const c: ConnState = state.add();
-      c.dialNs = process.hrtime.bigint();
+      c.dialNs = nowNs();
       streams.push(open({ ...cfg.target, localAddress: addressOf[next] ?? null }, cfg.policy, c, 0));
     }
     if (next < n) await new Promise((r) => setTimeout(r, 10));
@@ -102,7 +103,7 @@ async function handle(req: Request): Promise<Reply> {
       return { type: 'window', report };
     }
     case 'mark-disruption':
-      state.mark(BigInt(req.markNs));
+      state.mark(Number(req.markNs));
       return { type: 'ok' };
     case 'reconnect-report':
       return { type: 'reconnect-report', report: state.reconnectReport() };

@@ -6,6 +6,8 @@ export interface SelfSample {
   cpuPercent: number;
   rssBytes: number;
   eventLoopLagMaxMs: number;
+  /** 90th percentile of the event-loop delay: lag "for long", not one burst. */
+  eventLoopLagP90Ms: number;
 }
 
 export class SelfSampler {
@@ -33,6 +35,7 @@ export class SelfSampler {
       rssBytes: process.memoryUsage.rss(),
       // The histogram's max includes the sampling resolution itself.
       eventLoopLagMaxMs: Math.max(0, this.lag.max / 1e6 - 10),
+      eventLoopLagP90Ms: Math.max(0, this.lag.percentile(90) / 1e6 - 10),
     };
   }
 
