@@ -124,6 +124,10 @@ export function compareResults(baseline: RunResult, current: RunResult, threshol
       const bv = normalized ? nb.value : b;
       const cv = normalized ? nc.value : c;
       row.normalized = normalized;
+      if (bv.median <= 0 && cv.median <= 0) {
+        rows.push(row); // both zero: nothing changed
+        continue;
+      }
       if (bv.median <= 0) {
         row.verdict = 'not comparable';
         row.note = 'baseline is zero';
