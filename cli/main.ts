@@ -98,6 +98,15 @@ export function buildProgram(): Command {
     });
 
   program
+    .command('calibrate')
+    .description('inject known faults into a server and check they are measured as injected (exit 1 if not)')
+    .option('--out <dir>', 'results folder', 'results')
+    .action(async (opts: { out: string }) => {
+      const { calibrateCommand } = await import('./commands/calibrate.ts');
+      process.exitCode = await calibrateCommand(opts, process.argv.slice(2));
+    });
+
+  program
     .command('doctor')
     .description('check this machine: open-file cap, ephemeral ports, optional system parts')
     .action(async () => {

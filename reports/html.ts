@@ -7,10 +7,11 @@ import { fmtBytes, fmtNumber, fmtUs } from './format.ts';
 import { renderSvg } from './render.ts';
 import { verdictRows } from './verdict.ts';
 import { claimRows } from './claims.ts';
+import { calibrationSection } from './calibration-section.ts';
 
-/** Sections later issues attach to a result (`extras`): name → renderer. Unknown extras are skipped. */
+/** Sections attached to a result as `extras`: name → renderer (a plain map). Unknown extras are skipped. */
 export type ExtraRenderer = (value: unknown, result: RunResult) => string;
-export const EXTRA_RENDERERS = new Map<string, ExtraRenderer>();
+const EXTRA_RENDERERS: Record<string, ExtraRenderer> = { calibration: calibrationSection };
 
 const CSS = `
 :root{--fg:#1d2430;--muted:#5b6678;--line:#d8dde6;--ok:#1a7f37;--bad:#b42318;--warn:#9a6700;--bg:#fff;--soft:#f5f7fa}
@@ -138,7 +139,7 @@ function stepsSection(r: RunResult, labelled: boolean): string {
 function extrasSection(r: RunResult): string {
   return Object.entries(r.extras)
     .map(([name, value]) => {
-      const render = EXTRA_RENDERERS.get(name);
+      const render = EXTRA_RENDERERS[name];
       return render ? render(value, r) : '';
     })
     .join('\n');

@@ -1,0 +1,44 @@
+// `pushbench calibrate`: runs every injected fault at small N, prints pass/fail per check, writes
+// a run folder (results.json with the checks in extras.calibration, report.html, summary.md).
+// Exit 0 when every check passes, 1 otherwise.
+import { join } from 'node:path';
+import { groupSummaries } from '../../harness/aggregate.ts';
+import { captureEnvironment } from '../../harness/environment.ts';
+import { EXIT } from '../../harness/errors.ts';
+import { stderrProgress } from '../../harness/progress-tracker.ts';
+import { RESULT_SCHEMA, type RunResult } from '../../harness/result.ts';
+import { createRunFolder, writeJsonAtomic } from '../../harness/result-store.ts';
+import { writeReports } from '../../reports/index.ts';
+import { calibrate } from '../../scenarios/calibrate.ts';
+import { formatTable } from '../table.ts';
+
+export async function calibrateCommand(opts: { out: string }, argv: string[]): Promise<number> {
+  const { dir, runId } = createRunFolder(opts.out, 'calibrate');
+  const startedAt = new Date().toISOString();
+  const outcome = await calibrate(stderrProgress());
+  const result: RunResult = {
+    schema: RESULT_SCHEMA,
+    runId,
+    label: 'calibrate',
+    startedAt,
+    finishedAt: new Date().toISOString(),
+    command: `pushbench ${argv.join(' ')}`,
+    environment: captureEnvironment(),
+    plan: { calibrate: true },
+    steps: outcome.steps,
+    groups: groupSummaries(outcome.steps),
+    knees: [],
+    skipped: [],
+    extras: { calibration: outcome.checks },
+  };
+  writeJsonAtomic(join(dir, 'results.json'), result);
+  await writeReports(dir, [result]);
+  process.stdout.write(
+    formatTable(
+      ['check', 'injected', 'expected', 'measured', 'tolerance', 'result'],
+      outcome.checks.map((c) => [c.name, c.injected, `${c.expected} ${c.unit}`, c.measured === null ? 'not measured' : `${Math.round(c.measured * 10) / 10} ${c.unit}`, c.tolerance, c.pass ? 'pass' : 'FAIL']),
+    ),
+  );
+  process.stdout.write(`${dir}\n`);
+  return outcome.checks.every((c) => c.pass) ? EXIT.ok : EXIT.failure;
+}
