@@ -63,6 +63,7 @@ export function buildProgram(): Command {
     .option('--ramp <n>', 'connections opened per second')
     .option('--hold <ms>', 'idle: how long connections are held while sampling')
     .option('--settle <ms>', 'idle: wait after the ramp before sampling')
+    .option('--no-floor', 'idle/push: do not add tcp-floor beside the servers asked for')
     .option('--coalesce', 'push: servers write all events due in one tick in one write (both protocols alike)')
     .option('--find-knee', 'push: raise the rate until p99 exceeds the threshold or delivery drops')
     .option('--knee-threshold-ms <ms>', 'push: p99 threshold for --find-knee (default 100)')

@@ -27,12 +27,14 @@ export interface RunFlags {
   kneeThresholdMs?: string;
   jitter?: boolean;
   backoff?: boolean;
+  floor?: boolean;
   maxPerWorker?: string;
   label?: string;
   out?: string;
 }
 
 const KINDS = ['idle', 'push', 'reconnect'] as const;
+const FLOOR = 'tcp-floor';
 type Kind = (typeof KINDS)[number];
 
 export function numberList(flag: string, raw: string): number[] {
@@ -74,14 +76,20 @@ export function buildPlanInput(flags: RunFlags, config: ConfigFile | null): Plan
   } else {
     scenarios = base;
   }
-  scenarios = scenarios.map((s) => applyFlags(s, flags));
-  const label = flags.label ?? (flags.scenario ? flags.scenario.replace(/,/g, '+') : `bench-${profile}`);
+  scenarios = scenarios.map((s) => withFloor(applyFlags(s, flags), flags.floor !== false));
+  const label = flags.label ?? (flags.scenario ? flags.scenario.replace(/,/g, '-') : `bench-${profile}`);
   const input: PlanInput = { label, scenarios };
   if (flags.out !== undefined) input.resultsDir = flags.out;
   const engine = { ...(config?.engine ?? {}) };
   if (flags.maxPerWorker !== undefined) engine.maxPerWorker = one('--max-per-worker', flags.maxPerWorker);
   input.engine = engine;
   return input;
+}
+
+/** idle and push always measure tcp-floor beside the servers asked for: the floor of every figure. */
+function withFloor(s: ScenarioInput, floor: boolean): ScenarioInput {
+  if (!floor || s.kind === 'reconnect' || s.servers.includes(FLOOR)) return s;
+  return { ...s, servers: [...s.servers, FLOOR] };
 }
 
 function applyFlags(s: ScenarioInput, f: RunFlags): ScenarioInput {

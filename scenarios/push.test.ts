@@ -33,6 +33,15 @@ describe('push scenario', () => {
     }
   });
 
+  it('--coalesce: every server of a pair writes due events in one write, still exactly once and in order', async () => {
+    const out = await runPush(scenario({ coalesce: true, rates: [1000], clients: [20], durationMs: 300, warmupMs: 0 }), testContext(['node-sse', 'node-ws'].map(getServer)));
+    for (const s of out.steps) {
+      const m = metrics(s);
+      assert.equal(s.params.coalesce, true);
+      assert.deepEqual([m.expected, m.received, m.gaps, m.duplicates, m.outOfOrder], [6000, 6000, 0, 0, 0]);
+    }
+  });
+
   it('detects a skipped seq as a gap and a repeated one as a duplicate, exactly', async () => {
     // Every 10th event is not written (drop) / written twice (dup) to every client.
     const drop = withEnv('node-ws', { PUSHBENCH_FAULT: 'drop=10' });
