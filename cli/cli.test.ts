@@ -40,7 +40,7 @@ describe('pushbench CLI', () => {
   it('an unknown scenario is one line, exit 2', () => {
     const r = pushbench('run', '--scenario', 'nap', '--out', mkdtempSync(join(tmpdir(), 'pb-')));
     assert.equal(r.code, 2);
-    assert.equal(r.stderr.trim(), 'pushbench: unknown scenario "nap"; scenarios: idle, push, reconnect');
+    assert.equal(r.stderr.trim(), 'pushbench: unknown scenario "nap"; scenarios: idle, push, reconnect, sideload');
   });
 
   it('zero, negative and non-numeric client counts are rejected with their path, exit 2, nothing written', () => {

@@ -2,7 +2,7 @@
 // Flags override the config file, which overrides the embedded suite.
 import { UserError } from '../harness/errors.ts';
 import type { PlanInput, ScenarioInput } from '../scenarios/schema.ts';
-import { defaultSuite, PROFILES, type Profile } from '../scenarios/suites.ts';
+import { defaultSuite, EXTRA_SCENARIOS, PROFILES, type Profile } from '../scenarios/suites.ts';
 import type { ConfigFile } from './config-file.ts';
 
 export interface RunFlags {
@@ -33,7 +33,7 @@ export interface RunFlags {
   out?: string;
 }
 
-const KINDS = ['idle', 'push', 'reconnect'] as const;
+const KINDS = ['idle', 'push', 'reconnect', 'sideload'] as const;
 const FLOOR = 'tcp-floor';
 type Kind = (typeof KINDS)[number];
 
@@ -68,7 +68,7 @@ export function buildPlanInput(flags: RunFlags, config: ConfigFile | null): Plan
       if (!(KINDS as readonly string[]).includes(k)) throw new UserError(`unknown scenario "${k}"; scenarios: ${KINDS.join(', ')}`);
     }
     scenarios = kinds.map((k) => {
-      const s = { ...(base.find((b) => b.kind === k) ?? defaultSuite(profile).find((b) => b.kind === k)!) };
+      const s = { ...(base.find((b) => b.kind === k) ?? [...defaultSuite(profile), ...EXTRA_SCENARIOS].find((b) => b.kind === k)!) };
       // A knee search is asked for explicitly with --find-knee, never inherited from a suite.
       if (s.kind === 'push') delete s.findKnee;
       return s;
@@ -88,7 +88,7 @@ export function buildPlanInput(flags: RunFlags, config: ConfigFile | null): Plan
 
 /** idle and push always measure tcp-floor beside the servers asked for: the floor of every figure. */
 function withFloor(s: ScenarioInput, floor: boolean): ScenarioInput {
-  if (!floor || s.kind === 'reconnect' || s.servers.includes(FLOOR)) return s;
+  if (!floor || s.kind === 'reconnect' || s.kind === 'sideload' || s.servers.includes(FLOOR)) return s;
   return { ...s, servers: [...s.servers, FLOOR] };
 }
 
@@ -110,6 +110,10 @@ function applyFlags(s: ScenarioInput, f: RunFlags): ScenarioInput {
     if (f.warmup !== undefined) out.warmupMs = one('--warmup', f.warmup);
     if (f.coalesce) out.coalesce = true;
     if (f.findKnee) out.findKnee = f.kneeThresholdMs !== undefined ? { thresholdMs: one('--knee-threshold-ms', f.kneeThresholdMs) } : {};
+  }
+  if (kind === 'sideload') {
+    if (f.duration !== undefined) out.durationMs = one('--duration', f.duration);
+    if (f.rate !== undefined) out.pushRate = one('--rate', f.rate);
   }
   if (kind === 'reconnect') {
     if (f.rate !== undefined) out.rate = one('--rate', f.rate);

@@ -37,6 +37,11 @@ export const HEADLINE_METRICS: Record<ScenarioKind, Record<string, MetricSpec>> 
     duplicates: { label: 'duplicates', unit: '', direction: 'lower' },
     catchUpMs: { label: 'time to catch up', unit: 'ms', direction: 'lower' },
   },
+  sideload: {
+    requestsPerSecond: { label: 'HTTP requests/s', unit: '/s', direction: 'higher' },
+    latencyP99Ms: { label: 'HTTP p99 latency', unit: 'ms', direction: 'lower' },
+    ratioToBaseline: { label: 'req/s vs no streams', unit: '', direction: 'higher' },
+  },
 };
 
 /** The headline figures of one step that has metrics (completed or invalid). Missing = not measured. */
@@ -78,6 +83,13 @@ export function headlineOf(step: StepResult): Record<string, number> {
       put('gaps', m.gaps);
       put('duplicates', m.duplicates);
       put('catchUpMs', m.catchUpMs);
+      return out;
+    }
+    case 'sideload': {
+      const m = step.outcome.metrics;
+      put('requestsPerSecond', m.requestsPerSecond);
+      put('latencyP99Ms', m.latencyMs.p99);
+      put('ratioToBaseline', m.ratioToBaseline);
       return out;
     }
   }

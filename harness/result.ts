@@ -40,7 +40,7 @@ export interface Environment {
   ephemeralPorts: number;
 }
 
-export type ScenarioKind = 'idle' | 'push' | 'reconnect';
+export type ScenarioKind = 'idle' | 'push' | 'reconnect' | 'sideload';
 
 /** Summary of an HDR histogram. Values are in `unit`; `encoded` is the compressed base64 histogram. */
 export interface HistogramSummary {
@@ -81,7 +81,8 @@ interface StepBase {
 export type StepResult =
   | (StepBase & { kind: 'idle'; params: IdleParams; outcome: StepOutcome<IdleMetrics> })
   | (StepBase & { kind: 'push'; params: PushParams; outcome: StepOutcome<PushMetrics> })
-  | (StepBase & { kind: 'reconnect'; params: ReconnectParams; outcome: StepOutcome<ReconnectMetrics> });
+  | (StepBase & { kind: 'reconnect'; params: ReconnectParams; outcome: StepOutcome<ReconnectMetrics> })
+  | (StepBase & { kind: 'sideload'; params: SideloadParams; outcome: StepOutcome<SideloadMetrics> });
 
 export interface ProcessSample {
   rssBytes: number;
@@ -189,6 +190,31 @@ export interface ReconnectMetrics {
   client: ClientSide;
 }
 
+export interface SideloadParams {
+  /** Streams held open while the plain HTTP endpoint is loaded (0 = the baseline). */
+  clients: number;
+  /** Events/s pushed to the held streams during the load (0 = idle streams). */
+  pushRate: number;
+  durationMs: number;
+  /** autocannon connections. */
+  connections: number;
+  path: string;
+}
+
+export interface SideloadMetrics {
+  streamsHeld: number;
+  requests: number;
+  requestsPerSecond: number;
+  latencyMs: { mean: number; p50: number; p90: number; p99: number; max: number };
+  errors: number;
+  non2xx: number;
+  /** req/s of the same server process with no stream held, measured just before; null for the baseline itself. */
+  baselineRequestsPerSecond: number | null;
+  ratioToBaseline: number | null;
+  server: ProcessSample;
+  client: ClientSide | null;
+}
+
 /** Median and spread (min..max) of one metric over the valid repetitions of a group. */
 export interface Stat {
   median: number;
@@ -203,7 +229,7 @@ export interface GroupSummary {
   server: string;
   protocol: Protocol;
   pair: string | null;
-  params: IdleParams | PushParams | ReconnectParams;
+  params: IdleParams | PushParams | ReconnectParams | SideloadParams;
   validRepetitions: number;
   totalRepetitions: number;
   /** Headline metrics by name (e.g. serverBytesPerConnection, p99FromT0Us), valid steps only. */

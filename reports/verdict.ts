@@ -2,7 +2,7 @@
 // Every sentence is generated from the medians; a side that was not measured or was invalid says
 // so and gets no number.
 import { HEADLINE_METRICS } from '../harness/headline.ts';
-import type { GroupSummary, IdleParams, PushParams, ReconnectParams, RunResult, ScenarioKind } from '../harness/result.ts';
+import type { GroupSummary, IdleParams, PushParams, ReconnectParams, RunResult, ScenarioKind, SideloadParams } from '../harness/result.ts';
 import { fmtMetric } from './format.ts';
 
 export interface VerdictRow {
@@ -25,6 +25,10 @@ function paramsKey(kind: ScenarioKind, params: GroupSummary['params']): string {
   if (kind === 'push') {
     const p = params as PushParams;
     return `clients=${p.clients} bytes=${p.bytes} rate=${p.rate}${p.coalesce ? ' coalesced' : ''}`;
+  }
+  if (kind === 'sideload') {
+    const p = params as SideloadParams;
+    return `streams=${p.clients}${p.pushRate > 0 ? ` push=${p.pushRate}/s` : ' idle'}`;
   }
   const p = params as ReconnectParams;
   return `clients=${p.clients} mode=${p.mode}`;
@@ -72,6 +76,7 @@ const QUESTIONS: { kind: ScenarioKind; metric: string; question: (key: string) =
   { kind: 'reconnect', metric: 'timeTo99Ms', question: (k) => `Time to 99 % reconnected (${k})` },
   { kind: 'reconnect', metric: 'gaps', question: (k) => `Gaps after recovery (${k})` },
   { kind: 'reconnect', metric: 'duplicates', question: (k) => `Duplicates after recovery (${k})` },
+  { kind: 'sideload', metric: 'ratioToBaseline', question: (k) => `Plain HTTP req/s next to held streams, vs none (${k})` },
 ];
 
 export function verdictRows(result: RunResult): VerdictRow[] {

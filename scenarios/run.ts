@@ -15,6 +15,7 @@ import type { Executor, ExecutorContext } from './executor.ts';
 import { runIdle } from './idle.ts';
 import { runPush } from './push.ts';
 import { runReconnect } from './reconnect.ts';
+import { runSideload } from './sideload.ts';
 import type { Plan, Scenario } from './schema.ts';
 import { UserError } from '../harness/errors.ts';
 
@@ -22,6 +23,7 @@ const EXECUTORS: { [K in Scenario['kind']]: Executor<Extract<Scenario, { kind: K
   idle: runIdle,
   push: runPush,
   reconnect: runReconnect,
+  sideload: runSideload,
 };
 
 export interface RunOptions {
@@ -47,6 +49,8 @@ function stepCount(s: Scenario, servers: number): number {
       return reps * s.rates.length * s.bytes.length;
     case 'reconnect':
       return reps * s.modes.length;
+    case 'sideload':
+      return s.repetitions * servers * (s.clients.length + 1);
   }
 }
 

@@ -62,11 +62,26 @@ export const reconnectSchema = z
   })
   .strict();
 
-export const scenarioSchema = z.discriminatedUnion('kind', [idleSchema, pushSchema, reconnectSchema]);
+export const sideloadSchema = z
+  .object({
+    kind: z.literal('sideload'),
+    servers: serverList,
+    /** Streams held while the HTTP endpoint is loaded; a baseline with none is always measured first. */
+    clients: z.array(positiveInt).min(1),
+    pushRate: z.number().nonnegative().max(100_000).default(0),
+    durationMs: durationMs.min(500).default(3000),
+    connections: positiveInt.max(1000).default(10),
+    path: z.string().startsWith('/').default('/healthz'),
+    repetitions: positiveInt.max(50).default(1),
+  })
+  .strict();
+
+export const scenarioSchema = z.discriminatedUnion('kind', [idleSchema, pushSchema, reconnectSchema, sideloadSchema]);
 
 export type IdleScenario = z.output<typeof idleSchema>;
 export type PushScenario = z.output<typeof pushSchema>;
 export type ReconnectScenario = z.output<typeof reconnectSchema>;
+export type SideloadScenario = z.output<typeof sideloadSchema>;
 export type Scenario = z.output<typeof scenarioSchema>;
 export type ScenarioInput = z.input<typeof scenarioSchema>;
 

@@ -2,6 +2,9 @@
 // quick (CI, ≤ 60 s), default (a laptop, ≤ 3 min), full (the big numbers, tens of minutes).
 import type { ScenarioInput } from './schema.ts';
 
+/** Scenarios not in any suite, used when asked for by --scenario. */
+export const EXTRA_SCENARIOS: ScenarioInput[] = [{ kind: 'sideload', servers: ['node-sse', 'node-ws', 'express-sse', 'express-ws'], clients: [1000] }];
+
 export type Profile = 'quick' | 'default' | 'full';
 export const PROFILES: readonly Profile[] = ['quick', 'default', 'full'];
 

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
+import { alive } from '../lifecycle/fixtures/processes.ts';
 import { postBroadcast, getHealth } from '../control.ts';
 import { startServer, type RunningServer } from '../lifecycle/server-process.ts';
 import { decodeHistogram } from '../metrics/histogram.ts';
@@ -11,14 +11,6 @@ import { ClientPool, type PoolOptions } from './pool.ts';
 
 const NO_RETRY = { enabled: false, defaultRetryMs: 100, honourServerRetry: true, backoff: false, jitter: false, maxDelayMs: 1000, maxAttempts: 1 };
 
-function alive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return false;
-  }
-}
 
 describe('client pool', () => {
   let server: RunningServer;

@@ -3,24 +3,15 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
+import { alive } from './fixtures/processes.ts';
 import { startServer } from './server-process.ts';
 import { getServer } from '../../servers/registry.ts';
 import type { ServerSpec } from '../../servers/spec.ts';
 import { UserError } from '../errors.ts';
 import { createServer } from 'node:net';
-import { readFileSync } from 'node:fs';
 
 const fixture = fileURLToPath(new URL('./fixtures/start-all.ts', import.meta.url));
 
-/** Alive = exists and is not a zombie (an orphan killed after its parent exited waits for init to reap it). */
-function alive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return false;
-  }
-}
 
 async function untilDead(pids: number[], timeoutMs: number): Promise<number[]> {
   const deadline = Date.now() + timeoutMs;

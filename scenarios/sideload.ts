@@ -1,0 +1,119 @@
+// The sideload scenario: do held streams slow a server's ordinary HTTP endpoints? autocannon
+// (its programmatic API) loads a plain endpoint of the same server process for a fixed time, first
+// with no stream held (the baseline), then with N streams held, idle or receiving a push.
+import autocannon from 'autocannon';
+import { postBroadcast, getHealth } from '../harness/control.ts';
+import { ClientPool } from '../harness/engine/pool.ts';
+import { ProcessTreeSampler } from '../harness/metrics/proc-sampler.ts';
+import { startServer, type RunningServer } from '../harness/lifecycle/server-process.ts';
+import type { SideloadMetrics, SideloadParams, StepResult, ValidityCheck } from '../harness/result.ts';
+import type { ServerSpec } from '../servers/spec.ts';
+import { errorReason, groupKey, type Executor, type ExecutorContext } from './executor.ts';
+import type { SideloadScenario } from './schema.ts';
+import { clientCpuCheck, clientSideFrom, NO_RECONNECT, outcomeFrom } from './step-common.ts';
+
+export const runSideload: Executor<SideloadScenario> = async (scenario, ctx) => {
+  const steps: StepResult[] = [];
+  for (const spec of ctx.servers) {
+    for (let rep = 1; rep <= scenario.repetitions; rep++) {
+      if (ctx.cancelled()) return { steps, knees: [] };
+      steps.push(...(await serverSteps(spec, scenario, rep, ctx)));
+    }
+  }
+  return { steps, knees: [] };
+};
+
+async function serverSteps(spec: ServerSpec, scenario: SideloadScenario, rep: number, ctx: ExecutorContext): Promise<StepResult[]> {
+  const steps: StepResult[] = [];
+  const params = (clients: number): SideloadParams => ({ clients, pushRate: scenario.pushRate, durationMs: scenario.durationMs, connections: scenario.connections, path: scenario.path });
+  const announce = (clients: number) => ctx.beginStep(`sideload ${spec.name} streams=${clients}${scenario.pushRate > 0 ? ` push=${scenario.pushRate}/s` : ''} rep ${rep}/${scenario.repetitions}`);
+  const base = (p: SideloadParams) => ({ kind: 'sideload' as const, group: groupKey('sideload', spec.name, p), server: spec.name, protocol: spec.protocol, pair: spec.pair, repetition: rep, params: p, startedAt: new Date().toISOString() });
+  let server: RunningServer;
+  try {
+    server = await startServer(spec);
+  } catch (err) {
+    for (const n of [0, ...scenario.clients]) {
+      const i = announce(n);
+      const step: StepResult = { ...base(params(n)), durationMs: 0, outcome: { state: 'failed', reason: errorReason(err) } };
+      steps.push(step);
+      ctx.endStep(i, spec.name, step);
+    }
+    return steps;
+  }
+  const sampler = new ProcessTreeSampler(server.pid, 200);
+  sampler.start();
+  try {
+    let baseline: number | null = null;
+    for (const n of [0, ...scenario.clients]) {
+      const p = params(n);
+      const index = announce(n);
+      const started = Date.now();
+      let step: StepResult;
+      try {
+        const m = await loadedStep(server, sampler, p, baseline, ctx);
+        if (n === 0) baseline = m.metrics.requestsPerSecond;
+        step = { ...base(p), durationMs: Date.now() - started, outcome: outcomeFrom(m.metrics, m.checks) };
+      } catch (err) {
+        step = { ...base(p), durationMs: Date.now() - started, outcome: { state: 'failed', reason: errorReason(err) } };
+      }
+      steps.push(step);
+      ctx.endStep(index, `sideload ${spec.name} streams=${n}`, step);
+    }
+  } finally {
+    sampler.stop();
+    await server.stop();
+  }
+  return steps;
+}
+
+async function loadedStep(server: RunningServer, sampler: ProcessTreeSampler, p: SideloadParams, baseline: number | null, ctx: ExecutorContext): Promise<{ metrics: SideloadMetrics; checks: ValidityCheck[] }> {
+  let pool: ClientPool | null = null;
+  try {
+    let held = 0;
+    if (p.clients > 0) {
+      ctx.progress({ type: 'phase', text: `${server.spec.name}: holding ${p.clients} streams` });
+      pool = await ClientPool.start({
+        target: { protocol: server.spec.protocol, host: server.host, port: server.port },
+        clients: p.clients,
+        rampPerSecond: 5000,
+        maxPerWorker: ctx.engine.maxPerWorker,
+        connectTimeoutMs: ctx.engine.connectTimeoutMs,
+        policy: NO_RECONNECT,
+        workers: ctx.engine.workers,
+      });
+      held = (await pool.connectAll()).held;
+      await pool.beginWindow({ fromSeq: 0, toSeq: 0 });
+      if (p.pushRate > 0) {
+        const count = Math.ceil((p.pushRate * (p.durationMs + 1000)) / 1000);
+        await postBroadcast(server.baseUrl, { rate: p.pushRate, count, bytes: 128, event: 'tick' });
+      }
+    }
+    ctx.progress({ type: 'phase', text: `${server.spec.name}: autocannon ${p.path} for ${p.durationMs} ms` });
+    const from = Date.now();
+    const r = await autocannon({ url: `${server.baseUrl}${p.path}`, connections: p.connections, duration: p.durationMs / 1000 });
+    const serverSample = sampler.window(from, Date.now());
+    const window = pool ? await pool.endWindow() : null;
+    const health = await getHealth(server.baseUrl);
+    const rps = r.requests.total / r.duration;
+    const metrics: SideloadMetrics = {
+      streamsHeld: held,
+      requests: r.requests.total,
+      requestsPerSecond: rps,
+      latencyMs: { mean: r.latency.mean, p50: r.latency.p50, p90: r.latency.p90, p99: r.latency.p99, max: r.latency.max },
+      errors: r.errors,
+      non2xx: r.non2xx,
+      baselineRequestsPerSecond: p.clients === 0 ? null : baseline,
+      ratioToBaseline: p.clients === 0 ? 1 : baseline ? rps / baseline : null,
+      server: serverSample,
+      client: window ? clientSideFrom(window.workers, pool!.sourceAddresses) : null,
+    };
+    const checks: ValidityCheck[] = [
+      { name: 'every request answered', ok: r.errors === 0 && r.non2xx === 0 && r.requests.total > 0, detail: `${r.requests.total} requests, ${r.errors} errors, ${r.non2xx} non-2xx` },
+      { name: 'streams held', ok: held === p.clients && health.connections === p.clients, detail: `${held} of ${p.clients} held; server counts ${health.connections}` },
+    ];
+    if (metrics.client) checks.push(clientCpuCheck(metrics.client));
+    return { metrics, checks };
+  } finally {
+    await pool?.close();
+  }
+}
