@@ -130,7 +130,7 @@ export function spectrumChart(results: RunResult[]): Chart | null {
       ...base(rows, 'Latency by percentile (ms)'),
       mark: { type: 'line', point: true },
       encoding: {
-        x: { field: 'oneOverOneMinus', type: 'quantitative', title: 'percentile (50 → 99.999)', scale: { type: 'log' }, axis: { values: [2, 10, 100, 1000, 10000, 100000], labelExpr: "{'2':'50%','10':'90%','100':'99%','1000':'99.9%','10000':'99.99%','100000':'99.999%'}[datum.label] || ''" } },
+        x: { field: 'oneOverOneMinus', type: 'quantitative', title: 'percentile (50 → 99.999)', scale: { type: 'log' }, axis: { values: [2, 10, 100, 1000, 10000, 100000], labelExpr: "{'2':'50%','10':'90%','100':'99%','1000':'99.9%','10000':'99.99%','100000':'99.999%'}['' + datum.value] || ''" } },
         y: { field: 'latencyMs', type: 'quantitative', title: 'ms', scale: { type: 'log' } },
         color: { field: 'server', type: 'nominal' },
       },

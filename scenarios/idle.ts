@@ -102,6 +102,13 @@ async function idleStep(spec: ServerSpec, params: IdleParams, repetition: number
       { name: 'server counts them', ok: health.connections === held, detail: `server reports ${health.connections} connections, clients hold ${held}` },
       { name: 'no worker hit its cap', ok: !connect.capHit, detail: connect.capHit ? 'a client worker reached its connection cap' : 'no cap reached' },
       { name: 'ramp without failures', ok: Object.keys(connect.failuresByCause).length === 0, detail: failureText(connect.failuresByCause) },
+      // RSS moves in pages and allocator arenas: with too few connections the growth drowns in
+      // that noise and a per-connection figure would be meaningless (even negative).
+      {
+        name: 'memory growth measurable',
+        ok: metrics.serverBytesPerConnection > 0 && metrics.clientBytesPerConnection > 0,
+        detail: `server RSS grew ${Math.round(hold.rssBytes - baseline.rssBytes)} B, client RSS ${Math.round(clientRssGrowth)} B for ${held} connections`,
+      },
     ];
     return { ...base, durationMs: Date.now() - startedAt.getTime(), outcome: outcomeFrom(metrics, checks) };
   } catch (err) {

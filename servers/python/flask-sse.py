@@ -4,12 +4,16 @@ import sys
 
 sys.dont_write_bytecode = True  # no __pycache__ in the repo
 
+import logging
+
 from werkzeug.serving import make_server
 
 import pushcore
 from flask_app import make_app
 
 app, config = make_app()
+# No per-request access log (the other servers have none either): it costs a write per request.
+logging.getLogger("werkzeug").setLevel(logging.WARNING)
 pushcore.exit_on_sigterm()
 server = make_server(config.host, config.port, app, threaded=True)
 # werkzeug's listen backlog is fixed at its socketserver default: raise it to the contract's 4096.
