@@ -77,7 +77,9 @@ async function idleStep(spec: ServerSpec, params: IdleParams, repetition: number
 
     const held = window.connected;
     const perConn = (v: number): number => (held > 0 ? v / held : 0);
-    const clientRssGrowth = connect.clientRssAfterBytes - connect.clientRssBeforeBytes;
+    // Client RSS at the end of the hold, like the server's: right after the ramp, V8's young
+    // generation is still inflated by the handshakes (measured: up to +18 KB per WS connection).
+    const clientRssGrowth = window.workers.reduce((sum, w) => sum + w.rssBytes, 0) - connect.clientRssBeforeBytes;
     const metrics: IdleMetrics = {
       clientsHeld: held,
       connectMs: summarizeAs(decodeHistogram(connect.connectHistogram), 'ms'),
