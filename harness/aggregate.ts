@@ -1,5 +1,6 @@
 // Median and spread over repetitions, per group, from completed steps only: invalid and failed
-// steps are counted but never averaged in.
+// steps are counted (totalRepetitions) but never averaged in. A metric a step did not measure
+// (headlineOf leaves it out) is left out of that metric's n rather than counted as zero.
 import { headlineOf } from './headline.ts';
 import type { GroupSummary, Stat, StepResult } from './result.ts';
 
@@ -35,10 +36,12 @@ export function groupSummaries(steps: StepResult[]): GroupSummary[] {
   });
 }
 
+/** Median (mean of the middle two for an even count), min, max and n of at least one value. */
 export function stat(values: number[]): Stat {
+  if (values.length === 0) throw new Error('stat() of no values'); // a metric nobody measured has no entry
   const sorted = [...values].sort((a, b) => a - b);
   const n = sorted.length;
   const mid = Math.floor(n / 2);
-  const median = n === 0 ? NaN : n % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-  return { median, min: sorted[0] ?? NaN, max: sorted[n - 1] ?? NaN, n };
+  const median = n % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+  return { median, min: sorted[0]!, max: sorted[n - 1]!, n };
 }

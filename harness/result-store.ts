@@ -1,51 +1,111 @@
 // Result files: every run gets a NEW folder, files are written atomically (temp + fsync + rename),
 // so an interrupted or failed run never damages an earlier result.
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { UserError } from './errors.ts';
+import { EXIT, UserError } from './errors.ts';
 import { RESULT_SCHEMA, type RunResult } from './result.ts';
 
-export function createRunFolder(resultsRoot: string, label: string): { dir: string; runId: string } {
+/** A label as a safe folder-name part: anything but letters, digits, '.', '_' and '-' becomes '-'. */
+export function safeLabel(label: string): string {
+  const safe = label.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^[-.]+|-+$/g, '');
+  return safe === '' ? 'run' : safe.slice(0, 80);
+}
+
+/**
+ * Creates `<resultsRoot>/<UTC timestamp>-<label>` (e.g. 2026-11-24_10-08-00-default), or with a
+ * `-1`, `-2` … suffix when that exists: mkdir without `recursive` fails on an existing folder, so
+ * two runs, even concurrent ones, never share a folder.
+ */
+export function createRunFolder(resultsRoot: string, label: string, now: Date = new Date()): { dir: string; runId: string } {
   mkdirSync(resultsRoot, { recursive: true });
-  const stamp = new Date().toISOString().replace(/[:.]/g, '-').replace('T', '_').slice(0, 19);
-  const runId = `${stamp}-${label}`;
+  const stamp = now.toISOString().slice(0, 19).replace('T', '_').replace(/:/g, '-');
+  const base = `${stamp}-${safeLabel(label)}`;
   for (let i = 0; i < 1000; i++) {
-    const dir = join(resultsRoot, i === 0 ? runId : `${runId}-${i}`);
+    const runId = i === 0 ? base : `${base}-${i}`;
+    const dir = join(resultsRoot, runId);
     try {
-      mkdirSync(dir); // not recursive: fails if it exists, so two runs never share a folder
-      return { dir, runId: basename(dir) };
+      mkdirSync(dir);
+      return { dir, runId };
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     }
   }
-  throw new UserError(`could not create a new run folder under ${resultsRoot}`, 1);
+  throw new UserError(`could not create a new run folder under ${resultsRoot}: 1000 folders named ${base}[-N] exist`, EXIT.failure);
 }
 
+/**
+ * Writes `text` to `path` so that a reader sees either the old file or the whole new one: a temp
+ * file in the same folder (same filesystem, so rename is atomic), fsync, rename, fsync the folder.
+ */
 export function writeTextAtomic(path: string, text: string): void {
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
-  const fd = openSync(tmp, 'w');
+  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  const data = Buffer.from(text, 'utf8');
   try {
-    writeSync(fd, text);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
+    const fd = openSync(tmp, 'wx');
+    try {
+      for (let off = 0; off < data.length; ) off += writeSync(fd, data, off, data.length - off);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, path);
+  } catch (err) {
+    try {
+      unlinkSync(tmp);
+    } catch {
+      /* never created, or already renamed */
+    }
+    throw err;
   }
-  renameSync(tmp, path);
+  syncDir(dirname(path));
 }
 
 export function writeJsonAtomic(path: string, value: unknown): void {
   writeTextAtomic(path, `${JSON.stringify(value, null, 1)}\n`);
 }
 
+/** Makes the rename itself durable. Best effort: some filesystems refuse fsync on a directory. */
+function syncDir(dir: string): void {
+  let fd: number | null = null;
+  try {
+    fd = openSync(dir, 'r');
+    fsyncSync(fd);
+  } catch {
+    /* not supported here */
+  } finally {
+    if (fd !== null) closeSync(fd);
+  }
+}
+
+/**
+ * Reads a result file. Anything that is not one (missing, a folder, not JSON, another schema,
+ * missing its top-level lists) is one UserError line naming the file and the problem.
+ */
 export function readResult(path: string): RunResult {
-  if (!existsSync(path)) throw new UserError(`${path} does not exist`);
+  let text: string;
+  try {
+    if (statSync(path).isDirectory()) throw new UserError(`${path} is a folder, not a result file (results.json inside it is)`);
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    if (err instanceof UserError) throw err;
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new UserError(code === 'ENOENT' ? `${path} does not exist` : `${path} cannot be read: ${(err as Error).message}`);
+  }
   let value: unknown;
   try {
-    value = JSON.parse(readFileSync(path, 'utf8'));
+    value = JSON.parse(text);
   } catch (err) {
-    throw new UserError(`${path} is not JSON: ${(err as Error).message}`);
+    throw new UserError(`${path} is not a pushbench result: not JSON (${(err as Error).message})`);
   }
-  const schema = (value as { schema?: unknown } | null)?.schema;
-  if (schema !== RESULT_SCHEMA) throw new UserError(`${path} is not a pushbench result (schema ${JSON.stringify(schema)}, expected ${RESULT_SCHEMA})`);
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new UserError(`${path} is not a pushbench result: not a JSON object`);
+  const r = value as Record<string, unknown>;
+  if (r['schema'] !== RESULT_SCHEMA) {
+    throw new UserError(`${path} is not a pushbench result (schema ${JSON.stringify(r['schema'] ?? null)}, expected ${JSON.stringify(RESULT_SCHEMA)})`);
+  }
+  for (const key of ['steps', 'groups', 'knees', 'skipped'] as const) {
+    if (!Array.isArray(r[key])) throw new UserError(`${path} is a damaged pushbench result: "${key}" is not a list`);
+  }
+  if (typeof r['environment'] !== 'object' || r['environment'] === null) throw new UserError(`${path} is a damaged pushbench result: no "environment"`);
   return value as RunResult;
 }

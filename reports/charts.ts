@@ -1,8 +1,11 @@
 // Charts as data: each function turns result files into aggregated rows and a Vega-Lite spec;
-// render.ts turns specs into SVG in Node (no browser, no CDN). Rows are aggregated (medians,
-// percentiles), never raw samples, so a chart stays a few tens of KB.
+// render.ts turns a spec into SVG in Node (no browser, no CDN). Rows are aggregated before
+// plotting (medians over valid repetitions, percentiles of merged histograms), never raw samples,
+// so a chart stays a few tens of KB and its data table stays readable.
 import type { GroupSummary, IdleParams, PushParams, RunResult, StepResult } from '../harness/result.ts';
-import { percentileSpectrum } from '../harness/metrics/histogram.ts';
+import { createHistogram, mergeInto, percentileSpectrum } from '../harness/metrics/histogram.ts';
+import { encodeHistogram } from '../harness/metrics/histogram.ts';
+import type { Protocol } from '../servers/contract.ts';
 
 export type Row = Record<string, string | number>;
 
@@ -12,53 +15,123 @@ export interface Chart {
   /** What the reader should look at. */
   caption: string;
   spec: Record<string, unknown>;
+  /** The data table behind the chart: these columns of `rows`, in this order. */
   columns: string[];
   rows: Row[];
 }
 
-/** The series name of a server in one of possibly several result files. */
+const WIDTH = 440;
+const HEIGHT = 220;
+
+/**
+ * One colour per series, the same in every chart: SSE servers in warm colours, WebSocket servers
+ * in cool ones, the raw-TCP floor in greys, so a reader can tell the protocol at a glance.
+ */
+const FAMILIES: Record<Protocol, string[]> = {
+  sse: ['#e8590c', '#c2255c', '#f08c00', '#862e9c', '#a61e4d', '#d9480f'],
+  ws: ['#1971c2', '#0c8599', '#2f9e44', '#5f3dc4', '#1864ab', '#087f5b'],
+  tcp: ['#495057', '#868e96', '#343a40'],
+};
+
+/** The series name of a server: prefixed by the run's label when several runs are shown. */
 function series(result: RunResult, server: string, many: boolean): string {
   return many ? `${result.label}: ${server}` : server;
 }
 
-function base(rows: Row[], title: string): Record<string, unknown> {
+const PROTOCOL_ORDER: Protocol[] = ['sse', 'ws', 'tcp'];
+
+/** Series name → colour over every run shown, so a server keeps its colour from chart to chart. */
+function palette(results: RunResult[]): Map<string, string> {
+  const many = results.length > 1;
+  const servers: { server: string; protocol: Protocol }[] = [];
+  for (const r of results) for (const g of r.groups) if (!servers.some((s) => s.server === g.server)) servers.push({ server: g.server, protocol: g.protocol });
+  servers.sort((a, b) => PROTOCOL_ORDER.indexOf(a.protocol) - PROTOCOL_ORDER.indexOf(b.protocol) || a.server.localeCompare(b.server));
+  const out = new Map<string, string>();
+  const used: Record<Protocol, number> = { sse: 0, ws: 0, tcp: 0 };
+  for (const r of results) {
+    for (const { server, protocol } of servers) {
+      const name = series(r, server, many);
+      if (out.has(name)) continue;
+      const family = FAMILIES[protocol];
+      out.set(name, family[used[protocol]++ % family.length]!);
+    }
+  }
+  return out;
+}
+
+/** The colour channel of a chart: only the series it has, in palette order, in their colours. */
+function color(results: RunResult[], rows: Row[]): Record<string, unknown> {
+  const present = new Set(rows.map((r) => String(r['series'])));
+  const entries = [...palette(results)].filter(([name]) => present.has(name));
+  return { field: 'series', type: 'nominal', title: 'server', scale: { domain: entries.map(([n]) => n), range: entries.map(([, c]) => c) } };
+}
+
+function base(title: string, rows: Row[]): Record<string, unknown> {
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title,
-    width: 520,
-    height: 260,
+    title: { text: title, anchor: 'start', fontSize: 14, fontWeight: 600, offset: 10 },
+    background: 'white',
+    padding: 6,
     data: { values: rows },
-    config: { font: 'system-ui, sans-serif', axis: { labelFontSize: 11, titleFontSize: 12 }, legend: { labelLimit: 260 } },
+    config: {
+      font: 'system-ui, -apple-system, Segoe UI, Roboto, sans-serif',
+      view: { stroke: null },
+      axis: { labelFontSize: 11, titleFontSize: 12, titleFontWeight: 'normal', titleColor: '#444', gridColor: '#e9ecef', domainColor: '#adb5bd', tickColor: '#adb5bd' },
+      legend: { orient: 'bottom', direction: 'horizontal', columns: 3, labelFontSize: 11, titleFontSize: 11, titleFontWeight: 'normal', labelLimit: 220, symbolStrokeWidth: 2.5 },
+      header: { labelFontSize: 12, labelFontWeight: 600, titleFontSize: 12 },
+      line: { strokeWidth: 2 },
+      point: { size: 36, filled: true },
+    },
   };
 }
 
 const median = (g: GroupSummary, name: string): number | null => g.metrics[name]?.median ?? null;
+const round = (n: number, digits: number): number => Math.round(n * 10 ** digits) / 10 ** digits;
+
+/** A log axis only when the values span enough of a range for it to help. */
+function scaleFor(values: number[]): Record<string, unknown> {
+  const pos = values.filter((v) => v > 0);
+  if (pos.length === 0) return { zero: true };
+  return Math.max(...pos) / Math.min(...pos) >= 8 ? { type: 'log' } : { zero: false, nice: true };
+}
 
 export function memoryChart(results: RunResult[]): Chart | null {
   const many = results.length > 1;
   const rows: Row[] = [];
   for (const r of results) {
     for (const g of r.groups.filter((x) => x.kind === 'idle')) {
-      const v = median(g, 'serverBytesPerConnection');
-      if (v === null) continue;
-      rows.push({ server: series(r, g.server, many), clients: (g.params as IdleParams).clients, kbPerConnection: round(v / 1024, 2), valid: `${g.validRepetitions}/${g.totalRepetitions}` });
+      const s = g.metrics['serverBytesPerConnection'];
+      if (!s) continue;
+      rows.push({
+        series: series(r, g.server, many),
+        protocol: g.protocol,
+        clients: (g.params as IdleParams).clients,
+        kbPerConnection: round(s.median / 1024, 2),
+        minKb: round(s.min / 1024, 2),
+        maxKb: round(s.max / 1024, 2),
+        valid: `${g.validRepetitions}/${g.totalRepetitions}`,
+      });
     }
   }
   if (rows.length === 0) return null;
   return {
     id: 'memory',
     title: 'Server memory per idle connection',
-    caption: 'RSS growth of the server process tree divided by the connections held, median over valid repetitions.',
-    columns: ['server', 'clients', 'kbPerConnection', 'valid'],
+    caption: 'Server RSS growth while holding the connections, divided by the connections held: median over valid repetitions (bars: min–max). tcp-floor is the raw-TCP floor measured in the same run.',
+    columns: ['series', 'protocol', 'clients', 'kbPerConnection', 'minKb', 'maxKb', 'valid'],
     rows,
     spec: {
-      ...base(rows, 'Server RSS per idle connection (KB)'),
-      mark: { type: 'line', point: true },
+      ...base('Server RSS per idle connection (KB)', rows),
+      width: WIDTH,
+      height: HEIGHT,
       encoding: {
-        x: { field: 'clients', type: 'quantitative', title: 'connections held', scale: { type: 'log' } },
-        y: { field: 'kbPerConnection', type: 'quantitative', title: 'KB per connection' },
-        color: { field: 'server', type: 'nominal' },
+        x: { field: 'clients', type: 'quantitative', title: 'connections held', scale: scaleFor(rows.map((r) => r.clients as number)), axis: { format: '~s' } },
+        color: color(results, rows),
       },
+      layer: [
+        { mark: { type: 'rule', strokeWidth: 1.5 }, encoding: { y: { field: 'minKb', type: 'quantitative', title: 'KB per connection' }, y2: { field: 'maxKb' } } },
+        { mark: { type: 'line', point: true }, encoding: { y: { field: 'kbPerConnection', type: 'quantitative', title: 'KB per connection', scale: { zero: true } } } },
+      ],
     },
   };
 }
@@ -76,7 +149,8 @@ export function latencyChart(results: RunResult[]): Chart | null {
       ] as const) {
         const v = median(g, name);
         if (v === null) continue;
-        rows.push({ server: series(r, g.server, many), rate: p.rate, clients: p.clients, bytes: p.bytes, percentile: label, latencyMs: round(Math.max(v, 1) / 1000, 3) });
+        // Sub-µs medians are below the histogram's resolution; 1 µs keeps the log axis finite.
+        rows.push({ series: series(r, g.server, many), percentile: label, rate: p.rate, clients: p.clients, bytes: p.bytes, latencyMs: round(Math.max(v, 1) / 1000, 3) });
       }
     }
   }
@@ -84,55 +158,105 @@ export function latencyChart(results: RunResult[]): Chart | null {
   return {
     id: 'latency',
     title: 'Latency percentiles vs event rate',
-    caption: 'One-way latency from the intended send time t0 (coordinated-omission safe), log scale; medians over valid repetitions.',
-    columns: ['server', 'clients', 'bytes', 'rate', 'percentile', 'latencyMs'],
+    caption: 'One-way latency from the intended send time t0 (so a server that falls behind is charged for it), one panel per percentile, log scales; medians over valid repetitions.',
+    columns: ['series', 'percentile', 'clients', 'bytes', 'rate', 'latencyMs'],
     rows,
     spec: {
-      ...base(rows, 'Latency from t0 (ms, log scale)'),
-      mark: { type: 'line', point: true },
-      encoding: {
-        x: { field: 'rate', type: 'quantitative', title: 'events per second', scale: { type: 'log' } },
-        y: { field: 'latencyMs', type: 'quantitative', title: 'ms', scale: { type: 'log' } },
-        color: { field: 'server', type: 'nominal' },
-        strokeDash: { field: 'percentile', type: 'nominal' },
+      ...base('Latency from t0 by event rate (ms, log scale)', rows),
+      facet: { row: { field: 'percentile', type: 'nominal', title: null, sort: ['p50', 'p99', 'p99.9'], header: { labelAngle: 0, labelAlign: 'left', labelOrient: 'top', labelPadding: 2 } } },
+      spec: {
+        width: WIDTH,
+        height: 110,
+        mark: { type: 'line', point: true },
+        encoding: {
+          x: { field: 'rate', type: 'quantitative', title: 'events per second (per client)', scale: scaleFor(rows.map((r) => r.rate as number)), axis: { format: '~s' } },
+          y: { field: 'latencyMs', type: 'quantitative', title: 'ms', scale: { type: 'log' }, axis: { tickCount: 4 } },
+          color: color(results, rows),
+          detail: { field: 'clients', type: 'nominal' },
+        },
       },
+      resolve: { scale: { y: 'independent' } },
     },
   };
 }
 
-/** The percentile spectrum of each server's step at its highest rate (HdrHistogram style). */
+/**
+ * The rate every server ran validly in a run (for the same clients and payload), the highest one:
+ * spectra are only comparable at the same load. Falls back to each server's own highest rate.
+ */
+function spectrumGroups(r: RunResult): GroupSummary[] {
+  const push = r.groups.filter((g) => g.kind === 'push' && g.validRepetitions > 0);
+  const setting = (g: GroupSummary) => {
+    const p = g.params as PushParams;
+    return `${p.clients}|${p.bytes}|${p.coalesce}|${p.rate}`;
+  };
+  const servers = [...new Set(push.map((g) => g.server))];
+  const common = push.filter((g) => servers.every((s) => push.some((o) => o.server === s && setting(o) === setting(g))));
+  const pool = common.length > 0 ? common : push;
+  const best = new Map<string, GroupSummary>();
+  for (const g of pool) {
+    const prev = best.get(g.server);
+    if (!prev || (g.params as PushParams).rate > (prev.params as PushParams).rate) best.set(g.server, g);
+  }
+  return [...best.values()];
+}
+
+/** The latency histogram of a group: its valid repetitions' histograms merged. */
+function mergedLatency(r: RunResult, g: GroupSummary): string {
+  const h = createHistogram('us');
+  for (const s of r.steps) {
+    if (s.group === g.group && s.kind === 'push' && s.outcome.state === 'completed') mergeInto(h, s.outcome.metrics.latencyFromT0.encoded);
+  }
+  return encodeHistogram(h);
+}
+
+const SPECTRUM_TICKS: Record<string, string> = { 2: '50%', 10: '90%', 100: '99%', 1000: '99.9%', 10000: '99.99%', 100000: '99.999%', 1000000: '99.9999%' };
+
+/** The percentile spectrum of each server (HdrHistogram style), at the highest rate all ran. */
 export function spectrumChart(results: RunResult[]): Chart | null {
   const many = results.length > 1;
   const rows: Row[] = [];
   for (const r of results) {
-    const byServer = new Map<string, StepResult>();
-    for (const s of r.steps) {
-      if (s.kind !== 'push' || s.outcome.state !== 'completed') continue;
-      const prev = byServer.get(s.server);
-      if (!prev || (prev.kind === 'push' && s.params.rate > prev.params.rate)) byServer.set(s.server, s);
-    }
-    for (const [server, s] of byServer) {
-      if (s.kind !== 'push' || s.outcome.state !== 'completed') continue;
-      for (const pt of percentileSpectrum(s.outcome.metrics.latencyFromT0.encoded)) {
-        if (pt.percentile >= 100) continue;
-        rows.push({ server: `${series(r, server, many)} @ ${s.params.rate}/s`, percentile: pt.percentile, oneOverOneMinus: round(1 / (1 - pt.percentile / 100), 3), latencyMs: round(Math.max(pt.value, 1) / 1000, 3) });
+    for (const g of spectrumGroups(r)) {
+      const p = g.params as PushParams;
+      // Three steps per halving of the distance to 100 %: enough to draw the curve, a table one can read.
+      for (const pt of percentileSpectrum(mergedLatency(r, g), 3)) {
+        if (pt.percentile >= 100) continue; // 1/(1-p) is infinite at 100 %; the max is in the table
+        rows.push({
+          series: series(r, g.server, many),
+          rate: p.rate,
+          clients: p.clients,
+          percentile: round(pt.percentile, 4),
+          oneOverOneMinus: round(1 / (1 - pt.percentile / 100), 3),
+          latencyMs: round(Math.max(pt.value, 1) / 1000, 3),
+        });
       }
     }
   }
   if (rows.length === 0) return null;
+  const rates = [...new Set(rows.map((r) => `${r.rate}/s to ${r.clients} clients`))];
+  const top = Math.max(...rows.map((r) => r.oneOverOneMinus as number));
   return {
     id: 'spectrum',
-    title: 'Percentile spectrum at the highest rate',
-    caption: 'Latency from t0 at each percentile; the x axis stretches the tail (1/(1−p)), as HdrHistogram plots do.',
-    columns: ['server', 'percentile', 'latencyMs'],
+    title: 'Percentile spectrum',
+    caption: `Latency from t0 at every percentile, valid repetitions merged, at ${rates.join(', ')}. The x axis stretches the tail (1/(1−p)) as HdrHistogram plots do: the right end is the worst events.`,
+    columns: ['series', 'rate', 'clients', 'percentile', 'latencyMs'],
     rows,
     spec: {
-      ...base(rows, 'Latency by percentile (ms)'),
-      mark: { type: 'line', point: true },
+      ...base('Latency by percentile (ms, log scale)', rows),
+      width: WIDTH,
+      height: HEIGHT,
+      mark: { type: 'line' },
       encoding: {
-        x: { field: 'oneOverOneMinus', type: 'quantitative', title: 'percentile (50 → 99.999)', scale: { type: 'log' }, axis: { values: [2, 10, 100, 1000, 10000, 100000], labelExpr: "{'2':'50%','10':'90%','100':'99%','1000':'99.9%','10000':'99.99%','100000':'99.999%'}['' + datum.value] || ''" } },
+        x: {
+          field: 'oneOverOneMinus',
+          type: 'quantitative',
+          title: 'percentile',
+          scale: { type: 'log', domain: [1, Math.max(100, top * 1.25)], nice: false },
+          axis: { values: Object.keys(SPECTRUM_TICKS).map(Number), labelExpr: `${JSON.stringify(SPECTRUM_TICKS)}['' + datum.value] || ''`, grid: true },
+        },
         y: { field: 'latencyMs', type: 'quantitative', title: 'ms', scale: { type: 'log' } },
-        color: { field: 'server', type: 'nominal' },
+        color: color(results, rows),
       },
     },
   };
@@ -146,24 +270,40 @@ export function deliveredChart(results: RunResult[]): Chart | null {
       const p = g.params as PushParams;
       const v = median(g, 'deliveredPerSecond');
       if (v === null) continue;
-      rows.push({ server: series(r, g.server, many), clients: p.clients, rate: p.rate, offeredPerSecond: p.rate * p.clients, deliveredPerSecond: Math.round(v) });
+      const offered = p.rate * p.clients;
+      rows.push({ series: series(r, g.server, many), clients: p.clients, rate: p.rate, offeredPerSecond: offered, deliveredPerSecond: Math.round(v), deliveredPercent: round((100 * v) / offered, 1) });
     }
   }
   if (rows.length === 0) return null;
+  const offered = rows.map((r) => r.offeredPerSecond as number);
+  const diagonal = [Math.min(...offered), Math.max(...offered)].map((v) => ({ offeredPerSecond: v, deliveredPerSecond: v }));
+  const scale = scaleFor([...offered, ...rows.map((r) => r.deliveredPerSecond as number)]);
   return {
     id: 'delivered',
     title: 'Delivered vs offered events per second',
-    caption: 'Offered = rate × clients. A server that keeps up sits on the diagonal.',
-    columns: ['server', 'clients', 'rate', 'offeredPerSecond', 'deliveredPerSecond'],
+    caption: 'Offered = rate × clients. A server that keeps up sits on the dashed diagonal; one that falls behind drops below it. Medians over valid repetitions.',
+    columns: ['series', 'clients', 'rate', 'offeredPerSecond', 'deliveredPerSecond', 'deliveredPercent'],
     rows,
     spec: {
-      ...base(rows, 'Delivered events/s (all clients)'),
-      mark: { type: 'line', point: true },
-      encoding: {
-        x: { field: 'offeredPerSecond', type: 'quantitative', title: 'offered events/s', scale: { type: 'log' } },
-        y: { field: 'deliveredPerSecond', type: 'quantitative', title: 'delivered events/s', scale: { type: 'log' } },
-        color: { field: 'server', type: 'nominal' },
-      },
+      ...base('Delivered events/s, all clients', rows),
+      width: WIDTH,
+      height: HEIGHT,
+      layer: [
+        {
+          data: { values: diagonal },
+          mark: { type: 'line', color: '#adb5bd', strokeDash: [4, 4], strokeWidth: 1 },
+          encoding: { x: { field: 'offeredPerSecond', type: 'quantitative' }, y: { field: 'deliveredPerSecond', type: 'quantitative' } },
+        },
+        {
+          mark: { type: 'line', point: true },
+          encoding: {
+            x: { field: 'offeredPerSecond', type: 'quantitative', title: 'offered events/s', scale, axis: { format: '~s' } },
+            y: { field: 'deliveredPerSecond', type: 'quantitative', title: 'delivered events/s', scale, axis: { format: '~s' } },
+            color: color(results, rows),
+            detail: { field: 'clients', type: 'nominal' },
+          },
+        },
+      ],
     },
   };
 }
@@ -176,63 +316,91 @@ export function cpuChart(results: RunResult[]): Chart | null {
       const p = g.params as PushParams;
       const v = median(g, 'serverCpuMsPer1kEvents');
       if (v === null) continue;
-      rows.push({ server: series(r, g.server, many), clients: p.clients, rate: p.rate, cpuMsPer1kEvents: round(v, 3) });
+      rows.push({ series: series(r, g.server, many), clients: p.clients, bytes: p.bytes, rate: p.rate, cpuMsPer1kEvents: round(v, 3) });
     }
   }
   if (rows.length === 0) return null;
+  // The x label carries clients and payload only when they vary, to keep it short.
+  const varied = new Set(rows.map((r) => `${r.clients}|${r.bytes}`)).size > 1;
+  for (const r of rows) r['load'] = varied ? `${r.rate}/s × ${r.clients}, ${r.bytes} B` : `${r.rate}/s`;
+  const loads = [...new Map(rows.map((r) => [r['load'] as string, [r.clients as number, r.bytes as number, r.rate as number]])).entries()]
+    .sort((a, b) => a[1][0]! - b[1][0]! || a[1][1]! - b[1][1]! || a[1][2]! - b[1][2]!)
+    .map(([k]) => k);
   return {
     id: 'cpu',
     title: 'Server CPU per 1,000 delivered events',
-    caption: 'Server process-tree CPU time over the measured window divided by events delivered to all clients.',
-    columns: ['server', 'clients', 'rate', 'cpuMsPer1kEvents'],
+    caption: 'Server process-tree CPU time over the measured window divided by the events delivered to all clients: the cost of one fan-out, lower is better. Medians over valid repetitions.',
+    columns: ['series', 'clients', 'bytes', 'rate', 'cpuMsPer1kEvents'],
     rows,
     spec: {
-      ...base(rows, 'Server CPU per 1k delivered events (ms)'),
-      mark: { type: 'bar' },
+      ...base('Server CPU per 1,000 delivered events (ms)', rows),
+      width: WIDTH,
+      height: HEIGHT,
+      mark: { type: 'bar', cornerRadiusEnd: 2 },
       encoding: {
-        x: { field: 'server', type: 'nominal', title: null },
-        xOffset: { field: 'rate', type: 'nominal' },
+        x: { field: 'load', type: 'nominal', title: 'event rate (per client)', sort: loads, axis: { labelAngle: 0 } },
+        xOffset: { field: 'series', type: 'nominal', scale: { paddingInner: 0.08 } },
         y: { field: 'cpuMsPer1kEvents', type: 'quantitative', title: 'ms of CPU' },
-        color: { field: 'rate', type: 'nominal', title: 'rate /s' },
+        color: color(results, rows),
       },
     },
   };
+}
+
+/** The first repetition of each reconnect group that has metrics (failed steps have none). */
+function timelineSteps(r: RunResult): Extract<StepResult, { kind: 'reconnect' }>[] {
+  const seen = new Set<string>();
+  const out: Extract<StepResult, { kind: 'reconnect' }>[] = [];
+  for (const s of r.steps) {
+    if (s.kind !== 'reconnect' || s.outcome.state === 'failed' || seen.has(s.group)) continue;
+    seen.add(s.group);
+    out.push(s);
+  }
+  return out;
 }
 
 export function timelineChart(results: RunResult[]): Chart | null {
   const many = results.length > 1;
   const rows: Row[] = [];
   for (const r of results) {
-    for (const s of r.steps) {
-      if (s.kind !== 'reconnect' || s.outcome.state === 'failed' || s.repetition !== 1) continue;
-      const name = `${series(r, s.server, many)} ${s.params.mode}`;
-      for (const t of s.outcome.metrics.timeline) rows.push({ run: name, tMs: t.tMs, connected: t.connected, eventsPerSecond: t.eventsPerSecond });
+    for (const s of timelineSteps(r)) {
+      if (s.outcome.state === 'failed') continue;
+      const mode = s.params.mode === 'partial' ? `partial ${Math.round(s.params.fraction * 100)} %` : s.params.mode;
+      for (const t of s.outcome.metrics.timeline) {
+        rows.push({ series: series(r, s.server, many), mode, clients: s.params.clients, tMs: t.tMs, connected: t.connected, eventsPerSecond: Math.round(t.eventsPerSecond) });
+      }
     }
   }
   if (rows.length === 0) return null;
+  const x = { field: 'tMs', type: 'quantitative', title: 'ms since the disruption' };
+  const dash = { field: 'mode', type: 'nominal', title: 'disruption' };
   return {
     id: 'timeline',
     title: 'Reconnect timeline',
-    caption: 'Connected clients every 100 ms after the disruption (first repetition of each step).',
-    columns: ['run', 'tMs', 'connected', 'eventsPerSecond'],
+    caption: 'Connected clients and events delivered per second (all clients), in 100 ms buckets after the disruption; first valid repetition of each step. A burst above the steady rate is the replay catching up.',
+    columns: ['series', 'mode', 'clients', 'tMs', 'connected', 'eventsPerSecond'],
     rows,
     spec: {
-      ...base(rows, 'Connected clients after the disruption'),
-      mark: { type: 'line' },
-      encoding: {
-        x: { field: 'tMs', type: 'quantitative', title: 'ms since the disruption' },
-        y: { field: 'connected', type: 'quantitative', title: 'connected clients' },
-        color: { field: 'run', type: 'nominal' },
-      },
+      ...base('After the disruption', rows),
+      vconcat: [
+        {
+          width: WIDTH,
+          height: 150,
+          mark: { type: 'line', interpolate: 'monotone' },
+          encoding: { x: { ...x, title: null }, y: { field: 'connected', type: 'quantitative', title: 'connected clients' }, color: color(results, rows), strokeDash: dash },
+        },
+        {
+          width: WIDTH,
+          height: 150,
+          mark: { type: 'line' },
+          encoding: { x, y: { field: 'eventsPerSecond', type: 'quantitative', title: 'events/s' }, color: color(results, rows), strokeDash: dash },
+        },
+      ],
     },
   };
 }
 
+/** Every chart the results have data for, in reading order. */
 export function allCharts(results: RunResult[]): Chart[] {
   return [memoryChart, latencyChart, spectrumChart, deliveredChart, cpuChart, timelineChart].map((f) => f(results)).filter((c): c is Chart => c !== null);
-}
-
-function round(n: number, digits: number): number {
-  const f = 10 ** digits;
-  return Math.round(n * f) / f;
 }

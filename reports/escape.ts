@@ -5,3 +5,11 @@ const MAP: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"
 export function esc(value: unknown): string {
   return String(value).replace(/[&<>"']/g, (c) => MAP[c]!);
 }
+
+/**
+ * Text for a Markdown table cell or line: GitHub renders HTML inside Markdown, so markup is
+ * escaped as in HTML; `|` would end the cell and a newline the row.
+ */
+export function escMd(value: unknown): string {
+  return esc(value).replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
+}

@@ -1,29 +1,39 @@
-// summary.md: the verdict table (and the regressions, when compared) for pull-request comments.
+// summary.md: the verdict table, the steps that did not complete, and (when compared with a
+// baseline) the regressions — short enough for a pull-request comment. Text from the result is
+// escaped: GitHub renders HTML inside Markdown, and a `|` would break a table.
 import type { RunResult } from '../harness/result.ts';
-import { compareMarkdown, type CompareOutcome } from './compare.ts';
-import { verdictRows } from './verdict.ts';
 import { claimRows } from './claims.ts';
+import { compareMarkdown, type CompareOutcome } from './compare.ts';
+import { escMd as md } from './escape.ts';
+import { verdictRows } from './verdict.ts';
 
-function md(s: string): string {
-  return s.replace(/\|/g, '\\|').replace(/</g, '&lt;').replace(/\n/g, ' ');
+
+/** Inline code that survives any text: backticks inside become quotes. */
+function code(s: string): string {
+  return `\`${s.replace(/`/g, "'").replace(/\r?\n/g, ' ')}\``;
 }
 
 export function summaryMarkdown(results: RunResult[], comparison: CompareOutcome | null = null): string {
   const out: string[] = [];
   for (const r of results) {
     const bad = r.steps.filter((s) => s.outcome.state !== 'completed');
+    const e = r.environment;
     out.push(`## pushbench: ${md(r.label)}`, '');
-    out.push(`${r.steps.length} steps, ${r.steps.length - bad.length} completed, ${bad.length} invalid or failed. Reproduce: \`${md(r.command)}\``, '');
+    out.push(
+      `${r.steps.length} steps, ${r.steps.length - bad.length} completed, ${bad.length} invalid or failed. ${md(`${e.cpuModel}, ${e.cores} cores, Node ${e.node}`)}${e.gitSha ? `, commit ${code(e.gitSha.slice(0, 12))}` : ''}. Reproduce: ${code(r.command)}`,
+      '',
+    );
     const rows = verdictRows(r);
     if (rows.length > 0) {
-      out.push('| pair | question | SSE | WebSocket | tcp-floor | verdict |', '| --- | --- | --- | --- | --- | --- |');
-      for (const v of rows) out.push(`| ${md(v.pair)} | ${md(v.question)} | ${md(v.sse)} | ${md(v.ws)} | ${md(v.floor)} | ${md(v.conclusion)} |`);
+      const manyPairs = new Set(rows.map((v) => v.pair)).size > 1;
+      out.push(`| ${manyPairs ? 'pair | ' : ''}question | SSE | WebSocket | tcp-floor | verdict |`, `| ${manyPairs ? '--- | ' : ''}--- | --- | --- | --- | --- |`);
+      for (const v of rows) out.push(`| ${manyPairs ? `${md(v.pair)} | ` : ''}${md(v.question)} | ${md(v.sse)} | ${md(v.ws)} | ${md(v.floor)} | ${md(v.conclusion)} |`);
       out.push('');
-    } else out.push('No SSE/WS pair was measured.', '');
+    } else out.push('No SSE/WebSocket pair was measured.', '');
     const claims = claimRows(r).filter((c) => c.verdict !== 'not measured');
     if (claims.length > 0) {
       out.push("### The write-up's claims, tested", '', '| claim | measured | verdict |', '| --- | --- | --- |');
-      for (const c of claims) out.push(`| ${md(c.claim)} | ${md(c.measured)} | ${c.verdict} |`);
+      for (const c of claims) out.push(`| ${md(c.claim)} | ${md(c.measured)} | ${md(c.verdict)} |`);
       out.push('');
     }
     for (const s of bad) {

@@ -1,12 +1,19 @@
-// The verdict table: SSE vs WS, one row per question, for every matched pair in a result.
-// Every sentence is generated from the medians; a side that was not measured or was invalid says
-// so and gets no number.
+// The verdict table: SSE vs WS, one row per question and parameter set, for every matched pair in
+// a result. Every figure is a median over the valid repetitions of a group (result.groups), and
+// every sentence is generated from those figures. A side that was not measured, or has no valid
+// repetition, says so (with the reason) and gets no number.
 import { HEADLINE_METRICS } from '../harness/headline.ts';
-import type { GroupSummary, IdleParams, PushParams, ReconnectParams, RunResult, ScenarioKind, SideloadParams } from '../harness/result.ts';
-import { fmtMetric } from './format.ts';
+import type { GroupSummary, KneeResult, RunResult, ScenarioKind, Stat } from '../harness/result.ts';
+import { fmtMetric, fmtNumber } from './format.ts';
+import { compareOrder, describeParams } from './params-text.ts';
 
 export interface VerdictRow {
   pair: string;
+  /** The question without its parameters, e.g. "Server memory per idle connection". */
+  topic: string;
+  /** The parameters this row answers it for, e.g. "1000 clients". */
+  params: string;
+  /** `${topic} (${params})`. */
   question: string;
   sse: string;
   ws: string;
@@ -14,109 +21,229 @@ export interface VerdictRow {
   conclusion: string;
 }
 
-interface Cell {
-  text: string;
-  value: number | null;
+/** One side of a comparison: a median with its spread, or why there is none. */
+interface Side {
   server: string;
+  stat: Stat | null;
+  /** The cell text: the figure, or "not measured" / "invalid: …" / "failed: …". */
+  text: string;
+  /** Why there is no figure, short ("failed", "not measured"), for the conclusion. */
+  missing: string | null;
 }
 
-function paramsKey(kind: ScenarioKind, params: GroupSummary['params']): string {
-  if (kind === 'idle') return `clients=${(params as IdleParams).clients}`;
-  if (kind === 'push') {
-    const p = params as PushParams;
-    return `clients=${p.clients} bytes=${p.bytes} rate=${p.rate}${p.coalesce ? ' coalesced' : ''}`;
-  }
-  if (kind === 'sideload') {
-    const p = params as SideloadParams;
-    return `streams=${p.clients}${p.pushRate > 0 ? ` push=${p.pushRate}/s` : ' idle'}`;
-  }
-  const p = params as ReconnectParams;
-  return `clients=${p.clients} mode=${p.mode}`;
+/** How a question turns two figures into a sentence: `win` has the better figure. */
+interface Wording {
+  /** Formats a figure for the sentence (defaults to the metric's unit). */
+  fmt?: (v: number) => string;
+  better: (win: string, winV: string, lose: string, loseV: string, ratio: string) => string;
+  /** For counts that should be zero: the sentence when both are. */
+  bothZero?: string;
 }
 
-function invalidReason(result: RunResult, group: GroupSummary): string {
-  for (const s of result.steps) {
-    if (s.group !== group.group) continue;
-    if (s.outcome.state === 'failed') return `failed: ${s.outcome.reason}`;
-    if (s.outcome.state === 'invalid') return `invalid: ${s.outcome.reasons.join('; ')}`;
-  }
-  return 'no valid repetition';
+interface Question {
+  kind: ScenarioKind;
+  metric: string;
+  topic: string;
+  wording: Wording;
 }
 
-function cell(result: RunResult, g: GroupSummary | undefined, metric: string, unit: string): Cell {
-  if (!g) return { text: 'not measured', value: null, server: '' };
-  if (g.validRepetitions === 0) return { text: invalidReason(result, g), value: null, server: g.server };
-  const s = g.metrics[metric];
-  if (!s) return { text: 'not measured', value: null, server: g.server };
-  const spread = s.n > 1 && s.max !== s.min ? ` (${fmtMetric(s.min, unit)}–${fmtMetric(s.max, unit)})` : '';
-  return { text: `${fmtMetric(s.median, unit)}${spread}`, value: s.median, server: g.server };
-}
-
-/** "node-ws: 4.7 KB, node-sse: 9.9 KB — SSE costs 2.1× as much" style, from the numbers only. */
-function conclude(metric: string, kind: ScenarioKind, sse: Cell, ws: Cell): string {
-  const spec = HEADLINE_METRICS[kind][metric]!;
-  if (sse.value === null || ws.value === null) return 'no comparison: one side has no valid measurement';
-  const [a, b] = [sse.value, ws.value];
-  if (a === b) return `${spec.label}: equal`;
-  const better = spec.direction === 'lower' ? (a < b ? 'SSE' : 'WS') : a > b ? 'SSE' : 'WS';
-  const lo = Math.min(a, b);
-  const hi = Math.max(a, b);
-  if (lo <= 0) return `${better} is better on ${spec.label}`;
-  const ratio = hi / lo;
-  if (ratio < 1.05) return `about the same ${spec.label} (within 5 %)`;
-  return `${better} is better: ${ratio.toFixed(ratio >= 10 ? 0 : 1)}× ${spec.direction === 'lower' ? 'lower' : 'higher'} ${spec.label}`;
-}
-
-const QUESTIONS: { kind: ScenarioKind; metric: string; question: (key: string) => string }[] = [
-  { kind: 'idle', metric: 'serverBytesPerConnection', question: (k) => `Idle server memory per connection (${k})` },
-  { kind: 'idle', metric: 'clientBytesPerConnection', question: (k) => `Idle client memory per connection (${k})` },
-  { kind: 'push', metric: 'p99FromT0Us', question: (k) => `p99 latency from t0 (${k})` },
-  { kind: 'push', metric: 'lossRatio', question: (k) => `Events lost (${k})` },
-  { kind: 'push', metric: 'serverCpuMsPer1kEvents', question: (k) => `Server CPU per 1k events (${k})` },
-  { kind: 'reconnect', metric: 'timeTo99Ms', question: (k) => `Time to 99 % reconnected (${k})` },
-  { kind: 'reconnect', metric: 'gaps', question: (k) => `Gaps after recovery (${k})` },
-  { kind: 'reconnect', metric: 'duplicates', question: (k) => `Duplicates after recovery (${k})` },
-  { kind: 'sideload', metric: 'ratioToBaseline', question: (k) => `Plain HTTP req/s next to held streams, vs none (${k})` },
+const QUESTIONS: Question[] = [
+  {
+    kind: 'idle',
+    metric: 'serverBytesPerConnection',
+    topic: 'Server memory per idle connection',
+    wording: { better: (w, wv, l, lv, r) => `${w} holds an idle connection in ${wv}, ${l} in ${lv} (${r}× more)` },
+  },
+  {
+    kind: 'idle',
+    metric: 'clientBytesPerConnection',
+    topic: 'Client memory per idle connection',
+    wording: { better: (w, wv, l, lv, r) => `${w} clients need ${wv} per connection, ${l} clients ${lv} (${r}× more)` },
+  },
+  {
+    kind: 'push',
+    metric: 'p99FromT0Us',
+    topic: 'p99 latency from the intended send time',
+    wording: { better: (w, wv, l, lv, r) => `${w} delivers 99 % of events within ${wv}, ${l} within ${lv} (${r}× longer)` },
+  },
+  {
+    kind: 'push',
+    metric: 'lossRatio',
+    topic: 'Events lost',
+    wording: { fmt: (v) => `${fmtNumber(v * 100)} %`, better: (w, wv, l, lv) => `${l} lost ${lv} of events, ${w} ${wv}`, bothZero: 'both delivered every event in their valid steps' },
+  },
+  {
+    kind: 'push',
+    metric: 'serverCpuMsPer1kEvents',
+    topic: 'Server CPU per 1,000 delivered events',
+    wording: { better: (w, wv, l, lv, r) => `${w} spends ${wv} of CPU per 1,000 events, ${l} ${lv} (${r}× more)` },
+  },
+  {
+    kind: 'reconnect',
+    metric: 'timeTo99Ms',
+    topic: 'Time until 99 % reconnected',
+    wording: { better: (w, wv, l, lv, r) => `${w} had 99 % of clients back in ${wv}, ${l} in ${lv} (${r}× longer)` },
+  },
+  {
+    kind: 'reconnect',
+    metric: 'gaps',
+    topic: 'Events missed after recovery (gaps)',
+    wording: { better: (w, wv, l, lv) => `${l} left ${lv} gaps, ${w} ${wv}`, bothZero: 'no gaps on either side' },
+  },
+  {
+    kind: 'reconnect',
+    metric: 'duplicates',
+    topic: 'Events delivered twice after recovery',
+    wording: { better: (w, wv, l, lv) => `${l} delivered ${lv} duplicates, ${w} ${wv}`, bothZero: 'no duplicates on either side' },
+  },
+  {
+    kind: 'sideload',
+    metric: 'ratioToBaseline',
+    topic: 'Plain HTTP throughput beside held streams, vs none',
+    wording: {
+      fmt: (v) => `${fmtNumber(v * 100)} %`,
+      better: (w, wv, l, lv) => `plain HTTP keeps ${wv} of its req/s beside ${w} streams, ${lv} beside ${l} streams`,
+    },
+  },
 ];
 
-export function verdictRows(result: RunResult): VerdictRow[] {
+const KNEE_WORDING: Wording = {
+  fmt: (v) => `${fmtNumber(v)}/s`,
+  better: (w, wv, l, lv, r) => `${w} keeps up to ${wv}, ${l} to ${lv} (${r}× lower)`,
+};
+
+/** Why a group has no valid figure: the first failed or invalid step's reason. */
+function noValidReason(result: RunResult, group: GroupSummary): { text: string; short: string } {
+  for (const s of result.steps) {
+    if (s.group !== group.group) continue;
+    if (s.outcome.state === 'failed') return { text: `failed: ${s.outcome.reason}`, short: 'failed' };
+    if (s.outcome.state === 'invalid') return { text: `invalid: ${s.outcome.reasons.join('; ')}`, short: 'was invalid' };
+  }
+  return { text: 'no valid repetition', short: 'has no valid repetition' };
+}
+
+function side(result: RunResult, g: GroupSummary | undefined, metric: string, fmt: (v: number) => string): Side {
+  if (!g) return { server: '', stat: null, text: 'not measured', missing: 'was not measured' };
+  if (g.validRepetitions === 0) {
+    const why = noValidReason(result, g);
+    return { server: g.server, stat: null, text: why.text, missing: why.short };
+  }
+  const s = g.metrics[metric];
+  if (!s) return { server: g.server, stat: null, text: 'not measured', missing: 'did not measure it' };
+  const spread = s.n > 1 && s.max !== s.min ? ` (${fmt(s.min)}–${fmt(s.max)})` : '';
+  // Partly valid groups say so: the median is of fewer repetitions than were run.
+  const valid = g.validRepetitions < g.totalRepetitions ? `, ${g.validRepetitions} of ${g.totalRepetitions} repetitions valid` : '';
+  return { server: g.server, stat: s, text: `${fmt(s.median)}${spread}${valid}`, missing: null };
+}
+
+/**
+ * The sentence for one row, from the two medians only. Ties within 5 %, and differences smaller
+ * than the overlap of the repetitions' spreads, are called ties: the run cannot tell them apart.
+ */
+function conclude(direction: 'lower' | 'higher', wording: Wording, fmt: (v: number) => string, sse: Side, ws: Side): string {
+  if (sse.stat === null || ws.stat === null) {
+    const gone = [sse, ws].filter((s) => s.stat === null).map((s) => `${s.server || (s === sse ? 'the SSE server' : 'the WS server')} ${s.missing}`);
+    return `not compared: ${gone.join(' and ')}`;
+  }
+  const [a, b] = [sse.stat.median, ws.stat.median];
+  if (wording.bothZero && a === 0 && b === 0) return wording.bothZero;
+  const sseWins = direction === 'lower' ? a < b : a > b;
+  const [win, lose] = sseWins ? [sse, ws] : [ws, sse];
+  const [wv, lv] = [win.stat!.median, lose.stat!.median];
+  if (a === b) return `the same: ${sse.server} ${fmt(a)}, ${ws.server} ${fmt(b)}`;
+  const lo = Math.min(wv, lv);
+  const ratio = lo > 0 ? Math.max(wv, lv) / lo : Infinity;
+  if (ratio < 1.05) return `about the same: ${sse.server} ${fmt(a)}, ${ws.server} ${fmt(b)} (within 5 %)`;
+  const overlap = sse.stat.n > 1 && ws.stat.n > 1 && sse.stat.min <= ws.stat.max && ws.stat.min <= sse.stat.max;
+  if (overlap) return `no clear difference: the repetitions overlap (${sse.server} ${fmt(sse.stat.min)}–${fmt(sse.stat.max)}, ${ws.server} ${fmt(ws.stat.min)}–${fmt(ws.stat.max)})`;
+  const r = Number.isFinite(ratio) ? ratio.toFixed(ratio >= 10 ? 0 : 1) : '∞';
+  return wording.better(win.server, fmt(wv), lose.server, fmt(lv), r);
+}
+
+function cellText(s: Side): string {
+  return s.server ? `${s.server}: ${s.text}` : s.text;
+}
+
+function questionRows(result: RunResult, q: Question, pairs: string[]): VerdictRow[] {
+  const spec = HEADLINE_METRICS[q.kind][q.metric]!;
+  const fmt = q.wording.fmt ?? ((v: number) => fmtMetric(v, spec.unit));
+  const ofKind = result.groups.filter((g) => g.kind === q.kind);
+  const params = new Map<string, number[]>();
+  for (const g of ofKind) {
+    const d = describeParams(q.kind, g.params);
+    params.set(d.text, d.order);
+  }
+  const keys = [...params.keys()].sort((a, b) => compareOrder(params.get(a)!, params.get(b)!));
   const rows: VerdictRow[] = [];
-  const pairs = [...new Set(result.groups.map((g) => g.pair).filter((p): p is string => p !== null))];
-  for (const q of QUESTIONS) {
-    const unit = HEADLINE_METRICS[q.kind][q.metric]!.unit;
-    const ofKind = result.groups.filter((g) => g.kind === q.kind);
-    const keys = [...new Set(ofKind.map((g) => paramsKey(q.kind, g.params)))];
-    for (const pair of pairs) {
-      for (const key of keys) {
-        const find = (protocol: string, inPair: boolean) =>
-          ofKind.find((g) => g.protocol === protocol && (inPair ? g.pair === pair : true) && paramsKey(q.kind, g.params) === key);
-        const sseG = find('sse', true);
-        const wsG = find('ws', true);
-        if (!sseG && !wsG) continue;
-        const floorG = find('tcp', false);
-        const sse = cell(result, sseG, q.metric, unit);
-        const ws = cell(result, wsG, q.metric, unit);
-        const floor = cell(result, floorG, q.metric, unit);
-        rows.push({
-          pair,
-          question: q.question(key),
-          sse: sse.server ? `${sse.server}: ${sse.text}` : sse.text,
-          ws: ws.server ? `${ws.server}: ${ws.text}` : ws.text,
-          floor: floorG ? floor.text : 'not measured',
-          conclusion: conclude(q.metric, q.kind, sse, ws),
-        });
-      }
+  for (const pair of pairs) {
+    for (const key of keys) {
+      const find = (protocol: string, inPair: boolean) =>
+        ofKind.find((g) => g.protocol === protocol && (!inPair || g.pair === pair) && describeParams(q.kind, g.params).text === key);
+      const sseG = find('sse', true);
+      const wsG = find('ws', true);
+      if (!sseG && !wsG) continue;
+      const floorG = find('tcp', false);
+      const sse = side(result, sseG, q.metric, fmt);
+      const ws = side(result, wsG, q.metric, fmt);
+      rows.push({
+        pair,
+        topic: q.topic,
+        params: key,
+        question: `${q.topic} (${key})`,
+        sse: cellText(sse),
+        ws: cellText(ws),
+        floor: floorG ? side(result, floorG, q.metric, fmt).text : 'not measured',
+        conclusion: conclude(spec.direction, q.wording, fmt, sse, ws),
+      });
     }
   }
-  for (const k of result.knees) {
-    rows.push({
-      pair: result.groups.find((g) => g.server === k.server)?.pair ?? '-',
-      question: `Knee: highest rate with p99 ≤ ${k.thresholdMs} ms and full delivery (clients=${k.clients} bytes=${k.bytes})`,
-      sse: k.protocol === 'sse' ? `${k.server}: ${k.lastGoodRate ?? 'none'}/s` : '',
-      ws: k.protocol === 'ws' ? `${k.server}: ${k.lastGoodRate ?? 'none'}/s` : '',
-      floor: k.protocol === 'tcp' ? `${k.server}: ${k.lastGoodRate ?? 'none'}/s` : '',
-      conclusion: `stopped: ${k.reason}`,
-    });
+  return rows;
+}
+
+function kneeSide(k: KneeResult | undefined): Side {
+  if (!k) return { server: '', stat: null, text: 'not measured', missing: 'was not measured' };
+  if (k.lastGoodRate === null) return { server: k.server, stat: null, text: `no rate met it (${k.reason})`, missing: 'met it at no rate' };
+  const stopped = k.firstBadRate === null ? k.reason : `not at ${fmtNumber(k.firstBadRate)}/s: ${k.reason}`;
+  return { server: k.server, stat: { median: k.lastGoodRate, min: k.lastGoodRate, max: k.lastGoodRate, n: 1 }, text: `${fmtNumber(k.lastGoodRate)}/s (${stopped})`, missing: null };
+}
+
+function kneeRows(result: RunResult, pairs: string[]): VerdictRow[] {
+  const pairOf = (server: string) => result.groups.find((g) => g.server === server)?.pair ?? null;
+  const settings = [...new Set(result.knees.map((k) => `${k.clients}|${k.bytes}|${k.thresholdMs}`))];
+  const rows: VerdictRow[] = [];
+  for (const pair of pairs) {
+    for (const key of settings) {
+      const at = result.knees.filter((k) => `${k.clients}|${k.bytes}|${k.thresholdMs}` === key);
+      const sseK = at.find((k) => k.protocol === 'sse' && pairOf(k.server) === pair);
+      const wsK = at.find((k) => k.protocol === 'ws' && pairOf(k.server) === pair);
+      if (!sseK && !wsK) continue;
+      const first = (sseK ?? wsK)!;
+      const params = `${first.clients} clients, ${first.bytes} B, p99 ≤ ${first.thresholdMs} ms and every event delivered`;
+      const topic = 'Knee: the highest rate that still meets the bound';
+      const [sse, ws] = [kneeSide(sseK), kneeSide(wsK)];
+      const floorK = at.find((k) => k.protocol === 'tcp');
+      rows.push({
+        pair,
+        topic,
+        params,
+        question: `${topic} (${params})`,
+        sse: cellText(sse),
+        ws: cellText(ws),
+        floor: floorK ? kneeSide(floorK).text : 'not measured',
+        conclusion: conclude('higher', KNEE_WORDING, KNEE_WORDING.fmt!, sse, ws),
+      });
+    }
+  }
+  return rows;
+}
+
+/** Every verdict row of one result, question by question (knee after the push questions). */
+export function verdictRows(result: RunResult): VerdictRow[] {
+  const pairs = [...new Set(result.groups.map((g) => g.pair).filter((p): p is string => p !== null))];
+  const rows: VerdictRow[] = [];
+  for (const q of QUESTIONS) {
+    rows.push(...questionRows(result, q, pairs));
+    if (q.metric === 'serverCpuMsPer1kEvents') rows.push(...kneeRows(result, pairs));
   }
   return rows;
 }

@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # npm run setup:system — the optional system parts, from Debian's packages:
 #   the Python servers' frameworks (run with /usr/bin/python3), nginx (proxy scenarios) and
-#   chromium (browser checks and the report's screenshot test). Safe to run again.
+#   chromium (browser checks and the report's screenshot test). Safe to run again: it installs only
+#   what is missing, and with everything present it needs no root.
 set -euo pipefail
 PACKAGES=(python3-fastapi python3-uvicorn python3-aiohttp python3-flask gunicorn python3-websockets nginx chromium)
-if [ "$(id -u)" != "0" ]; then
-  echo "setup:system needs root for apt-get: run 'sudo npm run setup:system'" >&2
+
+if ! command -v apt-get >/dev/null || ! command -v dpkg-query >/dev/null; then
+  echo "setup:system needs a Debian-based system (apt-get, dpkg-query); install these yourself: ${PACKAGES[*]}" >&2
   exit 1
 fi
+
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -16,8 +19,15 @@ if [ ${#missing[@]} -eq 0 ]; then
   echo "setup:system: all present (${PACKAGES[*]})"
   exit 0
 fi
+
+if [ "$(id -u)" != "0" ]; then
+  echo "setup:system: missing ${missing[*]}; installing needs root for apt-get: run 'sudo npm run setup:system'" >&2
+  exit 1
+fi
+
 echo "setup:system: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
+# Recommended packages stay on: chromium needs its fonts to render the report's screenshot.
 apt-get install -y -qq "${missing[@]}" >/dev/null
 echo "setup:system: done"

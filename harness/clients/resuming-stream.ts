@@ -27,11 +27,49 @@ export interface Dialed {
 
 export type Dial = (target: StreamTarget, lastEventId: number, owner: DialOwner) => Dialed;
 
+/**
+ * What every protocol's dial shares: one terminal report (ended once opened, failed before),
+ * whatever mix of error/close/end events the transport emits.
+ */
+export abstract class DialBase implements Dialed {
+  protected opened = false;
+  protected finished = false;
+
+  constructor(protected readonly owner: DialOwner) {}
+
+  abstract close(): void;
+  abstract bytesRead(): number;
+
+  /** The transport is up: the stream counts as established. */
+  protected markOpened(): void {
+    this.opened = true;
+    this.owner.opened(this);
+  }
+
+  protected onError(err: Error): void {
+    this.finish(causeOf(err));
+  }
+
+  protected onClose(): void {
+    this.finish('server-closed');
+  }
+
+  protected finish(cause: CloseCause): void {
+    if (this.finished) return;
+    this.finished = true;
+    if (this.opened) this.owner.ended(this, cause);
+    else this.owner.failed(this, cause);
+  }
+}
+
 export class ResumingStream implements StreamConnection, DialOwner {
   lastEventId: number;
   open = false;
   private stopped = false;
+  /** Consecutive failed dials (for maxAttempts); reset by an open. */
   private failures = 0;
+  /** Reconnects scheduled since the last open (for backoff: the first waits the base delay). */
+  private retries = 0;
   private everOpened = false;
   private retryHintMs: number | null = null;
   private current: Dialed | null = null;
@@ -65,6 +103,7 @@ export class ResumingStream implements StreamConnection, DialOwner {
     if (d !== this.current) return;
     this.open = true;
     this.failures = 0;
+    this.retries = 0;
     const reconnect = this.everOpened;
     this.everOpened = true;
     this.handlers.onOpen(reconnect);
@@ -90,7 +129,8 @@ export class ResumingStream implements StreamConnection, DialOwner {
     this.retire();
     const retry = !this.stopped && mayRetry(this.policy, this.failures);
     this.handlers.onClose(cause, retry);
-    if (retry) this.schedule();
+    // The handler may have called close(): then no timer may be left behind.
+    if (retry && !this.stopped) this.schedule();
   }
 
   failed(d: Dialed, cause: CloseCause): void {
@@ -100,7 +140,7 @@ export class ResumingStream implements StreamConnection, DialOwner {
     this.failures++;
     const retry = !this.stopped && mayRetry(this.policy, this.failures);
     this.handlers.onError(cause, retry);
-    if (retry) this.schedule();
+    if (retry && !this.stopped) this.schedule();
   }
 
   private retire(): void {
@@ -119,7 +159,7 @@ export class ResumingStream implements StreamConnection, DialOwner {
   }
 
   private schedule(): void {
-    const delay = nextDelayMs(this.policy, this.retryHintMs, this.failures + 1);
+    const delay = nextDelayMs(this.policy, this.retryHintMs, ++this.retries);
     this.timer = setTimeout(attemptLater, delay, this);
   }
 }

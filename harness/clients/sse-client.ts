@@ -6,26 +6,29 @@ import { connect, type Socket } from 'node:net';
 import { StringDecoder } from 'node:string_decoder';
 import { PATHS } from '../../servers/contract.ts';
 import { ChunkedDecoder, parseHead } from './http-response.ts';
-import { causeOf, eventFrom, nowNs, ResumingStream, type Dial, type Dialed, type DialOwner } from './resuming-stream.ts';
+import { DialBase, eventFrom, nowNs, ResumingStream, type Dial, type DialOwner } from './resuming-stream.ts';
 import { SseParser, type SseSink } from './sse-parser.ts';
 import type { CloseCause, OpenStream, StreamTarget } from './types.ts';
 
-class SseDial implements Dialed, SseSink {
+class SseDial extends DialBase implements SseSink {
   private readonly socket: Socket;
   private readonly parser = new SseParser(this);
   private readonly text = new StringDecoder('utf8');
   /** Bytes of the response head until it is complete; null once the body started. */
   private head: Buffer | null = Buffer.alloc(0);
   private chunked: ChunkedDecoder | null = null;
-  private opened = false;
-  private finished = false;
   private recvNs = 0;
+  /** An event was dispatched in the current read: its owner took the seq as the resume point. */
+  private dispatched = false;
 
   constructor(
     private readonly target: StreamTarget,
     private readonly lastEventId: number,
-    private readonly owner: DialOwner,
+    owner: DialOwner,
   ) {
+    super(owner);
+    // Spec: the last event ID belongs to the EventSource, not to one connection.
+    if (lastEventId > 0) this.parser.lastEventId = String(lastEventId);
     this.socket = connect(target.localAddress ? { host: target.host, port: target.port, localAddress: target.localAddress } : { host: target.host, port: target.port });
     this.socket.setNoDelay(true);
     this.socket.on('connect', this.onConnect.bind(this));
@@ -45,7 +48,10 @@ class SseDial implements Dialed, SseSink {
 
   onEvent(_event: string, data: string): void {
     const e = eventFrom(data, this.recvNs);
-    if (e) this.owner.event(this, e);
+    if (e) {
+      this.dispatched = true;
+      this.owner.event(this, e);
+    }
   }
 
   onRetry(ms: number): void {
@@ -72,8 +78,7 @@ class SseDial implements Dialed, SseSink {
       if (head.status !== 200) return this.fail('http-status');
       if (!(head.headers.get('content-type') ?? '').startsWith('text/event-stream')) return this.fail('protocol-error');
       if (head.chunked) this.chunked = new ChunkedDecoder();
-      this.opened = true;
-      this.owner.opened(this);
+      this.markOpened();
       if (bodyStart < buf.length) this.body(buf.subarray(bodyStart));
       return;
     }
@@ -95,30 +100,19 @@ class SseDial implements Dialed, SseSink {
   private readonly feedBytes = (bytes: Buffer): void => {
     const before = this.parser.lastEventId;
     this.parser.feed(this.text.write(bytes));
-    if (this.parser.lastEventId !== before) {
-      const id = Number(this.parser.lastEventId);
-      if (Number.isInteger(id) && id > 0) this.owner.lastId(this, id);
+    // The resume point is the parser's last event ID as the read left it (also when an `id:` came
+    // without data, or an empty `id:` cleared it after an event): set it after the owner took
+    // event seqs. A non-numeric id is outside the contract and leaves the resume point alone.
+    if (this.dispatched || this.parser.lastEventId !== before) {
+      this.dispatched = false;
+      const id = this.parser.lastEventId === '' ? 0 : Number(this.parser.lastEventId);
+      if (Number.isSafeInteger(id) && id >= 0) this.owner.lastId(this, id);
     }
   };
 
   private fail(cause: CloseCause): void {
     this.finish(cause);
     this.socket.destroy();
-  }
-
-  private onError(err: Error): void {
-    this.finish(causeOf(err));
-  }
-
-  private onClose(): void {
-    this.finish('server-closed');
-  }
-
-  private finish(cause: CloseCause): void {
-    if (this.finished) return;
-    this.finished = true;
-    if (this.opened) this.owner.ended(this, cause);
-    else this.owner.failed(this, cause);
   }
 }
 

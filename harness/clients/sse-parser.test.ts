@@ -79,6 +79,24 @@ describe('SSE parser (HTML spec rules)', () => {
     ]);
   });
 
+  it('an empty id clears the last event id', () => {
+    const s = parse(['id: 7\n\n', 'id\n\n']);
+    assert.equal(s.parser.lastEventId, '');
+  });
+
+  it('keeps a CRLF split by an empty chunk as one line end', () => {
+    // A UTF-8 decoder holding a partial character yields '' between the CR and the LF.
+    assert.deepEqual(parse(['data: a\r', '', '\n\r\n']).events, [['message', 'a', '']]);
+  });
+
+  it('assembles a large event from many small chunks', () => {
+    const big = 'x'.repeat(100_000);
+    const text = `data: ${big}\n\n`;
+    const chunks: string[] = [];
+    for (let i = 0; i < text.length; i += 7) chunks.push(text.slice(i, i + 7));
+    assert.deepEqual(parse(chunks).events, [['message', big, '']]);
+  });
+
   it('does not dispatch an event that never ended', () => {
     assert.deepEqual(parse(['data: unfinished\n']).events, []);
   });

@@ -21,8 +21,9 @@ export class SseParser {
   constructor(private readonly sink: SseSink) {}
 
   feed(chunk: string): void {
+    // An empty string (a UTF-8 decoder holding a partial character) must not clear skipLeadingLF.
+    if (chunk.length === 0) return;
     if (!this.started) {
-      if (chunk.length === 0) return;
       this.started = true;
       if (chunk.charCodeAt(0) === 0xfeff) chunk = chunk.slice(1);
     }
@@ -31,11 +32,14 @@ export class SseParser {
       if (chunk.charCodeAt(0) === 10) chunk = chunk.slice(1);
     }
     const text = this.pending === '' ? chunk : this.pending + chunk;
+    // `pending` holds no line end, so the first search starts after it: a large event arriving in
+    // many chunks is scanned once, not once per chunk.
+    let searchFrom = this.pending.length;
     let start = 0;
     const n = text.length;
     while (start < n) {
-      let lf = text.indexOf('\n', start);
-      let cr = text.indexOf('\r', start);
+      let lf = text.indexOf('\n', searchFrom);
+      let cr = text.indexOf('\r', searchFrom);
       if (lf < 0) lf = n;
       if (cr < 0) cr = n;
       const end = lf < cr ? lf : cr;
@@ -46,18 +50,9 @@ export class SseParser {
         if (end === cr && end + 1 === n) this.skipLeadingLF = true; // CRLF split across chunks
         start = end + 1;
       }
+      searchFrom = start;
     }
     this.pending = start < n ? text.slice(start) : '';
-  }
-
-  /** Forget a partial event (a new connection starts clean; lastEventId is kept). */
-  resetStream(): void {
-    this.pending = '';
-    this.started = false;
-    this.skipLeadingLF = false;
-    this.data = '';
-    this.dataLines = 0;
-    this.eventType = '';
   }
 
   private line(text: string, start: number, end: number): void {

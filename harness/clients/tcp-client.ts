@@ -2,20 +2,19 @@
 // A class with bound listeners: no per-connection closures beyond the binds.
 import { connect, type Socket } from 'node:net';
 import { TCP_STREAM_PREFIX } from '../../servers/contract.ts';
-import { causeOf, eventFrom, nowNs, ResumingStream, type Dial, type Dialed, type DialOwner } from './resuming-stream.ts';
+import { DialBase, eventFrom, nowNs, ResumingStream, type Dial, type DialOwner } from './resuming-stream.ts';
 import type { OpenStream, StreamTarget } from './types.ts';
 
-class TcpDial implements Dialed {
+class TcpDial extends DialBase {
   private readonly socket: Socket;
-  private opened = false;
-  private finished = false;
   private pending = '';
 
   constructor(
     target: StreamTarget,
     private readonly lastEventId: number,
-    private readonly owner: DialOwner,
+    owner: DialOwner,
   ) {
+    super(owner);
     this.socket = connect(target.localAddress ? { host: target.host, port: target.port, localAddress: target.localAddress } : { host: target.host, port: target.port });
     this.socket.setNoDelay(true);
     this.socket.setEncoding('utf8');
@@ -48,10 +47,9 @@ class TcpDial implements Dialed {
       if (line === '') continue; // heartbeat
       if (!this.opened) {
         // The hello line establishes the stream and carries the retry hint.
-        this.opened = true;
         const retry = /"retry":(\d+)/.exec(line);
         if (retry) this.owner.retryHint(this, Number(retry[1]));
-        this.owner.opened(this);
+        this.markOpened();
         continue;
       }
       const i = line.indexOf('"data":');
@@ -59,21 +57,6 @@ class TcpDial implements Dialed {
       if (e) this.owner.event(this, e);
     }
     this.pending = start < text.length ? text.slice(start) : '';
-  }
-
-  private onError(err: Error): void {
-    this.finish(causeOf(err));
-  }
-
-  private onClose(): void {
-    this.finish('server-closed');
-  }
-
-  private finish(cause: ReturnType<typeof causeOf> | 'server-closed'): void {
-    if (this.finished) return;
-    this.finished = true;
-    if (this.opened) this.owner.ended(this, cause);
-    else this.owner.failed(this, cause);
   }
 }
 

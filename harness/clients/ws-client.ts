@@ -5,23 +5,18 @@ import type { Socket } from 'node:net';
 import type { IncomingMessage } from 'node:http';
 import WebSocket from 'ws';
 import { PATHS } from '../../servers/contract.ts';
-import { causeOf, eventFrom, nowNs, ResumingStream, type Dial, type Dialed, type DialOwner } from './resuming-stream.ts';
-import type { CloseCause, OpenStream, StreamTarget } from './types.ts';
+import { DialBase, eventFrom, nowNs, ResumingStream, type Dial, type DialOwner } from './resuming-stream.ts';
+import type { OpenStream, StreamTarget } from './types.ts';
 
 const HELLO = '{"hello"';
 const DATA_HEAD = '"data":';
 
-class WsDial implements Dialed {
+class WsDial extends DialBase {
   private readonly ws: WebSocket;
   private socket: Socket | null = null;
-  private opened = false;
-  private finished = false;
 
-  constructor(
-    target: StreamTarget,
-    lastEventId: number,
-    private readonly owner: DialOwner,
-  ) {
+  constructor(target: StreamTarget, lastEventId: number, owner: DialOwner) {
+    super(owner);
     const query = lastEventId > 0 ? `?lastEventId=${lastEventId}` : '';
     this.ws = new WebSocket(`ws://${target.host}:${target.port}${PATHS.ws}${query}`, {
       perMessageDeflate: false,
@@ -50,8 +45,7 @@ class WsDial implements Dialed {
   }
 
   private onOpen(): void {
-    this.opened = true;
-    this.owner.opened(this);
+    this.markOpened();
   }
 
   private onMessage(data: Buffer): void {
@@ -72,21 +66,6 @@ class WsDial implements Dialed {
     res.resume();
     this.finish('http-status');
     this.ws.terminate();
-  }
-
-  private onError(err: Error): void {
-    this.finish(causeOf(err));
-  }
-
-  private onClose(): void {
-    this.finish('server-closed');
-  }
-
-  private finish(cause: CloseCause): void {
-    if (this.finished) return;
-    this.finished = true;
-    if (this.opened) this.owner.ended(this, cause);
-    else this.owner.failed(this, cause);
   }
 }
 

@@ -45,3 +45,37 @@ it('names the exact maximum when one server process cannot hold the clients', ()
 it('rejects zero, negative and fractional counts', () => {
   for (const n of [0, -5, 1.5]) assert.throws(() => planShards(n, here), { message: `client count must be a positive integer, got ${n}` });
 });
+
+it('rejects a worker size, address size or open-file cap that cannot hold anything', () => {
+  assert.throws(() => planShards(10, { ...here, maxPerWorker: 0 }), { message: 'maxPerWorker must be a positive integer, got 0' });
+  assert.throws(() => planShards(10, { ...here, perAddress: -1 }), { message: 'perAddress must be a positive integer, got -1' });
+  assert.throws(() => planShards(10, { ...here, fdCap: 100 }), {
+    message: 'open files are capped at 100 per client process here, at most the 100 descriptors a process keeps for itself: raise it with ulimit -n',
+  });
+});
+
+it('a server with a lower open-file cap than the clients sets the maximum', () => {
+  assert.throws(() => planShards(5000, { ...here, serverFdCap: 4096 }), {
+    message: '--clients 5000 is more than one server process can hold here: open files are capped at 4096 per process, so at most 3996 connections per server (100 descriptors kept for the server itself)',
+  });
+  assert.equal(planShards(3996, { ...here, serverFdCap: 4096 }).shards[0]!.clients, 3996);
+});
+
+it('names the maximum when even 254 source addresses are not enough', () => {
+  assert.throws(() => planShards(30000, { maxPerWorker: 15000, fdCap: 1_000_000, ephemeralPorts: 28232, perAddress: 100 }), {
+    message: '--clients 30000 needs more than 254 source addresses at 100 per address: at most 25400 clients',
+  });
+  const p = planShards(25400, { maxPerWorker: 15000, fdCap: 1_000_000, ephemeralPorts: 20000, perAddress: 100 });
+  assert.equal(p.sourceAddresses, 254);
+});
+
+it('keeps one kernel-picked address up to the ephemeral ports less the margin, spreads one past it', () => {
+  const edge = planShards(27232, { maxPerWorker: 15000, fdCap: 100_000, ephemeralPorts: 28232 });
+  assert.equal(edge.sourceAddresses, 1);
+  assert.ok(edge.shards.every((s) => s.addresses.length === 1 && s.addresses[0]!.address === null));
+  const past = planShards(27233, { maxPerWorker: 15000, fdCap: 100_000, ephemeralPorts: 28232 });
+  assert.equal(past.sourceAddresses, 6);
+  assert.deepEqual(past.shards.map((s) => s.clients), [13617, 13616]);
+  // Shard 1 continues the address shard 0 left half-used.
+  assert.deepEqual(past.shards[1]!.addresses[0], { address: '127.0.0.3', count: 1383 });
+});

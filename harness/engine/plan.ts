@@ -7,7 +7,10 @@ export interface ShardOptions {
   maxPerWorker: number;
   /** Force this many workers (0 = as many as needed). */
   workers?: number;
+  /** Open-file cap of a client worker (default: this process's soft RLIMIT_NOFILE, inherited). */
   fdCap?: number;
+  /** Open-file cap of the server process (default: the same as fdCap; children inherit it). */
+  serverFdCap?: number;
   ephemeralPorts?: number;
   /** Connections per explicit source address once spreading is needed. */
   perAddress?: number;
@@ -29,18 +32,34 @@ export interface ShardPlan {
 /** File descriptors a process keeps for itself (stdio, IPC, the event loop, the HTTP agent). */
 export const FD_RESERVE = 100;
 /** Ports kept free on the default source address for everything else on the machine. */
-const PORT_MARGIN = 1000;
+export const PORT_MARGIN = 1000;
+/** 127.0.0.1 … 127.0.0.254: loopback sources we use (.0 and .255 are not host addresses). */
+const MAX_SOURCE_ADDRESSES = 254;
 
 export function planShards(clients: number, opts: ShardOptions): ShardPlan {
   if (!Number.isInteger(clients) || clients <= 0) throw new UserError(`client count must be a positive integer, got ${clients}`);
   const fdCap = opts.fdCap ?? openFileCap();
+  const serverFdCap = opts.serverFdCap ?? fdCap;
   const ports = opts.ephemeralPorts ?? readEphemeralPorts();
   const perAddress = opts.perAddress ?? 5000;
-  const serverMax = fdCap - FD_RESERVE;
+  positiveInt('maxPerWorker', opts.maxPerWorker);
+  positiveInt('perAddress', perAddress);
+  positiveInt('ephemeralPorts', ports);
+  if (opts.workers !== undefined && (!Number.isInteger(opts.workers) || opts.workers < 0)) throw new UserError(`workers must be 0 (automatic) or a positive integer, got ${opts.workers}`);
+  for (const [name, cap] of [['client', fdCap], ['server', serverFdCap]] as const) {
+    if (!Number.isInteger(cap) || cap <= FD_RESERVE) {
+      throw new UserError(`open files are capped at ${cap} per ${name} process here, at most the ${FD_RESERVE} descriptors a process keeps for itself: raise it with ulimit -n`);
+    }
+  }
+  const serverMax = serverFdCap - FD_RESERVE;
   if (clients > serverMax) {
     throw new UserError(
-      `--clients ${clients} is more than one server process can hold here: open files are capped at ${fdCap} per process, so at most ${serverMax} connections per server (${FD_RESERVE} descriptors kept for the server itself)`,
+      `--clients ${clients} is more than one server process can hold here: open files are capped at ${serverFdCap} per process, so at most ${serverMax} connections per server (${FD_RESERVE} descriptors kept for the server itself)`,
     );
+  }
+  const addressMax = MAX_SOURCE_ADDRESSES * perAddress;
+  if (clients > ports - PORT_MARGIN && clients > addressMax) {
+    throw new UserError(`--clients ${clients} needs more than ${MAX_SOURCE_ADDRESSES} source addresses at ${perAddress} per address: at most ${addressMax} clients`);
   }
   const workerCap = Math.min(opts.maxPerWorker, fdCap - FD_RESERVE);
   const workers = opts.workers && opts.workers > 0 ? opts.workers : Math.ceil(clients / workerCap);
@@ -50,7 +69,7 @@ export function planShards(clients: number, opts: ShardOptions): ShardPlan {
     shards.push({ clients: n, addresses: [{ address: null, count: n }] });
   }
   // One address (the kernel picks ports, fastest) while its ephemeral ports last; an explicit
-  // localAddress makes every connect search for a port, so spread only beyond that.
+  // localAddress makes every connect search for a port (~7× slower here), so spread only beyond that.
   if (clients <= ports - PORT_MARGIN) return { shards, sourceAddresses: 1, workerCap };
   let used = 0;
   let addressIndex = 1;
@@ -62,7 +81,6 @@ export function planShards(clients: number, opts: ShardOptions): ShardPlan {
         addressIndex++;
         used = 0;
       }
-      if (addressIndex > 254) throw new UserError(`--clients ${clients} needs more than 254 source addresses at ${perAddress} per address`);
       const take = Math.min(left, perAddress - used);
       shard.addresses.push({ address: `127.0.0.${addressIndex}`, count: take });
       used += take;
@@ -70,4 +88,8 @@ export function planShards(clients: number, opts: ShardOptions): ShardPlan {
     }
   }
   return { shards, sourceAddresses: addressIndex, workerCap };
+}
+
+function positiveInt(name: string, v: number): void {
+  if (!Number.isInteger(v) || v <= 0) throw new UserError(`${name} must be a positive integer, got ${v}`);
 }

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { createServer, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { alive } from '../lifecycle/fixtures/processes.ts';
@@ -12,7 +13,7 @@ import { ClientPool, type PoolOptions } from './pool.ts';
 const NO_RETRY = { enabled: false, defaultRetryMs: 100, honourServerRetry: true, backoff: false, jitter: false, maxDelayMs: 1000, maxAttempts: 1 };
 
 
-describe('client pool', () => {
+describe('client pool', { timeout: 30_000 }, () => {
   let server: RunningServer;
   const opts = (o: Partial<PoolOptions>): PoolOptions => ({
     target: { protocol: 'ws', host: server.host, port: server.port },
@@ -65,6 +66,44 @@ describe('client pool', () => {
       const c = await pool.connectAll();
       assert.equal(c.capHit, true);
       assert.equal(c.held, 50);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('gives up on connections that never open after connectTimeoutMs, and closes them', async () => {
+    // Accepts TCP and never says hello: no stream is ever established.
+    const sockets = new Set<Socket>();
+    const silent = createServer((s) => {
+      sockets.add(s);
+      s.resume(); // read, so the client's FIN is seen
+      s.on('close', () => sockets.delete(s));
+    });
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    const port = (silent.address() as { port: number }).port;
+    const pool = await ClientPool.start(opts({ target: { protocol: 'tcp', host: '127.0.0.1', port }, clients: 10, connectTimeoutMs: 300, workers: 1 }));
+    try {
+      const c = await pool.connectAll();
+      assert.equal(c.held, 0);
+      assert.deepEqual(c.failuresByCause, { timeout: 10 });
+      const deadline = Date.now() + 2000;
+      while (sockets.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      assert.equal(sockets.size, 0, 'the worker closed the connections it gave up on');
+      assert.equal((await pool.status()).live, 0);
+    } finally {
+      await pool.close();
+      for (const s of sockets) s.destroy();
+      await new Promise((r) => silent.close(r));
+    }
+  });
+
+  it('ramps at the asked rate, not faster', async () => {
+    const pool = await ClientPool.start(opts({ clients: 100, rampPerSecond: 500, workers: 1 }));
+    try {
+      const c = await pool.connectAll();
+      assert.equal(c.held, 100);
+      // 100 dials at 500/s take 198 ms at least (the first is free); handshakes add a little.
+      assert.ok(c.durationMs >= 190 && c.durationMs < 1500, `ramp took ${c.durationMs} ms`);
     } finally {
       await pool.close();
     }

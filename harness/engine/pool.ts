@@ -3,12 +3,10 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import type { ReconnectPolicy, StreamTarget } from '../clients/types.ts';
 import { onShutdown } from '../lifecycle/cleanup.ts';
-import { createHistogram, encodeHistogram, mergeInto } from '../metrics/histogram.ts';
-import type { SelfSample } from '../metrics/self-sampler.ts';
+import { mergeConnects, mergeReconnects, mergeWindows, type MergedConnect, type MergedReconnect, type MergedWindow } from './merge.ts';
 import { planShards, type ShardPlan } from './plan.ts';
+import type { Envelope, Reply, Request, Status } from './protocol.ts';
 import { workerBundle } from './worker-bundle.ts';
-import type { ConnectReport, Envelope, ReconnectReport, Reply, Request, Status, WindowReport } from './protocol.ts';
-
 
 export interface PoolOptions {
   target: Omit<StreamTarget, 'localAddress'>;
@@ -23,37 +21,7 @@ export interface PoolOptions {
   burnUsPerEvent?: number;
 }
 
-export interface MergedConnect {
-  held: number;
-  failuresByCause: Record<string, number>;
-  connectHistogram: string;
-  ratePerSecond: number;
-  durationMs: number;
-  capHit: boolean;
-  clientRssBeforeBytes: number;
-  clientRssAfterBytes: number;
-  /** Busiest worker's CPU during the ramp, % of one core. */
-  clientCpuPercentMax: number;
-}
-
-export interface MergedWindow {
-  connected: number;
-  received: number;
-  duplicates: number;
-  outOfOrder: number;
-  gaps: number;
-  lostWithProcess: number;
-  wireBytes: number;
-  latencyFromT0: string;
-  latencyFromT1: string;
-  workers: SelfSample[];
-}
-
-export interface MergedReconnect extends Omit<ReconnectReport, 'reconnectHistogram' | 'timeline'> {
-  /** Time from the mark to each re-open, µs. */
-  reconnectHistogram: string;
-  timeline: { tMs: number; connected: number; eventsPerSecond: number }[];
-}
+export type { MergedConnect, MergedReconnect, MergedWindow } from './merge.ts';
 
 class Worker {
   private nextId = 1;
@@ -67,6 +35,11 @@ class Worker {
       this.waiting.delete(msg.id);
       if (msg.body.type === 'error') w.reject(new Error(`client worker: ${msg.body.message}`));
       else w.resolve(msg.body);
+    });
+    // A fork that fails (no such file, EAGAIN) emits 'error'; unhandled, it would kill the coordinator.
+    child.on('error', (err) => {
+      for (const w of this.waiting.values()) w.reject(new Error(`client worker: ${err.message}`));
+      this.waiting.clear();
     });
     this.exited = new Promise((resolve) => {
       child.once('exit', (code, signal) => {
@@ -95,7 +68,7 @@ class Worker {
 }
 
 export class ClientPool {
-  private closed = false;
+  private closing: Promise<void> | null = null;
   private readonly unregister: () => void;
 
   private constructor(
@@ -155,22 +128,8 @@ export class ClientPool {
 
   async connectAll(): Promise<MergedConnect> {
     const started = Date.now();
-    const reports: ConnectReport[] = (await Promise.all(this.workers.map((w) => w.request({ type: 'connect' }, 'connected')))).map((r) => r.report);
-    const merged = createHistogram('us');
-    for (const r of reports) mergeInto(merged, r.connectHistogram);
-    const held = sum(reports.map((r) => r.held));
-    const durationMs = Math.max(1, Date.now() - started);
-    return {
-      held,
-      failuresByCause: sumRecords(reports.map((r) => r.failuresByCause)),
-      connectHistogram: encodeHistogram(merged),
-      ratePerSecond: (held * 1000) / Math.max(1, Math.max(...reports.map((r) => r.durationMs))),
-      durationMs,
-      capHit: reports.some((r) => r.capHit),
-      clientRssBeforeBytes: sum(reports.map((r) => r.rssBeforeBytes)),
-      clientRssAfterBytes: sum(reports.map((r) => r.rssAfterBytes)),
-      clientCpuPercentMax: Math.max(0, ...reports.map((r) => r.cpuPercent)),
-    };
+    const reports = await Promise.all(this.workers.map(async (w) => (await w.request({ type: 'connect' }, 'connected')).report));
+    return mergeConnects(reports, Math.max(1, Date.now() - started));
   }
 
   async beginWindow(range: { fromSeq: number; toSeq: number }): Promise<void> {
@@ -178,25 +137,7 @@ export class ClientPool {
   }
 
   async endWindow(): Promise<MergedWindow> {
-    const reports: WindowReport[] = (await Promise.all(this.workers.map((w) => w.request({ type: 'end-window' }, 'window')))).map((r) => r.report);
-    const t0 = createHistogram('us');
-    const t1 = createHistogram('us');
-    for (const r of reports) {
-      mergeInto(t0, r.latencyFromT0);
-      mergeInto(t1, r.latencyFromT1);
-    }
-    return {
-      connected: sum(reports.map((r) => r.connected)),
-      received: sum(reports.map((r) => r.received)),
-      duplicates: sum(reports.map((r) => r.duplicates)),
-      outOfOrder: sum(reports.map((r) => r.outOfOrder)),
-      gaps: sum(reports.map((r) => r.gaps)),
-      lostWithProcess: sum(reports.map((r) => r.lostWithProcess)),
-      wireBytes: sum(reports.map((r) => r.wireBytes)),
-      latencyFromT0: encodeHistogram(t0),
-      latencyFromT1: encodeHistogram(t1),
-      workers: reports.map((r) => r.self),
-    };
+    return mergeWindows(await Promise.all(this.workers.map(async (w) => (await w.request({ type: 'end-window' }, 'window')).report)));
   }
 
   /** Every worker notes the same CLOCK_MONOTONIC instant (hrtime is system-wide on Linux). */
@@ -206,33 +147,10 @@ export class ClientPool {
     return markNs;
   }
 
+  /** What happened since the mark, the timeline up to now (the same buckets from every worker). */
   async reconnectReport(): Promise<MergedReconnect> {
-    const reports = (await Promise.all(this.workers.map((w) => w.request({ type: 'reconnect-report' }, 'reconnect-report')))).map((r) => r.report);
-    const times = createHistogram('us');
-    const replay = createHistogram('us');
-    for (const r of reports) {
-      mergeInto(times, r.reconnectHistogram);
-      mergeInto(replay, r.replayLatency);
-    }
-    const buckets = Math.max(0, ...reports.map((r) => r.timeline.length));
-    const timeline: MergedReconnect['timeline'] = [];
-    for (let i = 0; i < buckets; i++) {
-      timeline.push({
-        tMs: (i + 1) * 100,
-        connected: sum(reports.map((r) => r.timeline[i]?.connected ?? r.timeline[r.timeline.length - 1]?.connected ?? 0)),
-        eventsPerSecond: sum(reports.map((r) => r.timeline[i]?.events ?? 0)) * 10,
-      });
-    }
-    return {
-      disrupted: sum(reports.map((r) => r.disrupted)),
-      reconnected: sum(reports.map((r) => r.reconnected)),
-      attempts: sum(reports.map((r) => r.attempts)),
-      errorsByCause: sumRecords(reports.map((r) => r.errorsByCause)),
-      reconnectHistogram: encodeHistogram(times),
-      replayed: sum(reports.map((r) => r.replayed)),
-      replayLatency: encodeHistogram(replay),
-      timeline,
-    };
+    const untilNs = String(process.hrtime.bigint());
+    return mergeReconnects(await Promise.all(this.workers.map(async (w) => (await w.request({ type: 'reconnect-report', untilNs }, 'reconnect-report')).report)));
   }
 
   async status(reachedSeq = 0): Promise<Status> {
@@ -240,6 +158,7 @@ export class ClientPool {
     return {
       open: sum(all.map((s) => s.open)),
       total: sum(all.map((s) => s.total)),
+      live: sum(all.map((s) => s.live)),
       behind: sum(all.map((s) => s.behind)),
       maxSeq: Math.max(0, ...all.map((s) => s.maxSeq)),
       disrupted: sum(all.map((s) => s.disrupted)),
@@ -261,26 +180,29 @@ export class ClientPool {
     return this.poll(timeoutMs, async () => (await this.status(seq)).behind === 0);
   }
 
-  /** True once every disrupted connection is open again and all are open; false on timeout. */
+  /** True once every disrupted connection is open again and every live one is open; false on timeout. */
   async waitUntilReconnected(timeoutMs: number): Promise<boolean> {
     return this.poll(timeoutMs, async () => {
       const s = await this.status();
-      return s.reconnected >= s.disrupted && s.open === s.total;
+      return s.reconnected >= s.disrupted && s.open === s.live;
     });
   }
 
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    this.unregister();
-    await Promise.all(
-      this.workers.map(async (w) => {
-        await w.request({ type: 'close' }, 'ok').catch(() => undefined);
-        const gone = await Promise.race([w.exited.then(() => true), delay(2000).then(() => false)]);
-        if (!gone) w.child.kill('SIGKILL');
-        await w.exited;
-      }),
-    );
+  /** Ends every connection and every worker (SIGKILL after 2 s); idempotent. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      this.unregister();
+      await Promise.all(
+        this.workers.map(async (w) => {
+          await w.request({ type: 'close' }, 'ok').catch(() => undefined);
+          const gone = await Promise.race([w.exited.then(() => true), delay(2000).then(() => false)]);
+          if (!gone) w.child.kill('SIGKILL');
+          // A fork that never started has no exit to wait for.
+          if (w.child.pid !== undefined) await Promise.race([w.exited, delay(2000)]);
+        }),
+      );
+    })();
+    return this.closing;
   }
 
   private async poll(timeoutMs: number, done: () => Promise<boolean>): Promise<boolean> {
@@ -295,12 +217,6 @@ export class ClientPool {
 
 function sum(values: number[]): number {
   return values.reduce((a, b) => a + b, 0);
-}
-
-function sumRecords(records: Record<string, number>[]): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const r of records) for (const [k, v] of Object.entries(r)) out[k] = (out[k] ?? 0) + v;
-  return out;
 }
 
 function delay(ms: number): Promise<void> {

@@ -3,6 +3,7 @@
 import type { ReconnectPolicy, StreamTarget } from '../clients/types.ts';
 import type { SelfSample } from '../metrics/self-sampler.ts';
 import type { Shard } from './plan.ts';
+import type { TimelineBucket } from './timeline.ts';
 
 export interface InitRequest {
   type: 'init';
@@ -22,7 +23,8 @@ export type Request =
   | { type: 'begin-window'; fromSeq: number; toSeq: number }
   | { type: 'end-window' }
   | { type: 'mark-disruption'; markNs: string }
-  | { type: 'reconnect-report' }
+  /** `untilNs`: the same end for every worker, so their timelines have the same buckets. */
+  | { type: 'reconnect-report'; untilNs: string }
   | { type: 'status'; reachedSeq: number }
   | { type: 'lost-below'; belowSeq: number }
   | { type: 'close' };
@@ -64,12 +66,14 @@ export interface ReconnectReport {
   replayed: number;
   replayLatency: string;
   /** Per 100 ms bucket since the mark: connected at its end, events received in it. */
-  timeline: { connected: number; events: number }[];
+  timeline: TimelineBucket[];
 }
 
 export interface Status {
   open: number;
   total: number;
+  /** Connections not closed for good (given up, timed out, closed by us). */
+  live: number;
   /** Connections (not closed for good) whose last seq is below the asked seq. */
   behind: number;
   maxSeq: number;

@@ -4,10 +4,9 @@ import { SeqTracker } from '../clients/seq-tracker.ts';
 import type { CloseCause, ReceivedEvent, StreamHandlers } from '../clients/types.ts';
 import { nowNs } from '../clients/resuming-stream.ts';
 import { createHistogram, encodeHistogram, record, type Histogram } from '../metrics/histogram.ts';
-import type { ReconnectReport } from './protocol.ts';
-
-const TIMELINE_BUCKET_MS = 100;
-const TIMELINE_MAX_BUCKETS = 1200;
+import type { SelfSample } from '../metrics/self-sampler.ts';
+import type { ReconnectReport, WindowReport } from './protocol.ts';
+import { Timeline } from './timeline.ts';
 
 /**
  * One connection's accounting. It is also the stream's handler object, so a connection costs no
@@ -81,6 +80,9 @@ interface Window {
 }
 
 export class WorkerState {
+  /** `clock`: CLOCK_MONOTONIC ns as a double; injectable so the accounting is testable. */
+  constructor(private readonly clock: () => number = nowNs) {}
+
   readonly conns: ConnState[] = [];
   window: Window | null = null;
   private markNs: number | null = null;
@@ -89,9 +91,7 @@ export class WorkerState {
   private reconnectUs = createHistogram('us');
   private replayed = 0;
   private replayLatency = createHistogram('us');
-  private timeline: { connected: number; events: number }[] = [];
-  private bucketEvents = 0;
-  private timelineTimer: NodeJS.Timeout | null = null;
+  private timeline: Timeline | null = null;
 
   connecting: ConnectPhase | null = null;
   /** Calibration: µs of CPU burnt per event (a slow reader). */
@@ -118,8 +118,9 @@ export class WorkerState {
         record(w.t1, (ev.recvNs - ev.t1) / 1000);
       }
     }
-    if (this.markNs !== null) {
-      this.bucketEvents++;
+    if (this.timeline !== null) {
+      this.timeline.event(ev.recvNs);
+      // Replayed: sent (t1) before this stream opened, so it came out of the server's ring.
       if (c.reconnected && ev.t1 < c.openedNs && verdict !== 'duplicate') {
         this.replayed++;
         record(this.replayLatency, (ev.recvNs - ev.t0) / 1000);
@@ -129,14 +130,17 @@ export class WorkerState {
 
   onOpen(c: ConnState, reconnect: boolean): void {
     c.open = true;
-    c.openedNs = nowNs();
+    c.openedNs = this.clock();
     const phase = this.connecting;
     if (!reconnect && phase && !c.settled) {
       record(phase.connectUs, (c.openedNs - c.dialNs) / 1000);
       phase.held++;
       phase.settle(c);
     }
-    if (this.markNs !== null) this.attempts++;
+    if (this.timeline !== null) {
+      this.timeline.opened(c.openedNs);
+      this.attempts++;
+    }
     if (reconnect && c.disrupted && !c.reconnected && this.markNs !== null) {
       c.reconnected = true;
       record(this.reconnectUs, (c.openedNs - this.markNs) / 1000);
@@ -145,7 +149,10 @@ export class WorkerState {
 
   onClose(c: ConnState, willRetry: boolean): void {
     c.open = false;
-    if (this.markNs !== null && !c.disrupted) c.disrupted = true;
+    if (this.timeline !== null) {
+      this.timeline.closed(this.clock());
+      c.disrupted = true;
+    }
     if (!willRetry) c.finished = true;
   }
 
@@ -167,6 +174,26 @@ export class WorkerState {
     this.window = { fromSeq, toSeq, received: 0, duplicates: 0, outOfOrder: 0, t0: createHistogram('us'), t1: createHistogram('us') };
   }
 
+  /** Closes the window: its counters, gaps and histograms (null when none was begun). */
+  endWindow(wireBytes: number, self: SelfSample): WindowReport | null {
+    const w = this.window;
+    if (!w) return null;
+    const report: WindowReport = {
+      connected: this.openCount(),
+      received: w.received,
+      duplicates: w.duplicates,
+      outOfOrder: w.outOfOrder,
+      gaps: this.windowGaps(),
+      lostWithProcess: this.lostWithProcess(),
+      wireBytes,
+      latencyFromT0: encodeHistogram(w.t0),
+      latencyFromT1: encodeHistogram(w.t1),
+      self,
+    };
+    this.window = null;
+    return report;
+  }
+
   /** Gaps: seqs in the window skipped by a connection and never filled. */
   windowGaps(): number {
     const w = this.window;
@@ -176,21 +203,21 @@ export class WorkerState {
     return gaps;
   }
 
+  /** The disruption mark (the coordinator's CLOCK_MONOTONIC ns): from here on, reconnects count. */
   mark(markNs: number): void {
     this.markNs = markNs;
-    this.timeline = [];
-    this.bucketEvents = 0;
-    if (this.timelineTimer) clearInterval(this.timelineTimer);
-    this.timelineTimer = setInterval(() => {
-      if (this.timeline.length >= TIMELINE_MAX_BUCKETS) return;
-      this.timeline.push({ connected: this.openCount(), events: this.bucketEvents });
-      this.bucketEvents = 0;
-    }, TIMELINE_BUCKET_MS);
+    this.timeline = new Timeline(markNs, this.openCount());
+    // A new mark starts a new disruption: nothing from an earlier one carries over.
+    this.attempts = 0;
+    this.errorsByCause = {};
+    this.reconnectUs = createHistogram('us');
+    this.replayed = 0;
+    this.replayLatency = createHistogram('us');
+    for (const c of this.conns) c.disrupted = c.reconnected = false;
   }
 
-  reconnectReport(): ReconnectReport {
-    if (this.timelineTimer) clearInterval(this.timelineTimer);
-    this.timelineTimer = null;
+  /** What happened since the mark; the timeline's buckets up to `untilNs`. */
+  reconnectReport(untilNs: number): ReconnectReport {
     return {
       disrupted: this.conns.filter((c) => c.disrupted).length,
       reconnected: this.conns.filter((c) => c.reconnected).length,
@@ -199,13 +226,19 @@ export class WorkerState {
       reconnectHistogram: encodeHistogram(this.reconnectUs),
       replayed: this.replayed,
       replayLatency: encodeHistogram(this.replayLatency),
-      timeline: this.timeline,
+      timeline: this.timeline?.buckets(untilNs) ?? [],
     };
   }
 
   openCount(): number {
     let n = 0;
     for (const c of this.conns) if (c.open) n++;
+    return n;
+  }
+
+  liveCount(): number {
+    let n = 0;
+    for (const c of this.conns) if (!c.finished) n++;
     return n;
   }
 
@@ -244,10 +277,6 @@ export class WorkerState {
     let n = 0;
     for (const c of this.conns) n += this.lostIn(c, w);
     return n;
-  }
-
-  stop(): void {
-    if (this.timelineTimer) clearInterval(this.timelineTimer);
   }
 }
 

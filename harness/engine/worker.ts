@@ -7,6 +7,7 @@ import type { StreamConnection } from '../clients/types.ts';
 import { encodeHistogram } from '../metrics/histogram.ts';
 import { SelfSampler } from '../metrics/self-sampler.ts';
 import type { ConnectReport, Envelope, InitRequest, Reply, Request } from './protocol.ts';
+import { DialBucket } from './dial-bucket.ts';
 import { ConnectPhase, WorkerState, type ConnState } from './worker-state.ts';
 
 const state = new WorkerState();
@@ -39,25 +40,36 @@ async function connect(cfg: InitRequest): Promise<ConnectReport> {
   state.connecting = phase;
   state.burnUs = cfg.burnUsPerEvent;
   const started = Date.now();
+  const firstStream = streams.length;
   self.reset();
   // Source address for connection i: the shard's address blocks in order.
   const addressOf: (string | null)[] = [];
   for (const a of cfg.shard.addresses) for (let k = 0; k < a.count; k++) addressOf.push(a.address);
 
-  // Token bucket: dial in small batches every 10 ms to hold the asked rate.
-  const perTick = Math.max(1, Math.round(cfg.rampPerSecond / 100));
+  const conns: ConnState[] = [];
+  const bucket = new DialBucket(cfg.rampPerSecond, performance.now());
   let next = 0;
   while (next < n) {
-    const until = Math.min(n, next + perTick);
+    const until = Math.min(n, next + bucket.take(performance.now()));
     for (; next < until; next++) {
       const c: ConnState = state.add();
       c.dialNs = nowNs();
+      conns.push(c);
       streams.push(open({ ...cfg.target, localAddress: addressOf[next] ?? null }, cfg.policy, c, 0));
     }
-    if (next < n) await new Promise((r) => setTimeout(r, 10));
+    // Yield so handshakes progress; sleep until the next token when ahead of the rate.
+    if (next < n) await sleep(bucket.waitMs(performance.now()));
   }
-  const timedOut = await Promise.race([phase.done.then(() => false), new Promise<boolean>((r) => setTimeout(() => r(true), cfg.connectTimeoutMs).unref())]);
-  if (timedOut) phase.failures.timeout = (phase.failures.timeout ?? 0) + (n - phase.settled);
+  const timedOut = await Promise.race([phase.done.then(() => false), sleep(cfg.connectTimeoutMs, true)]);
+  if (timedOut) {
+    // Give up on the stragglers for good, so what this worker holds is what it reports.
+    for (let i = 0; i < conns.length; i++) {
+      if (conns[i]!.settled) continue;
+      streams[firstStream + i]!.close();
+      conns[i]!.finished = true;
+      phase.failures.timeout = (phase.failures.timeout ?? 0) + 1;
+    }
+  }
   state.connecting = null;
   return {
     held: phase.held,
@@ -69,6 +81,10 @@ async function connect(cfg: InitRequest): Promise<ConnectReport> {
     cpuPercent: self.read().cpuPercent,
     rssAfterBytes: gcAndRss(),
   };
+}
+
+function sleep<T = void>(ms: number, value?: T): Promise<T> {
+  return new Promise((r) => setTimeout(() => r(value as T), ms).unref());
 }
 
 async function handle(req: Request): Promise<Reply> {
@@ -85,39 +101,24 @@ async function handle(req: Request): Promise<Reply> {
       windowBytesStart = totalBytesRead();
       return { type: 'ok' };
     case 'end-window': {
-      const w = state.window;
-      if (!w) return { type: 'error', message: 'end-window without begin-window' };
-      const report = {
-        connected: state.openCount(),
-        received: w.received,
-        duplicates: w.duplicates,
-        outOfOrder: w.outOfOrder,
-        gaps: state.windowGaps(),
-        lostWithProcess: state.lostWithProcess(),
-        wireBytes: totalBytesRead() - windowBytesStart,
-        latencyFromT0: encodeHistogram(w.t0),
-        latencyFromT1: encodeHistogram(w.t1),
-        self: self.read(),
-      };
-      state.window = null;
-      return { type: 'window', report };
+      const report = state.endWindow(totalBytesRead() - windowBytesStart, self.read());
+      return report ? { type: 'window', report } : { type: 'error', message: 'end-window without begin-window' };
     }
     case 'mark-disruption':
       state.mark(Number(req.markNs));
       return { type: 'ok' };
     case 'reconnect-report':
-      return { type: 'reconnect-report', report: state.reconnectReport() };
+      return { type: 'reconnect-report', report: state.reconnectReport(Number(req.untilNs)) };
     case 'status': {
       const disrupted = state.conns.filter((c) => c.disrupted).length;
       const reconnected = state.conns.filter((c) => c.reconnected).length;
-      return { type: 'status', status: { open: state.openCount(), total: state.conns.length, behind: state.behind(req.reachedSeq), maxSeq: state.maxSeq(), disrupted, reconnected } };
+      return { type: 'status', status: { open: state.openCount(), total: state.conns.length, live: state.liveCount(), behind: state.behind(req.reachedSeq), maxSeq: state.maxSeq(), disrupted, reconnected } };
     }
     case 'lost-below':
       state.setLostBelow(req.belowSeq);
       return { type: 'ok' };
     case 'close':
       for (const s of streams) s.close();
-      state.stop();
       self.stop();
       setTimeout(() => process.exit(0), 20);
       return { type: 'ok' };

@@ -1,90 +1,140 @@
-// Samples a process tree from /proc at a fixed interval: VmRSS and VmHWM from /proc/<pid>/status,
-// threads, and CPU ticks (utime+stime) from /proc/<pid>/stat, summed over the root and every
-// descendant (servers that fork workers are measured whole).
+// Samples a process TREE from /proc at a fixed interval: VmRSS and VmHWM from /proc/<pid>/status,
+// threads and CPU ticks from /proc/<pid>/stat, summed over the root and every descendant, so a
+// server that forks workers (gunicorn, a shell wrapper) is measured whole.
+//
+// Descendants are found by scanning /proc/*/stat for parent pids: /proc/<pid>/task/*/children
+// needs CONFIG_PROC_CHILDREN, which these kernels do not have.
 import { readdirSync, readFileSync } from 'node:fs';
 import type { ProcessSample } from '../result.ts';
 
-const CLK_TCK = 100; // USER_HZ on Linux
+/** USER_HZ: the unit of utime/stime in /proc/<pid>/stat (`getconf CLK_TCK`, 100 on Linux). */
+const CLK_TCK = 100;
 
-interface RawSample {
+/** One reading of a whole tree at one moment. */
+export interface TreeReading {
+  /** Wall clock (Date.now()), the clock callers frame windows in. */
   tMs: number;
+  /** Monotonic clock (performance.now()), used for CPU spans so a clock step cannot skew them. */
+  monoMs: number;
+  /** Processes in the tree (0: the root is gone). */
+  processes: number;
   rssBytes: number;
+  /** Sum of each process's own peak RSS: an upper bound of the tree's peak (peaks need not coincide). */
   hwmBytes: number;
   threads: number;
+  /**
+   * utime + stime + cutime + cstime over the tree, in ticks. The children's terms keep the sum
+   * continuous when a descendant exits: its ticks move into its parent's cutime/cstime once it is
+   * reaped, instead of vanishing. (A descendant re-parented outside the tree is lost.)
+   */
   cpuTicks: number;
 }
 
-/** pid → ppid, utime+stime, threads for every process, from /proc/<pid>/stat. */
-function readStat(pid: number): { ppid: number; ticks: number; threads: number } | null {
+interface Stat {
+  ppid: number;
+  ticks: number;
+  threads: number;
+}
+
+/**
+ * Parses /proc/<pid>/stat. `comm` (field 2) may hold spaces and parentheses, so fields are
+ * counted from after the LAST ')'. Exported for its test.
+ */
+export function parseStat(text: string): Stat | null {
+  const close = text.lastIndexOf(')');
+  if (close < 0) return null;
+  // After ") ": field 3 (state) is index 0, so field k is index k - 3.
+  const f = text.slice(close + 2).split(' ');
+  const num = (field: number): number => Number(f[field - 3]);
+  const stat = { ppid: num(4), ticks: num(14) + num(15) + num(16) + num(17), threads: num(20) };
+  return Number.isFinite(stat.ppid) && Number.isFinite(stat.ticks) && Number.isFinite(stat.threads) ? stat : null;
+}
+
+function readStat(pid: number): Stat | null {
   try {
-    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // comm may contain spaces and parentheses: fields start after the last ')'.
-    const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
-    return { ppid: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]), threads: Number(fields[17]) };
+    return parseStat(readFileSync(`/proc/${pid}/stat`, 'utf8'));
   } catch {
-    return null;
+    return null; // exited
   }
 }
 
-function readStatusKb(pid: number): { rss: number; hwm: number } | null {
+/** VmRSS and VmHWM in bytes; a zombie has neither line and counts 0. Null once the process is gone. */
+function readMemory(pid: number): { rss: number; hwm: number } | null {
+  let text: string;
   try {
-    const text = readFileSync(`/proc/${pid}/status`, 'utf8');
-    const rss = /^VmRSS:\s+(\d+) kB/m.exec(text);
-    const hwm = /^VmHWM:\s+(\d+) kB/m.exec(text);
-    return { rss: rss ? Number(rss[1]) : 0, hwm: hwm ? Number(hwm[1]) : 0 };
+    text = readFileSync(`/proc/${pid}/status`, 'utf8');
   } catch {
     return null;
   }
+  const kb = (name: string): number => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? 0) * 1024;
+  return { rss: kb('VmRSS'), hwm: kb('VmHWM') };
 }
 
-/** The root and all its descendants that exist now. */
-export function processTree(rootPid: number): number[] {
-  const children = new Map<number, number[]>();
+/** Every process's stat, by pid, from one scan of /proc. */
+function scanProc(): Map<number, Stat> {
+  const out = new Map<number, Stat>();
   for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    const st = readStat(Number(name));
-    if (!st) continue;
-    const list = children.get(st.ppid);
-    if (list) list.push(Number(name));
-    else children.set(st.ppid, [Number(name)]);
-  }
-  const out: number[] = [];
-  const queue = [rootPid];
-  while (queue.length > 0) {
-    const pid = queue.shift()!;
-    out.push(pid);
-    queue.push(...(children.get(pid) ?? []));
+    const pid = Number(name);
+    if (!Number.isInteger(pid)) continue;
+    const st = readStat(pid);
+    if (st) out.set(pid, st);
   }
   return out;
 }
 
-export function sampleTree(rootPid: number): RawSample {
-  let rss = 0;
-  let hwm = 0;
-  let threads = 0;
-  let ticks = 0;
-  for (const pid of processTree(rootPid)) {
-    const st = readStat(pid);
-    const mem = readStatusKb(pid);
-    if (!st || !mem) continue; // exited between the scan and the read
-    rss += mem.rss * 1024;
-    hwm += mem.hwm * 1024;
-    threads += st.threads;
-    ticks += st.ticks;
-  }
-  return { tMs: Date.now(), rssBytes: rss, hwmBytes: hwm, threads, cpuTicks: ticks };
+/** The root and all its descendants that exist now (root first); [] when the root is gone. */
+export function processTree(rootPid: number): number[] {
+  return treeOf(rootPid, scanProc());
 }
 
+function treeOf(rootPid: number, stats: Map<number, Stat>): number[] {
+  if (!stats.has(rootPid)) return [];
+  const children = new Map<number, number[]>();
+  for (const [pid, st] of stats) {
+    const list = children.get(st.ppid);
+    if (list) list.push(pid);
+    else children.set(st.ppid, [pid]);
+  }
+  const out = [rootPid];
+  for (let i = 0; i < out.length; i++) out.push(...(children.get(out[i]!) ?? []));
+  return out;
+}
+
+/** One reading of the tree rooted at `rootPid`. Processes that exit while it reads are skipped. */
+export function readTree(rootPid: number): TreeReading {
+  const stats = scanProc();
+  const reading: TreeReading = { tMs: Date.now(), monoMs: performance.now(), processes: 0, rssBytes: 0, hwmBytes: 0, threads: 0, cpuTicks: 0 };
+  for (const pid of treeOf(rootPid, stats)) {
+    const mem = readMemory(pid);
+    if (!mem) continue; // exited between the scan and this read
+    const st = stats.get(pid)!;
+    reading.processes++;
+    reading.rssBytes += mem.rss;
+    reading.hwmBytes += mem.hwm;
+    reading.threads += st.threads;
+    reading.cpuTicks += st.ticks;
+  }
+  return reading;
+}
+
+/**
+ * Samples one process tree every `intervalMs` while started, and answers for any time window in
+ * the past. RSS for a window is the MEDIAN of its readings: robust to a GC or allocation spike at
+ * one instant, and what "the memory it holds during the hold" means. HWM and threads are the
+ * maximum. CPU is the tick delta between the readings that bracket the window, in % of one core
+ * (200 % = two cores busy); at 100 ticks/s a 5 s window resolves 0.2 %.
+ */
 export class ProcessTreeSampler {
-  private readonly samples: RawSample[] = [];
+  private readonly readings: TreeReading[] = [];
   private timer: NodeJS.Timeout | null = null;
 
   constructor(
-    private readonly rootPid: number,
-    private readonly intervalMs: number,
+    readonly rootPid: number,
+    readonly intervalMs = 200,
   ) {}
 
   start(): void {
+    if (this.timer) return;
     this.take();
     this.timer = setInterval(() => this.take(), this.intervalMs);
     this.timer.unref();
@@ -95,44 +145,70 @@ export class ProcessTreeSampler {
     this.timer = null;
   }
 
-  /** Now, with CPU over the last interval. */
-  snapshot(): ProcessSample {
-    this.take();
-    const n = this.samples.length;
-    return toProcessSample(this.samples.slice(Math.max(0, n - 2)));
+  /** Readings taken so far (oldest first, at most one hour's worth). */
+  get history(): readonly TreeReading[] {
+    return this.readings;
   }
 
   /**
-   * The window [fromMs, toMs]: median RSS (robust to a GC spike), max HWM and threads, CPU as
-   * ticks over the window's span in % of one core. A sample is taken at the end so a short
-   * window still has two points.
+   * The tree now: memory from a reading taken now, CPU over up to the last second of readings
+   * (0 % when there is no earlier reading: start() the sampler at least one interval before).
    */
-  window(fromMs: number, toMs: number): ProcessSample {
-    if (Date.now() >= toMs) this.take();
-    const inside = this.samples.filter((s) => s.tMs >= fromMs && s.tMs <= toMs + this.intervalMs);
-    const before = [...this.samples].reverse().find((s) => s.tMs < fromMs);
-    const points = before ? [before, ...inside] : inside;
-    return toProcessSample(points, inside);
+  snapshot(): ProcessSample {
+    const now = this.take();
+    if (now.processes === 0) throw new Error(`process ${this.rootPid} is gone`);
+    const alive = this.readings.filter((r) => r.processes > 0);
+    const from = [...alive].reverse().find((r) => r.monoMs <= now.monoMs - 1000) ?? alive[0] ?? now;
+    return { rssBytes: now.rssBytes, hwmBytes: now.hwmBytes, threads: now.threads, cpuPercent: cpuPercent(from, now) };
   }
 
-  private take(): void {
-    this.samples.push(sampleTree(this.rootPid));
-    // Bounded: one hour at 5 samples a second.
-    if (this.samples.length > 18_000) this.samples.splice(0, this.samples.length - 18_000);
+  /**
+   * The window [fromMs, toMs] in Date.now() time. A window ending now (within one interval) gets a
+   * fresh reading while the sampler runs, so a window shorter than the interval still has two.
+   * Memory comes from the readings inside the window (or, when none falls inside, the two that
+   * bracket it). Throws when no reading of the living tree brackets or falls in the window.
+   */
+  window(fromMs: number, toMs: number): ProcessSample {
+    const fresh = this.timer && Date.now() - toMs < this.intervalMs ? this.take() : null;
+    const alive = this.readings.filter((r) => r.processes > 0);
+    const start = [...alive].reverse().find((r) => r.tMs <= fromMs) ?? alive.find((r) => r.tMs >= fromMs);
+    const end = alive.find((r) => r.tMs >= toMs) ?? alive[alive.length - 1];
+    if (!start || !end) throw new Error(`no readings of process ${this.rootPid} for the window`);
+    const inside = alive.filter((r) => (r.tMs >= fromMs && r.tMs <= toMs) || r === fresh);
+    const mem = inside.length > 0 ? inside : [start, end];
+    const rss = mem.map((r) => r.rssBytes).sort((a, b) => a - b);
+    return {
+      rssBytes: median(rss),
+      hwmBytes: Math.max(...mem.map((r) => r.hwmBytes)),
+      threads: Math.max(...mem.map((r) => r.threads)),
+      cpuPercent: cpuPercent(start, end),
+    };
+  }
+
+  private take(): TreeReading {
+    let r: TreeReading;
+    try {
+      r = readTree(this.rootPid);
+    } catch {
+      // /proc unreadable for a moment: record nothing rather than crash the run from a timer.
+      r = { tMs: Date.now(), monoMs: performance.now(), processes: 0, rssBytes: 0, hwmBytes: 0, threads: 0, cpuTicks: 0 };
+    }
+    this.readings.push(r);
+    // Bounded: one hour at 5 readings a second.
+    if (this.readings.length > 18_000) this.readings.splice(0, this.readings.length - 18_000);
+    return r;
   }
 }
 
-function toProcessSample(cpuPoints: RawSample[], memPoints: RawSample[] = cpuPoints): ProcessSample {
-  const mem = memPoints.length > 0 ? memPoints : cpuPoints;
-  const rss = mem.map((s) => s.rssBytes).sort((a, b) => a - b);
-  const first = cpuPoints[0];
-  const last = cpuPoints[cpuPoints.length - 1];
-  const spanS = first && last ? (last.tMs - first.tMs) / 1000 : 0;
-  const cpuPercent = first && last && spanS > 0 ? ((last.cpuTicks - first.cpuTicks) / CLK_TCK / spanS) * 100 : 0;
-  return {
-    rssBytes: rss.length > 0 ? rss[Math.floor(rss.length / 2)]! : 0,
-    hwmBytes: Math.max(0, ...mem.map((s) => s.hwmBytes)),
-    threads: Math.max(0, ...mem.map((s) => s.threads)),
-    cpuPercent,
-  };
+/** CPU between two readings, % of one core; 0 for an empty span. Never negative (see cpuTicks). */
+export function cpuPercent(from: TreeReading, to: TreeReading): number {
+  const spanS = (to.monoMs - from.monoMs) / 1000;
+  if (spanS <= 0) return 0;
+  return Math.max(0, (to.cpuTicks - from.cpuTicks) / CLK_TCK / spanS) * 100;
+}
+
+/** Median of ascending values (mean of the middle two for an even count). */
+function median(sorted: number[]): number {
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }

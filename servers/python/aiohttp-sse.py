@@ -27,7 +27,8 @@ async def events(request):
             item = await sub.queue.get()
             if item is pushcore.CLOSE:
                 break
-            # A vanished client is noticed here, on the next write (an event or a heartbeat).
+            # A vanished client is noticed here, on the next write (an event or a heartbeat):
+            # aiohttp 3.8 sees the socket close but does not cancel this handler; the write raises.
             await resp.write(item)
     except (ConnectionResetError, ConnectionError):
         pass

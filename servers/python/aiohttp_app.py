@@ -31,5 +31,6 @@ def make_app(core):
 
 def serve(app, config):
     pushcore.exit_on_sigterm()
+    pushcore.quiet_asyncio_lost_writes()  # as fastapi_app.py: both async families alike
     # handle_signals=False: our SIGTERM handler exits at once instead of waiting for open streams.
     web.run_app(app, host=config.host, port=config.port, backlog=4096, access_log=None, print=None, handle_signals=False)

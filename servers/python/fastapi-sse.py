@@ -30,7 +30,9 @@ async def events(request: Request):
                 item = await sub.queue.get()
                 if item is pushcore.CLOSE:
                     return
-                # Starlette notices a vanished client when this write fails (an event or a heartbeat).
+                # No write is needed to notice a vanished client: Starlette's StreamingResponse
+                # listens for uvicorn's http.disconnect (sent when the socket closes) beside this
+                # generator and cancels it, so `finally` unsubscribes within milliseconds.
                 yield item
         finally:
             core.unsubscribe(sub)

@@ -7,6 +7,9 @@ sys.dont_write_bytecode = True  # no __pycache__ in the repo
 import asyncio
 
 from fastapi import WebSocket, WebSocketDisconnect
+# uvicorn's WS protocol is the websockets package: a send racing a vanished client raises its
+# ConnectionClosed, which Starlette passes through unchanged.
+from websockets.exceptions import ConnectionClosed
 
 import pushcore
 from async_sub import AsyncSub
@@ -44,7 +47,7 @@ async def ws_endpoint(websocket: WebSocket):
                 # Starlette has no ping API: uvicorn pings at the heartbeat interval (fastapi_app.py).
                 continue
             await websocket.send_text(item)
-    except (WebSocketDisconnect, RuntimeError, ConnectionError):
+    except (WebSocketDisconnect, ConnectionClosed, RuntimeError, ConnectionError):
         pass
     finally:
         core.unsubscribe(sub)

@@ -41,6 +41,7 @@ class _Server(uvicorn.Server):
 
 
 def serve(app, config):
+    pushcore.quiet_asyncio_lost_writes()
     # Starlette has no ping API: the WS heartbeat is uvicorn's own ping at the contract's interval.
     ping_s = config.heartbeat_ms / 1000
     _Server(uvicorn.Config(app, host=config.host, port=config.port, backlog=4096, log_level="warning", access_log=False, lifespan="on", ws_ping_interval=ping_s, ws_ping_timeout=max(20.0, ping_s))).run()

@@ -1,4 +1,9 @@
-"""flask-sse: Flask's threaded development server, a generator response per stream (a thread each)."""
+"""flask-sse: Flask's threaded development server, a generator response per stream (a thread each).
+
+As it is, on purpose: werkzeug writes each chunk of a streamed response as four unbuffered sends
+(size, CRLF, data, CRLF), so every event costs four syscalls per client -- and a client that left is
+noticed within its first write after leaving (a later send of the same write fails), where gunicorn's
+one sendall per event notices on the second."""
 
 import sys
 

@@ -3,6 +3,7 @@ that holds a worker thread for as long as the client stays (the write-up's cavea
 queue per client instead of polling. The schedule and heartbeat run on their own threads."""
 
 import queue
+import threading
 
 from flask import Flask, Response, request
 
@@ -29,12 +30,15 @@ def make_app():
     core = pushcore.Core(config, pushcore.SseFramer)
     app = Flask(__name__)
     started = []
+    start_lock = threading.Lock()
 
     def start_threads():
-        # Started in the serving process (gunicorn forks after import).
-        if not started:
-            started.append(True)
-            pushcore.heartbeat_thread(core)
+        # Started by the first request, so in the serving process (gunicorn forks after import);
+        # the lock keeps two concurrent first requests from starting two heartbeats.
+        with start_lock:
+            if not started:
+                started.append(True)
+                pushcore.heartbeat_thread(core)
 
     # Every method: a wrong one gets the contract's 404 from core.control, as the Node servers answer.
     @app.route("/healthz", methods=METHODS)
@@ -64,7 +68,11 @@ def make_app():
                     item = sub.queue.get()
                     if item is pushcore.CLOSE:
                         return
-                    # A vanished client is noticed only when this write fails (next event or heartbeat).
+                    # A vanished client is noticed only when a write fails: no one reads the socket
+                    # while this thread waits on the queue. The server's write then raises (werkzeug
+                    # or gunicorn closes this generator, `finally` unsubscribes) -- on the first
+                    # write after the client left, or the second when the kernel still accepted the
+                    # first. With no events flowing that is 1-2 heartbeat intervals.
                     yield item
             finally:
                 core.unsubscribe(sub)

@@ -22,8 +22,12 @@ def env_int(name, default, minimum):
     raw = os.environ.get(name, "")
     if raw == "":
         return default
-    value = int(raw)
-    if value < minimum:
+    try:
+        value = int(raw)
+    except ValueError:
+        value = None
+    # A server that silently ignored a bad knob would measure something else than asked.
+    if value is None or value < minimum:
         raise SystemExit(f"{name}={raw} is not an integer >= {minimum}")
     return value
 
@@ -64,6 +68,11 @@ class SseFramer:
     def hello(retry_ms):
         return f"retry: {retry_ms}\n: pushbench\n\n".encode()
 
+    @staticmethod
+    def batch(frames):
+        """Several frames as the items to write: one joined write (hello + replay, coalesce)."""
+        return frames if len(frames) == 1 else [b"".join(frames)]
+
 
 class WsFramer:
     """The text of one WS message, built once per event; the framework frames it per client."""
@@ -77,6 +86,14 @@ class WsFramer:
     @staticmethod
     def hello(retry_ms):
         return f'{{"hello":true,"retry":{retry_ms}}}'
+
+    @staticmethod
+    def batch(frames):
+        # Each event stays its own message. The Python WS APIs (aiohttp send_str, Starlette
+        # send_text) write each message at once, with no way to put several in one socket write:
+        # with PUSHBENCH_COALESCE the WS servers get the events of a tick back to back, in one
+        # wake-up of their writer, but not one write. Node's ws servers cork them into one.
+        return frames
 
 
 def _is_number(v):
@@ -124,7 +141,8 @@ class Schedule:
         self.stopped = False
 
     def due_at(self, k):
-        return self.start + round(k * 1e9 / self.rate)
+        # floor(x + 0.5) is JS Math.round (Python's round() rounds halves to even).
+        return self.start + math.floor(k * 1e9 / self.rate + 0.5)
 
     def take_due(self, now):
         due = []
@@ -146,8 +164,9 @@ class Core:
     def __init__(self, config, framer):
         self.config = config
         self.framer = framer
-        self.ring = deque(maxlen=config.ring)  # (seq, frame)
-        self.subscribers = []
+        self.ring = deque(maxlen=config.ring)  # (seq, frame), seqs consecutive
+        # A dict as an insertion-ordered set: O(1) unsubscribe when thousands leave at once.
+        self.subscribers = {}
         self.next_seq = config.seq_start
         self.sent = 0
         self.schedule = None
@@ -156,19 +175,27 @@ class Core:
     def subscribe(self, sub, last_event_id):
         """Hello, the replay after last_event_id (0/None: live only), then live events."""
         with self.lock:
-            sub.write(self.framer.hello(self.config.retry_ms))
+            first = [self.framer.hello(self.config.retry_ms)]
             if last_event_id:
-                for seq, frame in self.ring:
-                    if seq > last_event_id:
-                        sub.write(frame)
-            self.subscribers.append(sub)
+                first.extend(self.replay_after(last_event_id))
+            for item in self.framer.batch(first):
+                sub.write(item)
+            self.subscribers[sub] = None
+
+    def replay_after(self, last_event_id):
+        """Frames with seq > last_event_id still in the ring, oldest first. Walks back from the
+        newest so the cost is the replay's length, not the ring's (a resume storm of thousands)."""
+        newer = []
+        for seq, frame in reversed(self.ring):
+            if seq <= last_event_id:
+                break
+            newer.append(frame)
+        newer.reverse()
+        return newer
 
     def unsubscribe(self, sub):
         with self.lock:
-            try:
-                self.subscribers.remove(sub)
-            except ValueError:
-                pass
+            self.subscribers.pop(sub, None)
 
     def start_broadcast(self, body):
         """Returns the new Schedule; the server's driver runs it (a new one replaces the old)."""
@@ -199,13 +226,11 @@ class Core:
                     for sub in self.subscribers:
                         sub.write(frame)
             if frames:
-                batch = frames[0] if len(frames) == 1 else (b"".join(frames) if isinstance(frames[0], bytes) else frames)
+                # Joined once per tick (SSE), the same bytes to every client.
+                items = self.framer.batch(frames)
                 for sub in self.subscribers:
-                    if isinstance(batch, list):
-                        for f in batch:
-                            sub.write(f)
-                    else:
-                        sub.write(batch)
+                    for item in items:
+                        sub.write(item)
 
     def heartbeat(self):
         with self.lock:
@@ -225,7 +250,7 @@ class Core:
                 step = len(subs) / want
                 chosen = [subs[int(i * step)] for i in range(want)]
             for sub in chosen:
-                self.subscribers.remove(sub)
+                del self.subscribers[sub]
         for sub in chosen:
             sub.close()
         return len(chosen)
@@ -317,6 +342,15 @@ def heartbeat_thread(core):
             core.heartbeat()
 
     threading.Thread(target=loop, daemon=True).start()
+
+
+def quiet_asyncio_lost_writes():
+    """asyncio logs "socket.send() raised exception." for each write, from the 5th on, to a connection
+    already lost in the same loop pass (uvicorn writes queued events before it hears of the loss).
+    A stream of warnings during a disconnect storm costs CPU and says nothing: keep errors only."""
+    import logging
+
+    logging.getLogger("asyncio").setLevel(logging.ERROR)
 
 
 def exit_on_sigterm():

@@ -1,0 +1,204 @@
+// openWsStream against a ws WebSocketServer on port 0 that speaks the contract: hello frame with the
+// retry hint, event frames, and a resume after the server closes the connection.
+import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { describe, it } from 'node:test';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { activeTimers, sleep, until } from './fixtures/wait.ts';
+import type { CloseCause, ReconnectPolicy, StreamConnection } from './types.ts';
+import { openWsStream } from './ws-client.ts';
+
+const NO_RETRY: ReconnectPolicy = { enabled: false, defaultRetryMs: 60_000, honourServerRetry: true, backoff: false, jitter: false, maxDelayMs: 60_000, maxAttempts: 1 };
+/** Reconnects only if the hello's retry hint is honoured: the default delay outlasts every wait here. */
+const HINT_ONLY: ReconnectPolicy = { ...NO_RETRY, enabled: true, maxAttempts: 3 };
+
+interface TestServer {
+  port: number;
+  /** Request URL of every upgrade, in order. */
+  urls: string[];
+  bytesWritten(): number;
+  stop(): Promise<void>;
+}
+
+async function wsServer(onConnection: (ws: WebSocket, index: number, remote: string) => void): Promise<TestServer> {
+  const urls: string[] = [];
+  const sockets: Socket[] = [];
+  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: false });
+  wss.on('connection', (ws, req) => {
+    urls.push(req.url ?? '');
+    sockets.push(req.socket);
+    onConnection(ws, urls.length - 1, req.socket.remoteAddress ?? '');
+  });
+  await new Promise<void>((r) => wss.once('listening', r));
+  return {
+    port: (wss.address() as AddressInfo).port,
+    urls,
+    bytesWritten: () => sockets.reduce((n, s) => n + s.bytesWritten, 0),
+    stop: () => {
+      for (const c of wss.clients) c.terminate();
+      return new Promise((r) => wss.close(() => r()));
+    },
+  };
+}
+
+const hello = (retry: number): string => JSON.stringify({ hello: true, retry });
+const frame = (seq: number): string => JSON.stringify({ id: seq, event: 'tick', data: { seq, t0: String(seq * 10), t1: String(seq * 10 + 1), pad: 'é€😀' } });
+
+interface Log {
+  events: { seq: number; t0: number; t1: number }[];
+  opens: boolean[];
+  closes: [CloseCause, boolean][];
+  errors: [CloseCause, boolean][];
+}
+
+function connect(port: number, policy: ReconnectPolicy, initialLastEventId = 0, localAddress: string | null = null): { conn: StreamConnection; log: Log } {
+  const log: Log = { events: [], opens: [], closes: [], errors: [] };
+  const conn = openWsStream({ protocol: 'ws', host: '127.0.0.1', port, localAddress }, policy, {
+    onOpen: (reconnect) => log.opens.push(reconnect),
+    onEvent: (ev) => log.events.push({ seq: ev.seq, t0: ev.t0, t1: ev.t1 }),
+    onClose: (cause, willRetry) => log.closes.push([cause, willRetry]),
+    onError: (cause, willRetry) => log.errors.push([cause, willRetry]),
+  }, initialLastEventId);
+  return { conn, log };
+}
+
+describe('openWsStream', () => {
+  it('takes the hello as retry hint, delivers events, and resumes with ?lastEventId= after the server closes', async () => {
+    const server = await wsServer((ws, index) => {
+      ws.send(hello(20));
+      if (index === 0) {
+        for (const s of [1, 2, 3]) ws.send(frame(s));
+        ws.close(1001);
+      } else for (const s of [4, 5]) ws.send(frame(s));
+    });
+    const { conn, log } = connect(server.port, HINT_ONLY);
+    try {
+      await until(() => log.events.length === 5, 'five events');
+      assert.deepEqual(
+        log.events,
+        [1, 2, 3, 4, 5].map((seq) => ({ seq, t0: seq * 10, t1: seq * 10 + 1 })),
+      );
+      assert.deepEqual(server.urls, ['/ws', '/ws?lastEventId=3']);
+      assert.deepEqual(log.opens, [false, true]);
+      assert.deepEqual(log.closes, [['server-closed', true]]);
+      assert.deepEqual(log.errors, []);
+      assert.equal(conn.lastEventId, 5);
+      assert.equal(conn.open, true);
+      assert.equal(conn.bytesRead(), server.bytesWritten(), 'the 101 heads, every frame and the close frame, read once');
+    } finally {
+      conn.close();
+      await server.stop();
+    }
+  });
+
+  it('a terminated socket (no close frame) is recovered the same way; initialLastEventId is the first resume point', async () => {
+    const server = await wsServer((ws, index) => {
+      ws.send(hello(20));
+      if (index === 0) {
+        ws.send(frame(8));
+        setTimeout(() => ws.terminate(), 20);
+      } else ws.send(frame(9));
+    });
+    const { conn, log } = connect(server.port, HINT_ONLY, 7);
+    try {
+      await until(() => log.events.length === 2, 'two events');
+      assert.deepEqual(server.urls, ['/ws?lastEventId=7', '/ws?lastEventId=8']);
+      assert.deepEqual(
+        log.events.map((e) => e.seq),
+        [8, 9],
+      );
+      assert.deepEqual(log.closes, [['server-closed', true]]);
+    } finally {
+      conn.close();
+      await server.stop();
+    }
+  });
+
+  it('dials from localAddress when one is set', async () => {
+    let remote = '';
+    const server = await wsServer((ws, _index, from) => {
+      remote = from;
+      ws.send(hello(1000));
+    });
+    const { conn, log } = connect(server.port, NO_RETRY, 0, '127.0.0.2');
+    try {
+      await until(() => log.opens.length === 1, 'open');
+      assert.equal(remote, '127.0.0.2');
+    } finally {
+      conn.close();
+      await server.stop();
+    }
+  });
+
+  it('answers the server ping with a pong', async () => {
+    let pongs = 0;
+    const server = await wsServer((ws) => {
+      ws.send(hello(1000));
+      ws.on('pong', (data) => {
+        assert.equal(data.toString(), 'hb');
+        pongs++;
+      });
+      ws.ping('hb');
+    });
+    const { conn } = connect(server.port, NO_RETRY);
+    try {
+      await until(() => pongs === 1, 'pong');
+      assert.equal(pongs, 1);
+    } finally {
+      conn.close();
+      await server.stop();
+    }
+  });
+
+  it('a refused upgrade (403) is an http-status error; close() leaves no timer', async () => {
+    const http: Server = createServer((_req, res) => res.end());
+    let upgrades = 0;
+    http.on('upgrade', (_req, socket: Socket) => {
+      upgrades++;
+      socket.end('HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
+    });
+    await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
+    const timersBefore = activeTimers();
+    const { conn, log } = connect((http.address() as AddressInfo).port, { ...NO_RETRY, enabled: true, defaultRetryMs: 10, maxAttempts: 2 });
+    try {
+      await until(() => log.errors.length === 2, 'two failed attempts');
+      await sleep(50);
+      assert.deepEqual(log.errors, [
+        ['http-status', true],
+        ['http-status', false],
+      ]);
+      assert.equal(upgrades, 2);
+      assert.deepEqual(log.opens, []);
+      conn.close();
+      assert.equal(activeTimers(), timersBefore);
+    } finally {
+      conn.close();
+      await new Promise<void>((r) => http.close(() => r()));
+    }
+  });
+
+  it('close() while connected: no callback, no reconnect, the server sees the socket go', async () => {
+    let serverClosed = false;
+    const server = await wsServer((ws) => {
+      ws.send(hello(10));
+      ws.on('close', () => (serverClosed = true));
+    });
+    const timersBefore = activeTimers();
+    const { conn, log } = connect(server.port, HINT_ONLY);
+    try {
+      await until(() => log.opens.length === 1, 'open');
+      conn.close();
+      await until(() => serverClosed, 'server sees close');
+      await sleep(50);
+      assert.equal(server.urls.length, 1);
+      assert.deepEqual(log.closes, []);
+      assert.deepEqual(log.errors, []);
+      assert.equal(conn.open, false);
+      assert.equal(activeTimers(), timersBefore);
+    } finally {
+      conn.close();
+      await server.stop();
+    }
+  });
+});

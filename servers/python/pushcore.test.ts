@@ -1,0 +1,188 @@
+// pushcore.py against its Node twins: the same inputs must give the same validation, ids, payload
+// bytes and schedule times, so a Python and a Node server differ only in what is measured.
+// One python3 run (parity_driver.py) answers every case; the wire itself is conformance.test.ts's job.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { before, describe, it } from 'node:test';
+import { isBroadcastRequest, parseLastEventId } from '../contract.ts';
+import { envelopeJson, eventDataJson } from '../node/payload.ts';
+import { sseFramer } from '../node/framers.ts';
+import { FixedRateSchedule } from '../node/schedule.ts';
+import { REPO_ROOT } from '../registry.ts';
+
+const PYTHON = '/usr/bin/python3';
+
+const cases = {
+  broadcast: [
+    { rate: 10, count: 5, bytes: 100, event: 'tick' },
+    { rate: 0.5, count: 0, bytes: 0, event: 'a.b-c_9' },
+    { rate: 10, count: 5.0, bytes: 100.0, event: 'tick' },
+    { rate: 0, count: 5, bytes: 100, event: 'tick' },
+    { rate: -1, count: 5, bytes: 100, event: 'tick' },
+    { rate: 10, count: 1.5, bytes: 100, event: 'tick' },
+    { rate: 10, count: -1, bytes: 100, event: 'tick' },
+    { rate: 10, count: 5, bytes: -3, event: 'tick' },
+    { rate: 10, count: 5, bytes: 100, event: '' },
+    { rate: 10, count: 5, bytes: 100, event: 'has space' },
+    { rate: 10, count: 5, bytes: 100, event: 'x'.repeat(65) },
+    { rate: '10', count: 5, bytes: 100, event: 'tick' },
+    { rate: true, count: 5, bytes: 100, event: 'tick' },
+    { rate: 10, count: true, bytes: 100, event: 'tick' },
+    { rate: 10, count: 5, bytes: 100 },
+    [1, 2],
+    null,
+    'broadcast',
+  ],
+  lastEventId: ['0', '42', ' 7 ', '', 'abc', '-1', '1.5', '123456789012345', '1234567890123456', null],
+  data: [
+    [1, '1000', '1001', 0],
+    [2, '123456789012345', '123456789012399', 64],
+    [99, '5', '6', 128],
+    [7, '10', '11', 4096],
+  ],
+  frame: [
+    [1, 'tick', '{"seq":1}'],
+    [12345, 'a.b-c_9', '{"seq":12345,"pad":"xx"}'],
+  ],
+  dueAt: [
+    [3, 1],
+    [3, 2],
+    [7, 1000],
+    [100_000, 99_999],
+    [0.5, 3],
+    [2e9 / 5, 1],
+  ],
+};
+
+interface Answer {
+  status: number;
+  payload: Record<string, unknown>;
+  schedule: boolean;
+}
+
+interface DriverOutput {
+  broadcast: boolean[];
+  lastEventId: (number | null)[];
+  data: string[];
+  sseFrame: string[];
+  wsText: string[];
+  dueAt: number[];
+  replay: Record<string, number[]>;
+  wsSubscribe: string[];
+  sseSubscribe: string[];
+  health: Record<string, unknown>;
+  drop: Record<string, { status: number; payload: Record<string, unknown>; closed: number[]; left: number }>;
+  control: Record<string, Answer | null>;
+  replayAfterReset: number[];
+  envErrors: Record<string, string | null>;
+}
+
+const available = existsSync(PYTHON);
+
+describe('pushcore.py matches the Node servers', { skip: available ? false : `no ${PYTHON}` }, () => {
+  let out: DriverOutput;
+  before(() => {
+    const text = execFileSync(PYTHON, [join(REPO_ROOT, 'servers', 'python', 'parity_driver.py')], {
+      input: JSON.stringify(cases),
+      encoding: 'utf8',
+      timeout: 10_000,
+    });
+    out = JSON.parse(text) as DriverOutput;
+  });
+
+  it('validates broadcast bodies as isBroadcastRequest does', () => {
+    assert.deepEqual(
+      out.broadcast,
+      cases.broadcast.map((b) => isBroadcastRequest(b)),
+    );
+    // The cases must exercise both answers, or the comparison proves little.
+    assert.deepEqual(out.broadcast.slice(0, 4), [true, true, true, false]);
+  });
+
+  it('parses lastEventId as parseLastEventId does', () => {
+    assert.deepEqual(
+      out.lastEventId,
+      cases.lastEventId.map((raw) => parseLastEventId(raw)),
+    );
+  });
+
+  it('builds byte-identical event data, SSE blocks and WS texts', () => {
+    assert.deepEqual(
+      out.data,
+      cases.data.map(([seq, t0, t1, size]) => eventDataJson(seq as number, BigInt(t0 as string), BigInt(t1 as string), size as number)),
+    );
+    assert.equal(out.data[2]!.length, 128);
+    assert.deepEqual(
+      out.sseFrame,
+      cases.frame.map(([seq, ev, data]) => sseFramer.frame(seq as number, ev as string, data as string).toString()),
+    );
+    assert.deepEqual(
+      out.wsText,
+      cases.frame.map(([seq, ev, data]) => envelopeJson(seq as number, ev as string, data as string)),
+    );
+  });
+
+  it('schedules event k at exactly the same offset from the start', () => {
+    const node = cases.dueAt.map(([rate, k]) => Number(new FixedRateSchedule(rate!, k! + 1, () => undefined, () => 0n).dueAt(k!)));
+    assert.deepEqual(out.dueAt, node);
+    assert.deepEqual(out.dueAt.slice(0, 2), [333_333_333, 666_666_667]);
+  });
+
+  it('replays only what a wrapped ring still holds, after any id', () => {
+    // Ring of 5, seqs 41..48 emitted: 44..48 remain.
+    assert.deepEqual(out.replay, {
+      '0': [44, 45, 46, 47, 48],
+      '40': [44, 45, 46, 47, 48],
+      '43': [44, 45, 46, 47, 48],
+      '46': [47, 48],
+      '48': [],
+      '99': [],
+    });
+  });
+
+  it('starts a stream with the hello, then the replay (SSE as one write, WS one message each)', () => {
+    assert.equal(out.wsSubscribe.length, 4);
+    assert.deepEqual(JSON.parse(out.wsSubscribe[0]!), { hello: true, retry: 777 });
+    assert.deepEqual(
+      out.wsSubscribe.slice(1).map((t) => (JSON.parse(t) as { id: number }).id),
+      [46, 47, 48],
+    );
+    assert.equal(out.sseSubscribe.length, 1);
+    const ids = [...out.sseSubscribe[0]!.matchAll(/^id: (\d+)$/gm)].map((m) => Number(m[1]));
+    assert.ok(out.sseSubscribe[0]!.startsWith('retry: 777\n: pushbench\n\n'));
+    assert.deepEqual(ids, [47, 48]);
+    assert.deepEqual(out.health, { ok: true, protocol: 'sse', connections: 1, sent: 8, lastSeq: 48 });
+  });
+
+  it('drops every k-th client for a fraction, all of them otherwise', () => {
+    assert.deepEqual(out.drop['0.3'], { status: 200, payload: { ok: true, dropped: 3 }, closed: [0, 3, 6], left: 7 });
+    assert.deepEqual(out.drop['0.01'], { status: 200, payload: { ok: true, dropped: 1 }, closed: [0], left: 9 });
+    const all = { status: 200, payload: { ok: true, dropped: 10 }, closed: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9], left: 0 };
+    assert.deepEqual(out.drop.none, all);
+    assert.deepEqual(out.drop.bad, all);
+  });
+
+  it('answers the control endpoints as the contract says', () => {
+    const c = out.control;
+    assert.equal(c.notJson?.status, 400);
+    assert.equal(c.notJson?.payload.ok, false);
+    assert.equal(c.invalid?.status, 400);
+    assert.deepEqual(c.valid, { status: 202, payload: { ok: true }, schedule: true });
+    assert.equal(c.getBroadcast, null);
+    assert.equal(c.unknown, null);
+    assert.deepEqual(c.healthBeforeReset, { status: 200, payload: { ok: true, protocol: 'sse', connections: 0, sent: 3, lastSeq: 3 }, schedule: false });
+    assert.deepEqual(c.reset, { status: 200, payload: { ok: true }, schedule: false });
+    assert.deepEqual(c.healthAfterReset, { status: 200, payload: { ok: true, protocol: 'sse', connections: 0, sent: 0, lastSeq: 0 }, schedule: false });
+    assert.deepEqual(out.replayAfterReset, []);
+  });
+
+  it('refuses a bad knob with a one-line reason', () => {
+    assert.deepEqual(out.envErrors, {
+      'PUSHBENCH_RING=abc': 'PUSHBENCH_RING=abc is not an integer >= 1',
+      'PUSHBENCH_RING=0': 'PUSHBENCH_RING=0 is not an integer >= 1',
+      'PUSHBENCH_HEARTBEAT_MS=1.5': 'PUSHBENCH_HEARTBEAT_MS=1.5 is not an integer >= 1',
+    });
+  });
+});
