@@ -155,8 +155,9 @@ async function pushWindow(s: Session, params: PushParams, ctx: ExecutorContext):
     gaps: window.gaps,
     duplicates: window.duplicates,
     outOfOrder: window.outOfOrder,
-    // Delivered per second over the schedule's own measured span, so drain time does not flatter it.
-    deliveredPerSecond: window.received / (params.durationMs / 1000),
+    // Complete delivery: over the schedule's own span (exact by construction). Incomplete: over the
+    // time actually taken, drain included, so a server that fell behind is not flattered.
+    deliveredPerSecond: window.received / (window.received >= expected ? params.durationMs / 1000 : Math.max(params.durationMs / 1000, measuredSeconds)),
     latencyFromT0,
     latencyFromT1: summarize(decodeHistogram(window.latencyFromT1), 'us'),
     wireBytesPerEvent: window.received > 0 ? window.wireBytes / window.received : 0,
