@@ -2,9 +2,12 @@
 // render.ts turns a spec into SVG in Node (no browser, no CDN). Rows are aggregated before
 // plotting (medians over valid repetitions, percentiles of merged histograms), never raw samples,
 // so a chart stays a few tens of KB and its data table stays readable.
+//
+// A server has one colour in every chart (SSE warm, WebSocket cool, the floor grey). With several
+// result files side by side, the run is told apart by dash (lines), shape (points) or shade
+// (bars), so the same server in two runs reads as one colour, two styles.
 import type { GroupSummary, IdleParams, PushParams, RunResult, StepResult } from '../harness/result.ts';
-import { createHistogram, mergeInto, percentileSpectrum } from '../harness/metrics/histogram.ts';
-import { encodeHistogram } from '../harness/metrics/histogram.ts';
+import { createHistogram, encodeHistogram, mergeInto, percentileSpectrum } from '../harness/metrics/histogram.ts';
 import type { Protocol } from '../servers/contract.ts';
 
 export type Row = Record<string, string | number>;
@@ -20,53 +23,61 @@ export interface Chart {
   rows: Row[];
 }
 
-const WIDTH = 440;
+const WIDTH = 400;
 const HEIGHT = 220;
 
-/**
- * One colour per series, the same in every chart: SSE servers in warm colours, WebSocket servers
- * in cool ones, the raw-TCP floor in greys, so a reader can tell the protocol at a glance.
- */
 const FAMILIES: Record<Protocol, string[]> = {
   sse: ['#e8590c', '#c2255c', '#f08c00', '#862e9c', '#a61e4d', '#d9480f'],
   ws: ['#1971c2', '#0c8599', '#2f9e44', '#5f3dc4', '#1864ab', '#087f5b'],
   tcp: ['#495057', '#868e96', '#343a40'],
 };
-
-/** The series name of a server: prefixed by the run's label when several runs are shown. */
-function series(result: RunResult, server: string, many: boolean): string {
-  return many ? `${result.label}: ${server}` : server;
-}
-
 const PROTOCOL_ORDER: Protocol[] = ['sse', 'ws', 'tcp'];
 
-/** Series name → colour over every run shown, so a server keeps its colour from chart to chart. */
-function palette(results: RunResult[]): Map<string, string> {
-  const many = results.length > 1;
+/** What every chart needs to know about the runs shown. */
+interface Ctx {
+  results: RunResult[];
+  many: boolean;
+  /** Server → colour, in legend order. */
+  colors: Map<string, string>;
+}
+
+function context(results: RunResult[]): Ctx {
   const servers: { server: string; protocol: Protocol }[] = [];
   for (const r of results) for (const g of r.groups) if (!servers.some((s) => s.server === g.server)) servers.push({ server: g.server, protocol: g.protocol });
   servers.sort((a, b) => PROTOCOL_ORDER.indexOf(a.protocol) - PROTOCOL_ORDER.indexOf(b.protocol) || a.server.localeCompare(b.server));
-  const out = new Map<string, string>();
   const used: Record<Protocol, number> = { sse: 0, ws: 0, tcp: 0 };
-  for (const r of results) {
-    for (const { server, protocol } of servers) {
-      const name = series(r, server, many);
-      if (out.has(name)) continue;
-      const family = FAMILIES[protocol];
-      out.set(name, family[used[protocol]++ % family.length]!);
-    }
+  const colors = new Map<string, string>();
+  for (const { server, protocol } of servers) {
+    const family = FAMILIES[protocol];
+    colors.set(server, family[used[protocol]++ % family.length]!);
   }
-  return out;
+  return { results, many: results.length > 1, colors };
 }
 
-/** The colour channel of a chart: only the series it has, in palette order, in their colours. */
-function color(results: RunResult[], rows: Row[]): Record<string, unknown> {
-  const present = new Set(rows.map((r) => String(r['series'])));
-  const entries = [...palette(results)].filter(([name]) => present.has(name));
-  return { field: 'series', type: 'nominal', title: 'server', scale: { domain: entries.map(([n]) => n), range: entries.map(([, c]) => c) } };
+/** The identifying columns of a row: the run (only when several are shown) and the server. */
+function who(ctx: Ctx, r: RunResult, server: string): Row {
+  return ctx.many ? { run: r.label, server } : { server };
 }
 
-function base(title: string, rows: Row[]): Record<string, unknown> {
+function idColumns(ctx: Ctx): string[] {
+  return ctx.many ? ['run', 'server'] : ['server'];
+}
+
+/** Colour by server: only the servers this chart has, in legend order. */
+function color(ctx: Ctx, rows: Row[]): Record<string, unknown> {
+  const present = new Set(rows.map((r) => String(r['server'])));
+  const entries = [...ctx.colors].filter(([s]) => present.has(s));
+  return { field: 'server', type: 'nominal', title: 'server', scale: { domain: entries.map(([s]) => s), range: entries.map(([, c]) => c) } };
+}
+
+/** How runs are told apart when several are shown: dash for lines, shape for their points. */
+function byRun(ctx: Ctx): Record<string, unknown> {
+  if (!ctx.many) return {};
+  const run = { field: 'run', type: 'nominal', title: 'run', sort: ctx.results.map((r) => r.label) };
+  return { strokeDash: run, shape: run };
+}
+
+function base(ctx: Ctx, title: string, rows: Row[]): Record<string, unknown> {
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title: { text: title, anchor: 'start', fontSize: 14, fontWeight: 600, offset: 10 },
@@ -76,11 +87,11 @@ function base(title: string, rows: Row[]): Record<string, unknown> {
     config: {
       font: 'system-ui, -apple-system, Segoe UI, Roboto, sans-serif',
       view: { stroke: null },
-      axis: { labelFontSize: 11, titleFontSize: 12, titleFontWeight: 'normal', titleColor: '#444', gridColor: '#e9ecef', domainColor: '#adb5bd', tickColor: '#adb5bd' },
-      legend: { orient: 'bottom', direction: 'horizontal', columns: 3, labelFontSize: 11, titleFontSize: 11, titleFontWeight: 'normal', labelLimit: 220, symbolStrokeWidth: 2.5 },
+      axis: { labelFontSize: 12, titleFontSize: 12, titleFontWeight: 'normal', titleColor: '#444', gridColor: '#e9ecef', domainColor: '#adb5bd', tickColor: '#adb5bd' },
+      legend: { orient: 'bottom', direction: 'horizontal', columns: ctx.many ? 2 : 3, labelFontSize: 12, titleFontSize: 12, titleFontWeight: 'normal', labelLimit: 200, symbolStrokeWidth: 2.5 },
       header: { labelFontSize: 12, labelFontWeight: 600, titleFontSize: 12 },
       line: { strokeWidth: 2 },
-      point: { size: 36, filled: true },
+      point: { size: 40, filled: true },
     },
   };
 }
@@ -96,14 +107,14 @@ function scaleFor(values: number[]): Record<string, unknown> {
 }
 
 export function memoryChart(results: RunResult[]): Chart | null {
-  const many = results.length > 1;
+  const ctx = context(results);
   const rows: Row[] = [];
   for (const r of results) {
     for (const g of r.groups.filter((x) => x.kind === 'idle')) {
       const s = g.metrics['serverBytesPerConnection'];
       if (!s) continue;
       rows.push({
-        series: series(r, g.server, many),
+        ...who(ctx, r, g.server),
         protocol: g.protocol,
         clients: (g.params as IdleParams).clients,
         kbPerConnection: round(s.median / 1024, 2),
@@ -114,30 +125,31 @@ export function memoryChart(results: RunResult[]): Chart | null {
     }
   }
   if (rows.length === 0) return null;
+  const y = { type: 'quantitative', title: 'KB per connection', scale: { zero: true } };
   return {
     id: 'memory',
     title: 'Server memory per idle connection',
     caption: 'Server RSS growth while holding the connections, divided by the connections held: median over valid repetitions (bars: min–max). tcp-floor is the raw-TCP floor measured in the same run.',
-    columns: ['series', 'protocol', 'clients', 'kbPerConnection', 'minKb', 'maxKb', 'valid'],
+    columns: [...idColumns(ctx), 'protocol', 'clients', 'kbPerConnection', 'minKb', 'maxKb', 'valid'],
     rows,
     spec: {
-      ...base('Server RSS per idle connection (KB)', rows),
+      ...base(ctx, 'Server RSS per idle connection (KB)', rows),
       width: WIDTH,
       height: HEIGHT,
       encoding: {
-        x: { field: 'clients', type: 'quantitative', title: 'connections held', scale: scaleFor(rows.map((r) => r.clients as number)), axis: { format: '~s' } },
-        color: color(results, rows),
+        x: { field: 'clients', type: 'quantitative', title: 'connections held', scale: scaleFor(rows.map((r) => r['clients'] as number)), axis: { format: '~s' } },
+        color: color(ctx, rows),
       },
       layer: [
-        { mark: { type: 'rule', strokeWidth: 1.5 }, encoding: { y: { field: 'minKb', type: 'quantitative', title: 'KB per connection' }, y2: { field: 'maxKb' } } },
-        { mark: { type: 'line', point: true }, encoding: { y: { field: 'kbPerConnection', type: 'quantitative', title: 'KB per connection', scale: { zero: true } } } },
+        { mark: { type: 'rule', strokeWidth: 1.5 }, encoding: { y: { field: 'minKb', ...y }, y2: { field: 'maxKb' }, ...(ctx.many ? { strokeDash: byRun(ctx)['strokeDash'] } : {}) } },
+        { mark: { type: 'line', point: true }, encoding: { y: { field: 'kbPerConnection', ...y }, ...byRun(ctx) } },
       ],
     },
   };
 }
 
 export function latencyChart(results: RunResult[]): Chart | null {
-  const many = results.length > 1;
+  const ctx = context(results);
   const rows: Row[] = [];
   for (const r of results) {
     for (const g of r.groups.filter((x) => x.kind === 'push')) {
@@ -150,7 +162,7 @@ export function latencyChart(results: RunResult[]): Chart | null {
         const v = median(g, name);
         if (v === null) continue;
         // Sub-µs medians are below the histogram's resolution; 1 µs keeps the log axis finite.
-        rows.push({ series: series(r, g.server, many), percentile: label, rate: p.rate, clients: p.clients, bytes: p.bytes, latencyMs: round(Math.max(v, 1) / 1000, 3) });
+        rows.push({ ...who(ctx, r, g.server), percentile: label, clients: p.clients, bytes: p.bytes, rate: p.rate, latencyMs: round(Math.max(v, 1) / 1000, 3) });
       }
     }
   }
@@ -159,20 +171,21 @@ export function latencyChart(results: RunResult[]): Chart | null {
     id: 'latency',
     title: 'Latency percentiles vs event rate',
     caption: 'One-way latency from the intended send time t0 (so a server that falls behind is charged for it), one panel per percentile, log scales; medians over valid repetitions.',
-    columns: ['series', 'percentile', 'clients', 'bytes', 'rate', 'latencyMs'],
+    columns: [...idColumns(ctx), 'percentile', 'clients', 'bytes', 'rate', 'latencyMs'],
     rows,
     spec: {
-      ...base('Latency from t0 by event rate (ms, log scale)', rows),
+      ...base(ctx, 'Latency from t0 by event rate (ms, log scale)', rows),
       facet: { row: { field: 'percentile', type: 'nominal', title: null, sort: ['p50', 'p99', 'p99.9'], header: { labelAngle: 0, labelAlign: 'left', labelOrient: 'top', labelPadding: 2 } } },
       spec: {
         width: WIDTH,
         height: 110,
         mark: { type: 'line', point: true },
         encoding: {
-          x: { field: 'rate', type: 'quantitative', title: 'events per second (per client)', scale: scaleFor(rows.map((r) => r.rate as number)), axis: { format: '~s' } },
+          x: { field: 'rate', type: 'quantitative', title: 'events per second (per client)', scale: scaleFor(rows.map((r) => r['rate'] as number)), axis: { format: '~s' } },
           y: { field: 'latencyMs', type: 'quantitative', title: 'ms', scale: { type: 'log' }, axis: { tickCount: 4 } },
-          color: color(results, rows),
+          color: color(ctx, rows),
           detail: { field: 'clients', type: 'nominal' },
+          ...byRun(ctx),
         },
       },
       resolve: { scale: { y: 'independent' } },
@@ -181,8 +194,9 @@ export function latencyChart(results: RunResult[]): Chart | null {
 }
 
 /**
- * The rate every server ran validly in a run (for the same clients and payload), the highest one:
- * spectra are only comparable at the same load. Falls back to each server's own highest rate.
+ * The push groups whose spectra are shown: per server, the highest rate every server of the run
+ * ran validly with the same clients and payload (spectra only compare at the same load), or each
+ * server's own highest rate when there is no common one.
  */
 function spectrumGroups(r: RunResult): GroupSummary[] {
   const push = r.groups.filter((g) => g.kind === 'push' && g.validRepetitions > 0);
@@ -212,18 +226,18 @@ function mergedLatency(r: RunResult, g: GroupSummary): string {
 
 const SPECTRUM_TICKS: Record<string, string> = { 2: '50%', 10: '90%', 100: '99%', 1000: '99.9%', 10000: '99.99%', 100000: '99.999%', 1000000: '99.9999%' };
 
-/** The percentile spectrum of each server (HdrHistogram style), at the highest rate all ran. */
+/** The percentile spectrum of each server (HdrHistogram style), from the decoded histograms. */
 export function spectrumChart(results: RunResult[]): Chart | null {
-  const many = results.length > 1;
+  const ctx = context(results);
   const rows: Row[] = [];
   for (const r of results) {
     for (const g of spectrumGroups(r)) {
       const p = g.params as PushParams;
-      // Three steps per halving of the distance to 100 %: enough to draw the curve, a table one can read.
+      // Three steps per halving of the distance to 100 %: enough for the curve, a table one can read.
       for (const pt of percentileSpectrum(mergedLatency(r, g), 3)) {
-        if (pt.percentile >= 100) continue; // 1/(1-p) is infinite at 100 %; the max is in the table
+        if (pt.percentile >= 100) continue; // 1/(1-p) is infinite at 100 %
         rows.push({
-          series: series(r, g.server, many),
+          ...who(ctx, r, g.server),
           rate: p.rate,
           clients: p.clients,
           percentile: round(pt.percentile, 4),
@@ -234,16 +248,16 @@ export function spectrumChart(results: RunResult[]): Chart | null {
     }
   }
   if (rows.length === 0) return null;
-  const rates = [...new Set(rows.map((r) => `${r.rate}/s to ${r.clients} clients`))];
-  const top = Math.max(...rows.map((r) => r.oneOverOneMinus as number));
+  const loads = [...new Set(rows.map((r) => `${r['rate']}/s to ${r['clients']} clients`))];
+  const top = Math.max(...rows.map((r) => r['oneOverOneMinus'] as number));
   return {
     id: 'spectrum',
     title: 'Percentile spectrum',
-    caption: `Latency from t0 at every percentile, valid repetitions merged, at ${rates.join(', ')}. The x axis stretches the tail (1/(1−p)) as HdrHistogram plots do: the right end is the worst events.`,
-    columns: ['series', 'rate', 'clients', 'percentile', 'latencyMs'],
+    caption: `Latency from t0 at every percentile, valid repetitions merged, at ${loads.join(', ')}. The x axis stretches the tail (1/(1−p)) as HdrHistogram plots do: the right end is the worst events.`,
+    columns: [...idColumns(ctx), 'rate', 'clients', 'percentile', 'latencyMs'],
     rows,
     spec: {
-      ...base('Latency by percentile (ms, log scale)', rows),
+      ...base(ctx, 'Latency by percentile (ms, log scale)', rows),
       width: WIDTH,
       height: HEIGHT,
       mark: { type: 'line' },
@@ -256,14 +270,15 @@ export function spectrumChart(results: RunResult[]): Chart | null {
           axis: { values: Object.keys(SPECTRUM_TICKS).map(Number), labelExpr: `${JSON.stringify(SPECTRUM_TICKS)}['' + datum.value] || ''`, grid: true },
         },
         y: { field: 'latencyMs', type: 'quantitative', title: 'ms', scale: { type: 'log' } },
-        color: color(results, rows),
+        color: color(ctx, rows),
+        ...(ctx.many ? { strokeDash: byRun(ctx)['strokeDash'] } : {}),
       },
     },
   };
 }
 
 export function deliveredChart(results: RunResult[]): Chart | null {
-  const many = results.length > 1;
+  const ctx = context(results);
   const rows: Row[] = [];
   for (const r of results) {
     for (const g of r.groups.filter((x) => x.kind === 'push')) {
@@ -271,21 +286,24 @@ export function deliveredChart(results: RunResult[]): Chart | null {
       const v = median(g, 'deliveredPerSecond');
       if (v === null) continue;
       const offered = p.rate * p.clients;
-      rows.push({ series: series(r, g.server, many), clients: p.clients, rate: p.rate, offeredPerSecond: offered, deliveredPerSecond: Math.round(v), deliveredPercent: round((100 * v) / offered, 1) });
+      rows.push({ ...who(ctx, r, g.server), clients: p.clients, rate: p.rate, offeredPerSecond: offered, deliveredPerSecond: Math.round(v), deliveredPercent: round((100 * v) / offered, 1) });
     }
   }
   if (rows.length === 0) return null;
-  const offered = rows.map((r) => r.offeredPerSecond as number);
-  const diagonal = [Math.min(...offered), Math.max(...offered)].map((v) => ({ offeredPerSecond: v, deliveredPerSecond: v }));
-  const scale = scaleFor([...offered, ...rows.map((r) => r.deliveredPerSecond as number)]);
+  const offered = rows.map((r) => r['offeredPerSecond'] as number);
+  const lo = Math.min(...offered);
+  const hi = Math.max(...offered);
+  // One offered load: widen the diagonal so it is a line, not a dot.
+  const diagonal = (lo === hi ? [lo / 2, hi * 2] : [lo, hi]).map((v) => ({ offeredPerSecond: v, deliveredPerSecond: v }));
+  const scale = scaleFor([...offered, ...rows.map((r) => r['deliveredPerSecond'] as number), ...diagonal.map((d) => d.offeredPerSecond)]);
   return {
     id: 'delivered',
     title: 'Delivered vs offered events per second',
     caption: 'Offered = rate × clients. A server that keeps up sits on the dashed diagonal; one that falls behind drops below it. Medians over valid repetitions.',
-    columns: ['series', 'clients', 'rate', 'offeredPerSecond', 'deliveredPerSecond', 'deliveredPercent'],
+    columns: [...idColumns(ctx), 'clients', 'rate', 'offeredPerSecond', 'deliveredPerSecond', 'deliveredPercent'],
     rows,
     spec: {
-      ...base('Delivered events/s, all clients', rows),
+      ...base(ctx, 'Delivered events/s, all clients', rows),
       width: WIDTH,
       height: HEIGHT,
       layer: [
@@ -299,8 +317,9 @@ export function deliveredChart(results: RunResult[]): Chart | null {
           encoding: {
             x: { field: 'offeredPerSecond', type: 'quantitative', title: 'offered events/s', scale, axis: { format: '~s' } },
             y: { field: 'deliveredPerSecond', type: 'quantitative', title: 'delivered events/s', scale, axis: { format: '~s' } },
-            color: color(results, rows),
+            color: color(ctx, rows),
             detail: { field: 'clients', type: 'nominal' },
+            ...byRun(ctx),
           },
         },
       ],
@@ -309,39 +328,47 @@ export function deliveredChart(results: RunResult[]): Chart | null {
 }
 
 export function cpuChart(results: RunResult[]): Chart | null {
-  const many = results.length > 1;
+  const ctx = context(results);
   const rows: Row[] = [];
   for (const r of results) {
     for (const g of r.groups.filter((x) => x.kind === 'push')) {
       const p = g.params as PushParams;
       const v = median(g, 'serverCpuMsPer1kEvents');
       if (v === null) continue;
-      rows.push({ series: series(r, g.server, many), clients: p.clients, bytes: p.bytes, rate: p.rate, cpuMsPer1kEvents: round(v, 3) });
+      rows.push({ ...who(ctx, r, g.server), clients: p.clients, bytes: p.bytes, rate: p.rate, cpuMsPer1kEvents: round(v, 3) });
     }
   }
   if (rows.length === 0) return null;
   // The x label carries clients and payload only when they vary, to keep it short.
-  const varied = new Set(rows.map((r) => `${r.clients}|${r.bytes}`)).size > 1;
-  for (const r of rows) r['load'] = varied ? `${r.rate}/s × ${r.clients}, ${r.bytes} B` : `${r.rate}/s`;
-  const loads = [...new Map(rows.map((r) => [r['load'] as string, [r.clients as number, r.bytes as number, r.rate as number]])).entries()]
+  const varied = new Set(rows.map((r) => `${r['clients']}|${r['bytes']}`)).size > 1;
+  for (const r of rows) {
+    r['load'] = varied ? `${r['rate']}/s × ${r['clients']}, ${r['bytes']} B` : `${r['rate']}/s`;
+    r['bar'] = ctx.many ? `${r['server']} (${r['run']})` : String(r['server']);
+  }
+  const loads = [...new Map(rows.map((r) => [r['load'] as string, [r['clients'] as number, r['bytes'] as number, r['rate'] as number]])).entries()]
     .sort((a, b) => a[1][0]! - b[1][0]! || a[1][1]! - b[1][1]! || a[1][2]! - b[1][2]!)
     .map(([k]) => k);
+  // Bars side by side in legend order, each run of a server next to the other.
+  const bars = [...ctx.colors.keys()].flatMap((s) => (ctx.many ? ctx.results.map((r) => `${s} (${r.label})`) : [s])).filter((b) => rows.some((r) => r['bar'] === b));
   return {
     id: 'cpu',
     title: 'Server CPU per 1,000 delivered events',
-    caption: 'Server process-tree CPU time over the measured window divided by the events delivered to all clients: the cost of one fan-out, lower is better. Medians over valid repetitions.',
-    columns: ['series', 'clients', 'bytes', 'rate', 'cpuMsPer1kEvents'],
+    caption: `Server process-tree CPU time over the measured window divided by the events delivered to all clients: the cost of one fan-out, lower is better. Medians over valid repetitions.${ctx.many ? ' Runs side by side, the later ones lighter.' : ''}`,
+    columns: [...idColumns(ctx), 'clients', 'bytes', 'rate', 'cpuMsPer1kEvents'],
     rows,
     spec: {
-      ...base('Server CPU per 1,000 delivered events (ms)', rows),
+      ...base(ctx, 'Server CPU per 1,000 delivered events (ms)', rows),
       width: WIDTH,
       height: HEIGHT,
       mark: { type: 'bar', cornerRadiusEnd: 2 },
       encoding: {
         x: { field: 'load', type: 'nominal', title: 'event rate (per client)', sort: loads, axis: { labelAngle: 0 } },
-        xOffset: { field: 'series', type: 'nominal', scale: { paddingInner: 0.08 } },
+        xOffset: { field: 'bar', type: 'nominal', sort: bars, scale: { paddingInner: 0.08 } },
         y: { field: 'cpuMsPer1kEvents', type: 'quantitative', title: 'ms of CPU' },
-        color: color(results, rows),
+        color: color(ctx, rows),
+        ...(ctx.many
+          ? { opacity: { field: 'run', type: 'nominal', title: 'run', sort: ctx.results.map((r) => r.label), scale: { range: ctx.results.map((_, i) => 1 - (0.5 * i) / Math.max(1, ctx.results.length - 1)) } } }
+          : {}),
       },
     },
   };
@@ -360,42 +387,36 @@ function timelineSteps(r: RunResult): Extract<StepResult, { kind: 'reconnect' }>
 }
 
 export function timelineChart(results: RunResult[]): Chart | null {
-  const many = results.length > 1;
+  const ctx = context(results);
   const rows: Row[] = [];
   for (const r of results) {
     for (const s of timelineSteps(r)) {
       if (s.outcome.state === 'failed') continue;
       const mode = s.params.mode === 'partial' ? `partial ${Math.round(s.params.fraction * 100)} %` : s.params.mode;
       for (const t of s.outcome.metrics.timeline) {
-        rows.push({ series: series(r, s.server, many), mode, clients: s.params.clients, tMs: t.tMs, connected: t.connected, eventsPerSecond: Math.round(t.eventsPerSecond) });
+        rows.push({ ...who(ctx, r, s.server), mode, disruption: ctx.many ? `${mode} (${r.label})` : mode, clients: s.params.clients, tMs: t.tMs, connected: t.connected, eventsPerSecond: Math.round(t.eventsPerSecond) });
       }
     }
   }
   if (rows.length === 0) return null;
   const x = { field: 'tMs', type: 'quantitative', title: 'ms since the disruption' };
-  const dash = { field: 'mode', type: 'nominal', title: 'disruption' };
+  const dash = { field: 'disruption', type: 'nominal', title: 'disruption' };
+  const panel = (y: Record<string, unknown>, withTitle: boolean, interpolate: string) => ({
+    width: WIDTH,
+    height: 150,
+    mark: { type: 'line', interpolate },
+    encoding: { x: withTitle ? x : { ...x, title: null }, y, color: color(ctx, rows), strokeDash: dash, detail: { field: 'clients', type: 'nominal' } },
+  });
   return {
     id: 'timeline',
     title: 'Reconnect timeline',
     caption: 'Connected clients and events delivered per second (all clients), in 100 ms buckets after the disruption; first valid repetition of each step. A burst above the steady rate is the replay catching up.',
-    columns: ['series', 'mode', 'clients', 'tMs', 'connected', 'eventsPerSecond'],
+    columns: [...idColumns(ctx), 'mode', 'clients', 'tMs', 'connected', 'eventsPerSecond'],
     rows,
     spec: {
-      ...base('After the disruption', rows),
-      vconcat: [
-        {
-          width: WIDTH,
-          height: 150,
-          mark: { type: 'line', interpolate: 'monotone' },
-          encoding: { x: { ...x, title: null }, y: { field: 'connected', type: 'quantitative', title: 'connected clients' }, color: color(results, rows), strokeDash: dash },
-        },
-        {
-          width: WIDTH,
-          height: 150,
-          mark: { type: 'line' },
-          encoding: { x, y: { field: 'eventsPerSecond', type: 'quantitative', title: 'events/s' }, color: color(results, rows), strokeDash: dash },
-        },
-      ],
+      ...base(ctx, 'After the disruption', rows),
+      // Connected clients only rise, so a smooth curve is honest; events/s is bursty: straight segments.
+      vconcat: [panel({ field: 'connected', type: 'quantitative', title: 'connected clients' }, false, 'monotone'), panel({ field: 'eventsPerSecond', type: 'quantitative', title: 'events/s' }, true, 'linear')],
     },
   };
 }

@@ -11,6 +11,7 @@ export function fmtNumber(n: number): string {
 
 export function fmtBytes(n: number): string {
   if (!Number.isFinite(n)) return 'n/a';
+  if (Math.abs(n) >= 1024 ** 3) return `${fmtNumber(n / 1024 ** 3)} GB`;
   if (Math.abs(n) >= 1024 * 1024) return `${fmtNumber(n / 1024 / 1024)} MB`;
   if (Math.abs(n) >= 1024) return `${fmtNumber(n / 1024)} KB`;
   return `${fmtNumber(n)} B`;
@@ -36,8 +37,13 @@ export function fmtMetric(value: number, unit: string): string {
     case '/s':
       return `${fmtNumber(value)}/s`;
     case '':
-      return fmtNumber(value);
+      return fmtCount(value);
     default:
       return `${fmtNumber(value)} ${unit}`;
   }
+}
+
+/** A count (gaps, duplicates, events): whole numbers as they are, never "3.00". */
+export function fmtCount(n: number): string {
+  return Number.isInteger(n) ? n.toLocaleString('en-US') : fmtNumber(n);
 }

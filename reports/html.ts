@@ -45,10 +45,11 @@ td.verdict{font-weight:500}td.num{white-space:nowrap}
 .completed{background:var(--ok)}.invalid{background:var(--warn)}.failed{background:var(--bad)}
 .runs{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(100%,340px),1fr));gap:16px}
 .run{border:1px solid var(--line);border-radius:10px;padding:12px 14px}.run h3{margin-top:0}
+.run-body{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(100%,320px),1fr));gap:4px 20px;align-items:start}
 .cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(90px,1fr));gap:8px;margin:.6em 0}
 .card{background:var(--soft);border-radius:8px;padding:6px 10px}.card b{display:block;font-size:1.25em}
 .env th{width:42%;font-weight:500;color:var(--muted);background:none;white-space:normal}
-.charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(100%,500px),1fr));gap:16px}
+.charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(100%,480px),1fr));gap:16px;align-items:start}
 figure{margin:0;padding:12px;border:1px solid var(--line);border-radius:10px;min-width:0}
 figure svg{display:block;max-width:100%;height:auto;margin:0 auto}
 figcaption{color:var(--muted);font-size:.88em;margin-top:8px}
@@ -56,12 +57,17 @@ details{margin-top:.5em}summary{cursor:pointer;color:var(--accent)}details table
 ul.reasons{margin:.3em 0;padding-left:1.2em}
 footer{margin:3em 0 1em;color:var(--muted);font-size:.85em}
 @media (max-width:700px){
-  main{padding:12px}h1{font-size:1.35em}body{font-size:14px}
+  main{padding:10px}h1{font-size:1.35em}body{font-size:14px}h2{margin-top:1.5em}
+  figure{padding:8px 4px;border-left:0;border-right:0;border-radius:0}
+  /* Tables of sentences become one card per row: label on the left, value on the right. */
   table.stack thead{display:none}
-  table.stack tr{display:block;padding:6px 0;border-bottom:1px solid var(--line)}
-  table.stack td,table.stack th.topic{display:block;border:0;padding:2px 6px}
-  table.stack td[data-label]::before{content:attr(data-label);display:block;color:var(--muted);font-size:.8em;font-weight:400}
-  td.num{white-space:normal}
+  table.stack tr{display:block;padding:8px 0;border-bottom:1px solid var(--line)}
+  table.stack td,table.stack th.topic{display:block;border:0;padding:2px 4px}
+  table.stack td[data-label]{display:grid;grid-template-columns:5.6em 1fr;gap:8px}
+  table.stack td[data-label]::before{content:attr(data-label);color:var(--muted);font-size:.85em;font-weight:400;padding-top:.1em}
+  table.stack td.lead{font-weight:600}table.stack td.lead::before{content:none}table.stack td.lead{display:block}
+  table.stack td[data-label]>.badge{justify-self:start;align-self:center}
+  table.stack td.verdict{margin-top:4px;background:var(--soft);border-radius:6px;padding:4px 6px}
 }
 `;
 
@@ -132,6 +138,7 @@ function runCard(r: RunResult): string {
   ];
   const took = minutes(r);
   return `<div class="run"><h3>${esc(r.label)}</h3>
+<div class="run-body"><div>
 <p class="small muted">started ${esc(r.startedAt.slice(0, 19).replace('T', ' '))} UTC${took ? `, took ${esc(took)}` : ''} · run ${esc(r.runId)}</p>
 <div class="cards">
 <div class="card"><span class="muted small">steps</span><b>${r.steps.length}</b></div>
@@ -140,8 +147,9 @@ function runCard(r: RunResult): string {
 <div class="card"><span class="muted small">failed</span><b style="color:var(--bad)">${c.failed}</b></div>
 </div>
 <p class="small">Command: <code>${esc(r.command)}</code></p>
+</div>
 <table class="env"><tbody>${env.map(([k, v]) => `<tr><th>${esc(k)}</th><td>${esc(v)}</td></tr>`).join('')}</tbody></table>
-</div>`;
+</div></div>`;
 }
 
 /** A generated caveat: how many groups rest on a single valid repetition (no spread to judge noise). */
@@ -150,7 +158,7 @@ function repetitionNote(r: RunResult): string {
   const single = measured.filter((g) => g.validRepetitions === 1).length;
   if (measured.length === 0) return '';
   if (single === 0) return `<p class="small muted">Every figure is a median over ${fmtNumber(Math.min(...measured.map((g) => g.validRepetitions)))} or more valid repetitions; ranges in brackets are min–max.</p>`;
-  return `<p class="small muted">${single} of ${measured.length} measured groups have a single valid repetition: their figures have no spread, so differences of a few percent there may be noise. Ranges in brackets are min–max over repetitions.</p>`;
+  return `<p class="small muted">${single} of ${measured.length} measured groups have a single valid repetition: their figures have no spread, so a difference within what single runs of the same code moved by is called no clear difference. Ranges in brackets are min–max over repetitions.</p>`;
 }
 
 function verdictSection(r: RunResult, labelled: boolean): string {
@@ -170,7 +178,7 @@ function verdictSection(r: RunResult, labelled: boolean): string {
         `<tr><th class="topic" colspan="5">${esc(topic)}</th></tr>\n${list
           .map(
             (v) =>
-              `<tr><td data-label="for">${manyPairs ? `<b>${esc(v.pair)}</b> · ` : ''}${esc(v.params)}</td><td data-label="SSE">${esc(v.sse)}</td><td data-label="WebSocket">${esc(v.ws)}</td><td data-label="tcp-floor">${esc(v.floor)}</td><td class="verdict" data-label="verdict">${esc(v.conclusion)}</td></tr>`,
+              `<tr><td class="lead" data-label="for">${manyPairs ? `<b>${esc(v.pair)}</b> · ` : ''}${esc(v.params)}</td><td data-label="SSE">${esc(v.sse)}</td><td data-label="WebSocket">${esc(v.ws)}</td><td data-label="tcp-floor">${esc(v.floor)}</td><td class="verdict" data-label="verdict">${esc(v.conclusion)}</td></tr>`,
           )
           .join('\n')}`,
     )
@@ -184,7 +192,7 @@ function claimsSection(r: RunResult, labelled: boolean): string {
   const rows = claimRows(r);
   return `${labelled ? `<h3>${esc(r.label)}</h3>` : ''}<div class="scroll"><table class="stack">
 <thead><tr><th>claim</th><th>tested by</th><th>measured</th><th>verdict</th><th>rule</th></tr></thead>
-<tbody>${rows.map((c) => `<tr><td data-label="claim">${esc(c.claim)}</td><td data-label="tested by">${esc(c.test)}</td><td data-label="measured">${esc(c.measured)}</td><td data-label="verdict"><b>${esc(c.verdict)}</b></td><td class="muted" data-label="rule">${esc(c.rule)}</td></tr>`).join('\n')}</tbody>
+<tbody>${rows.map((c) => `<tr><td class="lead" data-label="claim">${esc(c.claim)}</td><td data-label="tested by">${esc(c.test)}</td><td data-label="measured">${esc(c.measured)}</td><td class="verdict" data-label="verdict"><b>${esc(c.verdict)}</b></td><td class="muted" data-label="rule">${esc(c.rule)}</td></tr>`).join('\n')}</tbody>
 </table></div>`;
 }
 

@@ -1,5 +1,7 @@
 // Opens report.html in Debian's headless Chromium, offline: every chart is an SVG, nothing is
-// fetched, no console error. Skipped with a one-line reason when chromium is absent.
+// fetched, no console error, nothing wider than a phone, and the data tables open. Saves
+// screenshots (phone and desktop) to a temp folder and prints where. Skipped with a one-line
+// reason when chromium is absent.
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,8 +13,14 @@ import { writeReports } from './index.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const CHARTS = ['chart-memory', 'chart-latency', 'chart-spectrum', 'chart-delivered', 'chart-cpu', 'chart-timeline'];
 
-it('report.html renders offline in Chromium with every chart and no console error', { skip: existsSync(CHROMIUM) ? false : `no ${CHROMIUM} (npm run setup:system installs it)` }, async () => {
+it('report.html renders offline in Chromium: every chart, no console error, fits a phone', async (t) => {
+  if (!existsSync(CHROMIUM)) {
+    t.skip(`no ${CHROMIUM} (npm run setup:system installs Debian's chromium)`);
+    return;
+  }
+  // The report and its screenshots stay for a look; the browser profile goes.
   const dir = mkdtempSync(join(tmpdir(), 'pb-browser-'));
   const profile = mkdtempSync(join(tmpdir(), 'pb-chromium-'));
   const { html } = await writeReports(dir, [fixtureResult()]);
@@ -20,7 +28,7 @@ it('report.html renders offline in Chromium with every chart and no console erro
   try {
     const errors: string[] = [];
     const requests: string[] = [];
-    // Offline: anything but the file itself is refused (and recorded).
+    // Offline: anything but the file itself is refused, and recorded.
     await context.route('**/*', (route) => {
       const url = route.request().url();
       if (url.startsWith('file:')) return route.continue();
@@ -33,23 +41,41 @@ it('report.html renders offline in Chromium with every chart and no console erro
     });
     page.on('pageerror', (e) => errors.push(e.message));
     await page.goto(`file://${html}`);
-    const charts = await page.$$eval('figure', (figs) => figs.map((f) => ({ id: f.id, svgs: f.querySelectorAll('svg').length })));
+
+    const charts = await page.$$eval('figure', (figs) =>
+      figs.map((f) => {
+        const svg = f.querySelector('svg');
+        const box = svg?.getBoundingClientRect();
+        return { id: f.id, svgs: f.querySelectorAll('svg').length, width: box?.width ?? 0, height: box?.height ?? 0, marks: svg?.querySelectorAll('path, line, rect').length ?? 0 };
+      }),
+    );
     assert.deepEqual(
       charts.map((c) => c.id),
-      ['chart-memory', 'chart-latency', 'chart-spectrum', 'chart-delivered', 'chart-cpu', 'chart-timeline'],
+      CHARTS,
     );
-    assert.ok(
-      charts.every((c) => c.svgs >= 1),
-      JSON.stringify(charts),
-    );
-    // Phone width: the page itself must not scroll sideways (wide tables scroll in their box).
+    // Each chart is drawn (has marks) and shown at a visible size.
+    for (const c of charts) assert.ok(c.svgs === 1 && c.width > 200 && c.height > 100 && c.marks > 10, JSON.stringify(c));
+
+    // Phone width: the page itself must not scroll sideways (wide tables scroll in their own box).
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
     assert.ok(overflow <= 1, `page is ${overflow}px wider than a phone screen`);
+
+    // A chart's data table is behind a toggle: hidden, then shown on a tap.
+    const table = page.locator('#chart-memory details table');
+    assert.equal(await table.isVisible(), false);
+    await page.locator('#chart-memory details summary').click();
+    assert.equal(await table.isVisible(), true);
+    assert.equal(await table.locator('tbody tr').count(), 6);
+
+    const phone = join(dir, 'report-phone.png');
+    await page.screenshot({ path: phone, fullPage: true });
+    await page.setViewportSize({ width: 1280, height: 900 });
+    const desktop = join(dir, 'report-desktop.png');
+    await page.screenshot({ path: desktop, fullPage: true });
+    process.stderr.write(`report screenshots: ${phone} ${desktop}\n`);
+
     assert.deepEqual(errors, []);
     assert.deepEqual(requests, []);
-    const shot = join(dir, 'report.png');
-    await page.screenshot({ path: shot, fullPage: true });
-    process.stderr.write(`report screenshot: ${shot}\n`);
   } finally {
     await context.close();
     rmSync(profile, { recursive: true, force: true });

@@ -5,6 +5,7 @@
 import { HEADLINE_METRICS } from '../harness/headline.ts';
 import type { GroupSummary, KneeResult, RunResult, ScenarioKind, Stat } from '../harness/result.ts';
 import { fmtMetric, fmtNumber } from './format.ts';
+import { SINGLE_RUN_NOISE } from './noise.ts';
 import { compareOrder, describeParams } from './params-text.ts';
 
 export interface VerdictRow {
@@ -137,10 +138,12 @@ function side(result: RunResult, g: GroupSummary | undefined, metric: string, fm
 }
 
 /**
- * The sentence for one row, from the two medians only. Ties within 5 %, and differences smaller
- * than the overlap of the repetitions' spreads, are called ties: the run cannot tell them apart.
+ * The sentence for one row, from the two medians only. The run cannot tell apart, so calls a tie:
+ * medians within 5 %; ranges of repetitions that overlap; and, when a side has a single
+ * repetition (no spread to judge by), differences within what single runs of the same code
+ * moved by (noise.ts), e.g. 17 % for p99.
  */
-function conclude(direction: 'lower' | 'higher', wording: Wording, fmt: (v: number) => string, sse: Side, ws: Side): string {
+function conclude(direction: 'lower' | 'higher', wording: Wording, fmt: (v: number) => string, sse: Side, ws: Side, noiseBand: number): string {
   if (sse.stat === null || ws.stat === null) {
     const gone = [sse, ws].filter((s) => s.stat === null).map((s) => `${s.server || (s === sse ? 'the SSE server' : 'the WS server')} ${s.missing}`);
     return `not compared: ${gone.join(' and ')}`;
@@ -154,6 +157,9 @@ function conclude(direction: 'lower' | 'higher', wording: Wording, fmt: (v: numb
   const lo = Math.min(wv, lv);
   const ratio = lo > 0 ? Math.max(wv, lv) / lo : Infinity;
   if (ratio < 1.05) return `about the same: ${sse.server} ${fmt(a)}, ${ws.server} ${fmt(b)} (within 5 %)`;
+  if (Math.min(sse.stat.n, ws.stat.n) === 1 && ratio <= 1 + noiseBand) {
+    return `no clear difference: ${sse.server} ${fmt(a)}, ${ws.server} ${fmt(b)}, within the ${Math.round(noiseBand * 100)} % that single runs moved by`;
+  }
   const overlap = sse.stat.n > 1 && ws.stat.n > 1 && sse.stat.min <= ws.stat.max && ws.stat.min <= sse.stat.max;
   if (overlap) return `no clear difference: the repetitions overlap (${sse.server} ${fmt(sse.stat.min)}–${fmt(sse.stat.max)}, ${ws.server} ${fmt(ws.stat.min)}–${fmt(ws.stat.max)})`;
   const r = Number.isFinite(ratio) ? ratio.toFixed(ratio >= 10 ? 0 : 1) : '∞';
@@ -193,7 +199,7 @@ function questionRows(result: RunResult, q: Question, pairs: string[]): VerdictR
         sse: cellText(sse),
         ws: cellText(ws),
         floor: floorG ? side(result, floorG, q.metric, fmt).text : 'not measured',
-        conclusion: conclude(spec.direction, q.wording, fmt, sse, ws),
+        conclusion: conclude(spec.direction, q.wording, fmt, sse, ws, SINGLE_RUN_NOISE[q.metric] ?? 0.05),
       });
     }
   }
@@ -230,7 +236,8 @@ function kneeRows(result: RunResult, pairs: string[]): VerdictRow[] {
         sse: cellText(sse),
         ws: cellText(ws),
         floor: floorK ? kneeSide(floorK).text : 'not measured',
-        conclusion: conclude('higher', KNEE_WORDING, KNEE_WORDING.fmt!, sse, ws),
+        // A knee is one search, not a median; its resolution is the search's rate step.
+        conclusion: conclude('higher', KNEE_WORDING, KNEE_WORDING.fmt!, sse, ws, 0),
       });
     }
   }
