@@ -5,7 +5,8 @@ import { testContext } from './fixtures/context.ts';
 import { runIdle } from './idle.ts';
 import { idleSchema } from './schema.ts';
 
-const scenario = (o: Record<string, unknown>) => idleSchema.parse({ kind: 'idle', servers: ['x'], clients: [300], settleMs: 200, holdMs: 600, ...o });
+// 1000 connections: enough RSS growth to stand above the allocator's noise (the step checks it).
+const scenario = (o: Record<string, unknown>) => idleSchema.parse({ kind: 'idle', servers: ['x'], clients: [1000], settleMs: 200, holdMs: 600, ...o });
 
 describe('idle scenario', () => {
   it('holds every connection and measures memory per connection on both sides', async () => {
@@ -15,8 +16,8 @@ describe('idle scenario', () => {
       assert.equal(s.outcome.state, 'completed', JSON.stringify(s.outcome).slice(0, 300));
       if (s.kind !== 'idle' || s.outcome.state !== 'completed') continue;
       const m = s.outcome.metrics;
-      assert.equal(m.clientsHeld, 300);
-      assert.equal(m.connectMs.count, 300);
+      assert.equal(m.clientsHeld, 1000);
+      assert.equal(m.connectMs.count, 1000);
       assert.deepEqual(m.failuresByCause, {});
       assert.ok(m.serverHold.rssBytes > 0 && m.serverBaseline.rssBytes > 0);
       assert.ok(m.serverHeapBytesPerConnection !== null, 'Node servers report heap');
@@ -29,6 +30,7 @@ describe('idle scenario', () => {
     const s = out.steps[0]!;
     assert.equal(s.outcome.state, 'invalid');
     if (s.outcome.state !== 'invalid') return;
-    assert.deepEqual(s.outcome.reasons, ['all connections held: 100 of 150 held during the hold', 'no worker hit its cap: a client worker reached its connection cap']);
+    // Exactly these two; a third (memory growth at this small N) may join them.
+    assert.deepEqual(s.outcome.reasons.slice(0, 2), ['all connections held: 100 of 150 held during the hold', 'no worker hit its cap: a client worker reached its connection cap']);
   });
 });

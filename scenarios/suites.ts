@@ -15,7 +15,7 @@ export function defaultSuite(profile: Profile): ScenarioInput[] {
   switch (profile) {
     case 'quick':
       return [
-        { kind: 'idle', servers: ['node-sse', 'node-ws', FLOOR], clients: [500], holdMs: 1000, settleMs: 500 },
+        { kind: 'idle', servers: ['node-sse', 'node-ws', FLOOR], clients: [1000], holdMs: 1000, settleMs: 500 },
         { kind: 'push', servers: ['node-sse', 'node-ws', FLOOR], clients: [200], rates: [100], bytes: [128], durationMs: 2000, warmupMs: 300 },
         { kind: 'reconnect', servers: ['node-sse', 'node-ws'], clients: [200], modes: ['drop'], beforeMs: 500, afterMs: 1500 },
       ];
