@@ -81,9 +81,11 @@ export function mergeWindows(reports: WindowReport[]): MergedWindow {
 
 export function mergeReconnects(reports: ReconnectReport[]): MergedReconnect {
   const times = createHistogram('us');
+  const downtime = createHistogram('us');
   const replay = createHistogram('us');
   for (const r of reports) {
     mergeInto(times, r.reconnectHistogram);
+    mergeInto(downtime, r.downtimeHistogram);
     mergeInto(replay, r.replayLatency);
   }
   return {
@@ -92,6 +94,7 @@ export function mergeReconnects(reports: ReconnectReport[]): MergedReconnect {
     attempts: sum(reports.map((r) => r.attempts)),
     errorsByCause: sumRecords(reports.map((r) => r.errorsByCause)),
     reconnectHistogram: encodeHistogram(times),
+    downtimeHistogram: encodeHistogram(downtime),
     replayed: sum(reports.map((r) => r.replayed)),
     replayLatency: encodeHistogram(replay),
     timeline: sumTimelines(reports.map((r) => r.timeline)),

@@ -24,8 +24,9 @@ it('splits evenly over workers of at most maxPerWorker', () => {
   );
 });
 
-it('spreads over 127.0.0.x with at most 5000 per address only past the ephemeral ports', () => {
+it('spreads over 127.0.0.x with at most 5000 per address', () => {
   const p = planShards(60000, { maxPerWorker: 15000, fdCap: 100000, ephemeralPorts: 28232 });
+  assert.equal(p.shards.length, 4);
   assert.equal(p.sourceAddresses, 12);
   const perAddress = new Map<string, number>();
   for (const s of p.shards) for (const a of s.addresses) perAddress.set(a.address!, (perAddress.get(a.address!) ?? 0) + a.count);
@@ -69,13 +70,50 @@ it('names the maximum when even 254 source addresses are not enough', () => {
   assert.equal(p.sourceAddresses, 254);
 });
 
-it('keeps one kernel-picked address up to the ephemeral ports less the margin, spreads one past it', () => {
-  const edge = planShards(27232, { maxPerWorker: 15000, fdCap: 100_000, ephemeralPorts: 28232 });
+it('keeps one kernel-picked address up to half the ephemeral ports less the margin, spreads one past it', () => {
+  const edge = planShards(13116, { ...here, maxPerWorker: 10000 });
   assert.equal(edge.sourceAddresses, 1);
   assert.ok(edge.shards.every((s) => s.addresses.length === 1 && s.addresses[0]!.address === null));
-  const past = planShards(27233, { maxPerWorker: 15000, fdCap: 100_000, ephemeralPorts: 28232 });
-  assert.equal(past.sourceAddresses, 6);
-  assert.deepEqual(past.shards.map((s) => s.clients), [13617, 13616]);
+  const past = planShards(13117, { ...here, maxPerWorker: 10000 });
+  assert.equal(past.sourceAddresses, 3);
+  assert.deepEqual(past.shards.map((s) => s.clients), [6559, 6558]);
+  assert.deepEqual(past.shards[0]!.addresses, [
+    { address: '127.0.0.1', count: 5000 },
+    { address: '127.0.0.2', count: 1559 },
+  ]);
   // Shard 1 continues the address shard 0 left half-used.
-  assert.deepEqual(past.shards[1]!.addresses[0], { address: '127.0.0.3', count: 1383 });
+  assert.deepEqual(past.shards[1]!.addresses, [
+    { address: '127.0.0.2', count: 3441 },
+    { address: '127.0.0.3', count: 3117 },
+  ]);
+});
+
+it('19,000 clients here: two workers over four addresses of at most 5,000', () => {
+  const p = planShards(19000, here);
+  assert.equal(p.sourceAddresses, 4);
+  assert.deepEqual(
+    p.shards.map((s) => s.addresses),
+    [
+      [
+        { address: '127.0.0.1', count: 5000 },
+        { address: '127.0.0.2', count: 4500 },
+      ],
+      [
+        { address: '127.0.0.2', count: 500 },
+        { address: '127.0.0.3', count: 5000 },
+        { address: '127.0.0.4', count: 4000 },
+      ],
+    ],
+  );
+});
+
+it('starts spreading at the asked address and wraps after 127.0.0.254', () => {
+  const p = planShards(14000, { ...here, firstAddress: 253 });
+  assert.deepEqual(p.shards[0]!.addresses, [
+    { address: '127.0.0.253', count: 5000 },
+    { address: '127.0.0.254', count: 5000 },
+    { address: '127.0.0.1', count: 4000 },
+  ]);
+  assert.equal(p.sourceAddresses, 3);
+  assert.throws(() => planShards(14000, { ...here, firstAddress: 255 }), { message: 'firstAddress must be 1..254, got 255' });
 });

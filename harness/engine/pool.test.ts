@@ -4,7 +4,7 @@ import { createServer, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { alive } from '../lifecycle/fixtures/processes.ts';
-import { postBroadcast, getHealth } from '../control.ts';
+import { postBroadcast, postDrop, getHealth } from '../control.ts';
 import { startServer, type RunningServer } from '../lifecycle/server-process.ts';
 import { decodeHistogram } from '../metrics/histogram.ts';
 import { getServer } from '../../servers/registry.ts';
@@ -55,6 +55,37 @@ describe('client pool', { timeout: 30_000 }, () => {
       assert.equal(decodeHistogram(w.latencyFromT1).totalCount, 6000);
       assert.equal(w.workers.length, 2);
       assert.ok(w.wireBytes >= 6000 * 100, `wire bytes ${w.wireBytes} cover the payloads`);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('after a drop: every connection back, each exactly once in the reconnect figures, the timeline summed', async () => {
+    const policy = { enabled: true, defaultRetryMs: 50, honourServerRetry: false, backoff: false, jitter: false, maxDelayMs: 1000, maxAttempts: 5 };
+    const pool = await ClientPool.start(opts({ clients: 60, maxPerWorker: 30, policy }));
+    try {
+      assert.equal((await pool.connectAll()).held, 60);
+      const seq0 = (await getHealth(server.baseUrl)).lastSeq ?? 0;
+      await pool.beginWindow({ fromSeq: seq0 + 1, toSeq: seq0 + 40 });
+      await postBroadcast(server.baseUrl, { rate: 100, count: 40, bytes: 64, event: 'tick' });
+      assert.equal(await pool.waitUntilAllReached(seq0 + 10, 5000), true);
+      await pool.markDisruption();
+      await postDrop(server.baseUrl);
+      assert.equal(await pool.waitUntilReconnected(5000), true);
+      assert.equal(await pool.waitUntilAllReached(seq0 + 40, 5000), true);
+      await new Promise((r) => setTimeout(r, 250)); // at least two whole timeline buckets
+      const w = await pool.endWindow();
+      assert.equal(w.received, 60 * 40, 'resumed without loss');
+      assert.equal(w.gaps, 0);
+      assert.equal(w.duplicates, 0);
+      const r = await pool.reconnectReport();
+      assert.equal(r.disrupted, 60);
+      assert.equal(r.reconnected, 60);
+      assert.equal(decodeHistogram(r.reconnectHistogram).totalCount, 60);
+      assert.equal(decodeHistogram(r.downtimeHistogram).totalCount, 60);
+      assert.ok(r.timeline.length >= 2, `${r.timeline.length} buckets`);
+      assert.equal(r.timeline[r.timeline.length - 1]!.connected, 60);
+      assert.equal(r.timeline.reduce((n, b) => n + (b.eventsPerSecond * 100) / 1000, 0) > 0, true);
     } finally {
       await pool.close();
     }

@@ -4,7 +4,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import type { ReconnectPolicy, StreamTarget } from '../clients/types.ts';
 import { onShutdown } from '../lifecycle/cleanup.ts';
 import { mergeConnects, mergeReconnects, mergeWindows, type MergedConnect, type MergedReconnect, type MergedWindow } from './merge.ts';
-import { planShards, type ShardPlan } from './plan.ts';
+import { MAX_SOURCE_ADDRESSES, planShards, type ShardPlan } from './plan.ts';
 import type { Envelope, Reply, Request, Status } from './protocol.ts';
 import { workerBundle } from './worker-bundle.ts';
 
@@ -22,6 +22,13 @@ export interface PoolOptions {
 }
 
 export type { MergedConnect, MergedReconnect, MergedWindow } from './merge.ts';
+
+/**
+ * Where the next spread run's source addresses start (ShardOptions.firstAddress). It moves past the
+ * addresses each run used, so a run does not bind where the last one left ports in TIME_WAIT; it
+ * starts from the pid so two coordinators run back to back are unlikely to meet either.
+ */
+let nextFirstAddress = 1 + (process.pid % MAX_SOURCE_ADDRESSES);
 
 class Worker {
   private nextId = 1;
@@ -79,7 +86,10 @@ export class ClientPool {
   }
 
   static async start(opts: PoolOptions): Promise<ClientPool> {
-    const plan = planShards(opts.clients, { maxPerWorker: opts.maxPerWorker, workers: opts.workers });
+    const plan = planShards(opts.clients, { maxPerWorker: opts.maxPerWorker, workers: opts.workers, firstAddress: nextFirstAddress });
+    if (plan.shards.some((s) => s.addresses.some((a) => a.address !== null))) {
+      nextFirstAddress = ((nextFirstAddress - 1 + plan.sourceAddresses) % MAX_SOURCE_ADDRESSES) + 1;
+    }
     const bundle = await workerBundle();
     const workers = plan.shards.map(
       () =>
@@ -170,9 +180,13 @@ export class ClientPool {
     return (await this.status()).maxSeq;
   }
 
-  /** Restart mode: window seqs below `belowSeq` died with the old process (reported apart). */
-  async setLostBelow(belowSeq: number): Promise<void> {
-    await Promise.all(this.workers.map((w) => w.request({ type: 'lost-below', belowSeq }, 'ok')));
+  /**
+   * Restart mode, once the old process is dead: seqs each connection had not yet received below
+   * `belowSeq` (where the new process starts) died with it. They are reported as lostWithProcess,
+   * not gaps; returns how many (connection × seq) that is.
+   */
+  async setLostBelow(belowSeq: number): Promise<number> {
+    return sum(await Promise.all(this.workers.map(async (w) => (await w.request({ type: 'lost-below', belowSeq }, 'lost')).count)));
   }
 
   /** True once every connection still expected to receive has seq ≥ `seq`; false on timeout. */

@@ -63,6 +63,11 @@ export interface ReconnectReport {
   errorsByCause: Record<string, number>;
   /** Time from the disruption mark to each re-open, µs. */
   reconnectHistogram: string;
+  /**
+   * Per connection, time from losing its stream to the re-open, µs. Apart from the mark: when a
+   * busy server acts on the drop late, time from the mark includes that wait, this does not.
+   */
+  downtimeHistogram: string;
   replayed: number;
   replayLatency: string;
   /** Per 100 ms bucket since the mark: connected at its end, events received in it. */
@@ -87,6 +92,7 @@ export type Reply =
   | { type: 'window'; report: WindowReport }
   | { type: 'reconnect-report'; report: ReconnectReport }
   | { type: 'status'; status: Status }
+  | { type: 'lost'; count: number }
   | { type: 'error'; message: string };
 
 export interface Envelope<T> {

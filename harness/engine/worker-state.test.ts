@@ -99,6 +99,8 @@ describe('worker state', () => {
     const reconnect = decodeHistogram(r.reconnectHistogram);
     assert.equal(reconnect.totalCount, 1);
     assert.ok(Math.abs(reconnect.getValueAtPercentile(100) - 250_000) <= 250, `${reconnect.getValueAtPercentile(100)} µs from the mark`);
+    const downtime = decodeHistogram(r.downtimeHistogram);
+    assert.ok(Math.abs(downtime.getValueAtPercentile(100) - 230_000) <= 230, `${downtime.getValueAtPercentile(100)} µs from its close`);
     // Since the mark: a away from 20 to 250 ms; events at 30 (b's 4), 250 (a's 4 and 5), 340 (a's 6).
     assert.deepEqual(r.timeline, [
       { connected: 1, events: 1 },
@@ -116,7 +118,7 @@ describe('worker state', () => {
     for (const seq of [1, 2, 3, 4, 5]) deliver(a, seq, seq, 10);
     ws.mark(1_000 * MS);
     a.onClose('reset', true);
-    ws.setLostBelow(9);
+    assert.equal(ws.setLostBelow(9), 3);
     a.onOpen(true);
     for (const seq of [9, 11, 12]) deliver(a, seq, seq, 10);
     const r = ws.endWindow(0, SELF)!;

@@ -5,7 +5,7 @@ import type { CloseCause, ReceivedEvent, StreamHandlers } from '../clients/types
 import { nowNs } from '../clients/resuming-stream.ts';
 import { createHistogram, encodeHistogram, record, type Histogram } from '../metrics/histogram.ts';
 import type { SelfSample } from '../metrics/self-sampler.ts';
-import type { ReconnectReport, WindowReport } from './protocol.ts';
+import type { ReconnectReport, Status, WindowReport } from './protocol.ts';
 import { Timeline } from './timeline.ts';
 
 /**
@@ -22,6 +22,8 @@ export class ConnState implements StreamHandlers {
   reconnected = false;
   /** When the current stream opened (hrtime ns); events emitted before it came from the ring. */
   openedNs = 0;
+  /** When it lost its stream after the mark (hrtime ns). */
+  closedNs = 0;
   dialNs = 0;
   /** Restart mode: seqs in [lostFrom, lostTo] died with the old server process. */
   lostFrom = 0;
@@ -89,6 +91,7 @@ export class WorkerState {
   private attempts = 0;
   private errorsByCause: Record<string, number> = {};
   private reconnectUs = createHistogram('us');
+  private downtimeUs = createHistogram('us');
   private replayed = 0;
   private replayLatency = createHistogram('us');
   private timeline: Timeline | null = null;
@@ -144,14 +147,20 @@ export class WorkerState {
     if (reconnect && c.disrupted && !c.reconnected && this.markNs !== null) {
       c.reconnected = true;
       record(this.reconnectUs, (c.openedNs - this.markNs) / 1000);
+      record(this.downtimeUs, (c.openedNs - c.closedNs) / 1000);
     }
   }
 
   onClose(c: ConnState, willRetry: boolean): void {
     c.open = false;
     if (this.timeline !== null) {
-      this.timeline.closed(this.clock());
-      c.disrupted = true;
+      const now = this.clock();
+      this.timeline.closed(now);
+      // The first loss after the mark is the disruption; only it starts the downtime clock.
+      if (!c.disrupted) {
+        c.disrupted = true;
+        c.closedNs = now;
+      }
     }
     if (!willRetry) c.finished = true;
   }
@@ -211,6 +220,7 @@ export class WorkerState {
     this.attempts = 0;
     this.errorsByCause = {};
     this.reconnectUs = createHistogram('us');
+    this.downtimeUs = createHistogram('us');
     this.replayed = 0;
     this.replayLatency = createHistogram('us');
     for (const c of this.conns) c.disrupted = c.reconnected = false;
@@ -219,51 +229,75 @@ export class WorkerState {
   /** What happened since the mark; the timeline's buckets up to `untilNs`. */
   reconnectReport(untilNs: number): ReconnectReport {
     return {
-      disrupted: this.conns.filter((c) => c.disrupted).length,
-      reconnected: this.conns.filter((c) => c.reconnected).length,
+      disrupted: this.count((c) => c.disrupted),
+      reconnected: this.count((c) => c.reconnected),
       attempts: this.attempts,
       errorsByCause: this.errorsByCause,
       reconnectHistogram: encodeHistogram(this.reconnectUs),
+      downtimeHistogram: encodeHistogram(this.downtimeUs),
       replayed: this.replayed,
       replayLatency: encodeHistogram(this.replayLatency),
       timeline: this.timeline?.buckets(untilNs) ?? [],
     };
   }
 
+  /** One pass over the connections (the coordinator polls this every 25 ms while it waits). */
+  status(reachedSeq: number): Status {
+    const s: Status = { open: 0, total: this.conns.length, live: 0, behind: 0, maxSeq: 0, disrupted: 0, reconnected: 0 };
+    for (const c of this.conns) {
+      const last = c.tracker?.lastSeq ?? 0;
+      if (c.open) s.open++;
+      if (!c.finished) {
+        s.live++;
+        if (last < reachedSeq) s.behind++;
+      }
+      if (last > s.maxSeq) s.maxSeq = last;
+      if (c.disrupted) s.disrupted++;
+      if (c.reconnected) s.reconnected++;
+    }
+    return s;
+  }
+
   openCount(): number {
-    let n = 0;
-    for (const c of this.conns) if (c.open) n++;
-    return n;
+    return this.count((c) => c.open);
   }
 
   liveCount(): number {
-    let n = 0;
-    for (const c of this.conns) if (!c.finished) n++;
-    return n;
+    return this.count((c) => !c.finished);
   }
 
   behind(seq: number): number {
-    let n = 0;
-    for (const c of this.conns) if (!c.finished && (c.tracker?.lastSeq ?? 0) < seq) n++;
-    return n;
+    return this.status(seq).behind;
   }
 
   maxSeq(): number {
-    let m = 0;
-    for (const c of this.conns) if (c.tracker && c.tracker.lastSeq > m) m = c.tracker.lastSeq;
-    return m;
+    return this.status(0).maxSeq;
+  }
+
+  private count(pred: (c: ConnState) => boolean): number {
+    let n = 0;
+    for (const c of this.conns) if (pred(c)) n++;
+    return n;
   }
 
   /**
    * Restart mode, called once the old process is dead: for each connection, the seqs after the
    * last one it got and below `belowSeq` (where the new process starts) died with the old process.
-   * They are counted as lostWithProcess, not as gaps.
+   * They are counted as lostWithProcess, not as gaps. Returns how many that is now (within the
+   * window when one is open), for connections still expected to receive.
    */
-  setLostBelow(belowSeq: number): void {
+  setLostBelow(belowSeq: number): number {
+    const w = this.window;
+    let lost = 0;
     for (const c of this.conns) {
       c.lostFrom = (c.tracker?.lastSeq ?? 0) + 1;
       c.lostTo = belowSeq - 1;
+      if (!c.tracker || c.finished) continue;
+      const from = w ? Math.max(w.fromSeq, c.lostFrom) : c.lostFrom;
+      const to = w ? Math.min(w.toSeq, c.lostTo) : c.lostTo;
+      if (to >= from) lost += to - from + 1;
     }
+    return lost;
   }
 
   private lostIn(c: ConnState, w: Window): number {

@@ -3,7 +3,7 @@
 // goes away, so no worker outlives a run.
 import { openStreamFor } from '../clients/index.ts';
 import { nowNs } from '../clients/resuming-stream.ts';
-import type { StreamConnection } from '../clients/types.ts';
+import type { StreamConnection, StreamTarget } from '../clients/types.ts';
 import { encodeHistogram } from '../metrics/histogram.ts';
 import { SelfSampler } from '../metrics/self-sampler.ts';
 import type { ConnectReport, Envelope, InitRequest, Reply, Request } from './protocol.ts';
@@ -42,9 +42,13 @@ async function connect(cfg: InitRequest): Promise<ConnectReport> {
   const started = Date.now();
   const firstStream = streams.length;
   self.reset();
-  // Source address for connection i: the shard's address blocks in order.
-  const addressOf: (string | null)[] = [];
-  for (const a of cfg.shard.addresses) for (let k = 0; k < a.count; k++) addressOf.push(a.address);
+  // Target of connection i: the shard's source-address blocks in order. One target object per
+  // block, shared: each stream keeps its target for reconnects.
+  const targetOf: StreamTarget[] = [];
+  for (const a of cfg.shard.addresses) {
+    const target: StreamTarget = { ...cfg.target, localAddress: a.address };
+    for (let k = 0; k < a.count; k++) targetOf.push(target);
+  }
 
   const conns: ConnState[] = [];
   const bucket = new DialBucket(cfg.rampPerSecond, performance.now());
@@ -55,7 +59,7 @@ async function connect(cfg: InitRequest): Promise<ConnectReport> {
       const c: ConnState = state.add();
       c.dialNs = nowNs();
       conns.push(c);
-      streams.push(open({ ...cfg.target, localAddress: addressOf[next] ?? null }, cfg.policy, c, 0));
+      streams.push(open(targetOf[next] ?? { ...cfg.target, localAddress: null }, cfg.policy, c, 0));
     }
     // Yield so handshakes progress; sleep until the next token when ahead of the rate.
     if (next < n) await sleep(bucket.waitMs(performance.now()));
@@ -109,14 +113,10 @@ async function handle(req: Request): Promise<Reply> {
       return { type: 'ok' };
     case 'reconnect-report':
       return { type: 'reconnect-report', report: state.reconnectReport(Number(req.untilNs)) };
-    case 'status': {
-      const disrupted = state.conns.filter((c) => c.disrupted).length;
-      const reconnected = state.conns.filter((c) => c.reconnected).length;
-      return { type: 'status', status: { open: state.openCount(), total: state.conns.length, live: state.liveCount(), behind: state.behind(req.reachedSeq), maxSeq: state.maxSeq(), disrupted, reconnected } };
-    }
+    case 'status':
+      return { type: 'status', status: state.status(req.reachedSeq) };
     case 'lost-below':
-      state.setLostBelow(req.belowSeq);
-      return { type: 'ok' };
+      return { type: 'lost', count: state.setLostBelow(req.belowSeq) };
     case 'close':
       for (const s of streams) s.close();
       self.stop();
