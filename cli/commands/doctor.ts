@@ -13,7 +13,7 @@ export function doctorCommand(): number {
   rows.push(['open files per process', String(soft), soft >= 20000 ? 'ok' : 'low: raise with `ulimit -n` (one server process holds at most this many connections)']);
   const range = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
   const ports = (range[1] ?? 0) - (range[0] ?? 0) + 1;
-  rows.push(['ephemeral ports per source address', String(ports), 'past this the engine spreads clients over 127.0.0.x']);
+  rows.push(['ephemeral ports per source address', String(ports), `past ${Math.max(0, Math.floor(ports / 2) - 1000)} clients the engine spreads them over 127.0.0.x`]);
   const somaxconn = Number(readFileSync('/proc/sys/net/core/somaxconn', 'utf8').trim());
   rows.push(['net.core.somaxconn', String(somaxconn), somaxconn >= 4096 ? 'ok' : 'low: listen backlogs are capped here; reconnect storms will wait on SYN retransmits']);
   rows.push(['node', process.version, 'ok']);
