@@ -2,7 +2,7 @@
 // N connections ramped in, a settle, then a hold during which server, kernel and clients are
 // sampled. Bytes per connection = (RSS during hold − RSS at baseline) / connections held.
 import { getHealth } from '../harness/control.ts';
-import { ClientPool } from '../harness/engine/pool.ts';
+import type { ClientPool } from '../harness/engine/pool.ts';
 import { summarizeAs, decodeHistogram } from '../harness/metrics/histogram.ts';
 import { ProcessTreeSampler } from '../harness/metrics/proc-sampler.ts';
 import { readSockstat } from '../harness/metrics/sockstat.ts';
@@ -11,7 +11,7 @@ import type { IdleMetrics, IdleParams, StepResult, ValidityCheck } from '../harn
 import type { ServerSpec } from '../servers/spec.ts';
 import { errorReason, groupKey, type Executor, type ExecutorContext } from './executor.ts';
 import type { IdleScenario } from './schema.ts';
-import { clientSideFrom, outcomeFrom, sleep, NO_RECONNECT } from './step-common.ts';
+import { clientSideFrom, NO_RECONNECT, outcomeFrom, sleep, startPool } from './step-common.ts';
 
 export const runIdle: Executor<IdleScenario> = async (scenario, ctx) => {
   const steps: StepResult[] = [];
@@ -49,16 +49,7 @@ async function idleStep(spec: ServerSpec, params: IdleParams, repetition: number
     const sockBaseline = readSockstat();
 
     ctx.progress({ type: 'phase', text: `opening ${params.clients} connections` });
-    pool = await ClientPool.start({
-      target: { protocol: spec.protocol, host: server.host, port: server.port },
-      clients: params.clients,
-      rampPerSecond: params.rampPerSecond,
-      maxPerWorker: ctx.engine.maxPerWorker,
-      connectTimeoutMs: ctx.engine.connectTimeoutMs,
-      workers: ctx.engine.workers,
-      burnUsPerEvent: ctx.engine.clientBurnUsPerEvent,
-      policy: NO_RECONNECT,
-    });
+    pool = await startPool(server, ctx, { clients: params.clients, rampPerSecond: params.rampPerSecond, policy: NO_RECONNECT });
     const rampFrom = Date.now();
     const connect = await pool.connectAll();
     const rampServer = sampler.window(rampFrom, Date.now());

@@ -3,7 +3,7 @@
 // Per (server, N) the server starts once and the clients connect once; each (rate, bytes,
 // repetition) is one broadcast whose warm-up events are excluded by seq.
 import { getHealth, postBroadcast } from '../harness/control.ts';
-import { ClientPool } from '../harness/engine/pool.ts';
+import type { ClientPool } from '../harness/engine/pool.ts';
 import { decodeHistogram, summarize } from '../harness/metrics/histogram.ts';
 import { ProcessTreeSampler } from '../harness/metrics/proc-sampler.ts';
 import { startServer, type RunningServer } from '../harness/lifecycle/server-process.ts';
@@ -11,7 +11,7 @@ import type { KneeResult, PushMetrics, PushParams, StepOutcome, StepResult, Vali
 import type { ServerSpec } from '../servers/spec.ts';
 import { errorReason, groupKey, type Executor, type ExecutorContext } from './executor.ts';
 import type { PushScenario } from './schema.ts';
-import { clientCpuCheck, clientLagCheck, clientSideFrom, NO_RECONNECT, outcomeFrom, sleep } from './step-common.ts';
+import { startPool, clientCpuCheck, clientLagCheck, clientSideFrom, NO_RECONNECT, outcomeFrom, sleep } from './step-common.ts';
 
 /** Time allowed after the last event is due for every client to receive it. */
 const DRAIN_MS = 5000;
@@ -96,16 +96,7 @@ async function openSession(spec: ServerSpec, clients: number, scenario: PushScen
   sampler.start();
   try {
     ctx.progress({ type: 'phase', text: `${spec.name}: opening ${clients} connections` });
-    const pool = await ClientPool.start({
-      target: { protocol: spec.protocol, host: server.host, port: server.port },
-      clients,
-      rampPerSecond: scenario.rampPerSecond,
-      maxPerWorker: ctx.engine.maxPerWorker,
-      connectTimeoutMs: ctx.engine.connectTimeoutMs,
-      workers: ctx.engine.workers,
-      burnUsPerEvent: ctx.engine.clientBurnUsPerEvent,
-      policy: NO_RECONNECT,
-    });
+    const pool = await startPool(server, ctx, { clients, rampPerSecond: scenario.rampPerSecond, policy: NO_RECONNECT });
     const connect = await pool.connectAll().catch(async (err: unknown) => {
       await pool.close();
       throw err;

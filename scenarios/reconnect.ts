@@ -7,14 +7,14 @@
 // Both protocols reconnect by one policy (retry hint, optional backoff and full jitter).
 import { getHealth, postBroadcast, postDrop } from '../harness/control.ts';
 import type { ReconnectPolicy } from '../harness/clients/types.ts';
-import { ClientPool } from '../harness/engine/pool.ts';
+import type { ClientPool } from '../harness/engine/pool.ts';
 import { decodeHistogram, summarize } from '../harness/metrics/histogram.ts';
 import { startServer, type RunningServer } from '../harness/lifecycle/server-process.ts';
 import type { ReconnectMetrics, ReconnectMode, ReconnectParams, StepResult, ValidityCheck } from '../harness/result.ts';
 import type { ServerSpec } from '../servers/spec.ts';
 import { errorReason, groupKey, type Executor, type ExecutorContext } from './executor.ts';
 import type { ReconnectScenario } from './schema.ts';
-import { clientCpuCheck, clientLagCheck, clientSideFrom, outcomeFrom, sleep } from './step-common.ts';
+import { startPool, clientCpuCheck, clientLagCheck, clientSideFrom, outcomeFrom, sleep } from './step-common.ts';
 
 export const runReconnect: Executor<ReconnectScenario> = async (scenario, ctx) => {
   const steps: StepResult[] = [];
@@ -65,17 +65,13 @@ async function reconnectStep(spec: ServerSpec, params: ReconnectParams, repetiti
   let pool: ClientPool | null = null;
   try {
     server = await startServer(spec, { env });
-    pool = await ClientPool.start({
-      target: { protocol: spec.protocol, host: server.host, port: server.port },
+    pool = await startPool(server, ctx, {
       clients: params.clients,
       rampPerSecond: scenario.rampPerSecond,
-      maxPerWorker: ctx.engine.maxPerWorker,
-      connectTimeoutMs: ctx.engine.connectTimeoutMs,
+      policy: policyFor(scenario),
       // A reconnect storm is handshake-bound on the client side too: two workers (one per core)
       // unless the user chose; measured here, one worker reached 95 % CPU at 2,000 WS clients.
-      workers: ctx.engine.workers || (params.clients >= 1000 ? 2 : 1),
-      burnUsPerEvent: ctx.engine.clientBurnUsPerEvent,
-      policy: policyFor(scenario),
+      workers: params.clients >= 1000 ? 2 : 1,
     });
     ctx.progress({ type: 'phase', text: `${spec.name}: opening ${params.clients} connections` });
     const connect = await pool.connectAll();

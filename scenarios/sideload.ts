@@ -3,14 +3,14 @@
 // with no stream held (the baseline), then with N streams held, idle or receiving a push.
 import autocannon from 'autocannon';
 import { postBroadcast, getHealth } from '../harness/control.ts';
-import { ClientPool } from '../harness/engine/pool.ts';
+import type { ClientPool } from '../harness/engine/pool.ts';
 import { ProcessTreeSampler } from '../harness/metrics/proc-sampler.ts';
 import { startServer, type RunningServer } from '../harness/lifecycle/server-process.ts';
 import type { SideloadMetrics, SideloadParams, StepResult, ValidityCheck } from '../harness/result.ts';
 import type { ServerSpec } from '../servers/spec.ts';
 import { errorReason, groupKey, type Executor, type ExecutorContext } from './executor.ts';
 import type { SideloadScenario } from './schema.ts';
-import { clientCpuCheck, clientSideFrom, NO_RECONNECT, outcomeFrom } from './step-common.ts';
+import { startPool, clientCpuCheck, clientSideFrom, NO_RECONNECT, outcomeFrom } from './step-common.ts';
 
 export const runSideload: Executor<SideloadScenario> = async (scenario, ctx) => {
   const steps: StepResult[] = [];
@@ -72,15 +72,7 @@ async function loadedStep(server: RunningServer, sampler: ProcessTreeSampler, p:
     let held = 0;
     if (p.clients > 0) {
       ctx.progress({ type: 'phase', text: `${server.spec.name}: holding ${p.clients} streams` });
-      pool = await ClientPool.start({
-        target: { protocol: server.spec.protocol, host: server.host, port: server.port },
-        clients: p.clients,
-        rampPerSecond: 5000,
-        maxPerWorker: ctx.engine.maxPerWorker,
-        connectTimeoutMs: ctx.engine.connectTimeoutMs,
-        policy: NO_RECONNECT,
-        workers: ctx.engine.workers,
-      });
+      pool = await startPool(server, ctx, { clients: p.clients, rampPerSecond: 5000, policy: NO_RECONNECT });
       held = (await pool.connectAll()).held;
       await pool.beginWindow({ fromSeq: 0, toSeq: 0 });
       if (p.pushRate > 0) {

@@ -1,6 +1,9 @@
 // Small pieces every executor's step uses: the outcome from validity checks, the client-side
 // summary, and the reconnect policies.
 import type { ReconnectPolicy } from '../harness/clients/types.ts';
+import { ClientPool } from '../harness/engine/pool.ts';
+import type { RunningServer } from '../harness/lifecycle/server-process.ts';
+import type { ExecutorContext } from './executor.ts';
 import type { ClientSide, StepOutcome, ValidityCheck } from '../harness/result.ts';
 
 /** Completed when every check holds; otherwise invalid, naming each failed check. */
@@ -62,4 +65,22 @@ export const NO_RECONNECT: ReconnectPolicy = {
 
 export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
+}
+
+/** A client pool aimed at a running server, sized by the run's engine options. */
+export function startPool(
+  server: RunningServer,
+  ctx: ExecutorContext,
+  opts: { clients: number; rampPerSecond: number; policy: ReconnectPolicy; workers?: number },
+): Promise<ClientPool> {
+  return ClientPool.start({
+    target: { protocol: server.spec.protocol, host: server.host, port: server.port },
+    clients: opts.clients,
+    rampPerSecond: opts.rampPerSecond,
+    maxPerWorker: ctx.engine.maxPerWorker,
+    connectTimeoutMs: ctx.engine.connectTimeoutMs,
+    workers: ctx.engine.workers || opts.workers || 0,
+    burnUsPerEvent: ctx.engine.clientBurnUsPerEvent,
+    policy: opts.policy,
+  });
 }
