@@ -2,16 +2,15 @@
 // identity) body decoded by http-response.ts, UTF-8 decoded incrementally, and the spec parser.
 // Resumes with a Last-Event-ID header. Lean on purpose: a class with bound listeners, a string
 // decoder and the parser per connection (node:http costs ~10 KB more per idle stream).
-import { connect, type Socket } from 'node:net';
+import { SocketDial } from './socket-dial.ts';
 import { StringDecoder } from 'node:string_decoder';
 import { PATHS } from '../../servers/contract.ts';
 import { ChunkedDecoder, parseHead } from './http-response.ts';
-import { DialBase, eventFrom, nowNs, ResumingStream, type Dial, type DialOwner } from './resuming-stream.ts';
+import { eventFrom, nowNs, ResumingStream, type Dial, type DialOwner } from './resuming-stream.ts';
 import { SseParser, type SseSink } from './sse-parser.ts';
 import type { CloseCause, OpenStream, StreamTarget } from './types.ts';
 
-class SseDial extends DialBase implements SseSink {
-  private readonly socket: Socket;
+class SseDial extends SocketDial implements SseSink {
   private readonly parser = new SseParser(this);
   private readonly text = new StringDecoder('utf8');
   /** Bytes of the response head until it is complete; null once the body started. */
@@ -26,24 +25,9 @@ class SseDial extends DialBase implements SseSink {
     private readonly lastEventId: number,
     owner: DialOwner,
   ) {
-    super(owner);
+    super(target, owner, null);
     // Spec: the last event ID belongs to the EventSource, not to one connection.
     if (lastEventId > 0) this.parser.lastEventId = String(lastEventId);
-    this.socket = connect(target.localAddress ? { host: target.host, port: target.port, localAddress: target.localAddress } : { host: target.host, port: target.port });
-    this.socket.setNoDelay(true);
-    this.socket.on('connect', this.onConnect.bind(this));
-    this.socket.on('data', this.onData.bind(this));
-    this.socket.on('error', this.onError.bind(this));
-    this.socket.on('close', this.onClose.bind(this));
-  }
-
-  close(): void {
-    this.finished = true;
-    this.socket.destroy();
-  }
-
-  bytesRead(): number {
-    return this.socket.bytesRead;
   }
 
   onEvent(_event: string, data: string): void {
@@ -58,12 +42,12 @@ class SseDial extends DialBase implements SseSink {
     this.owner.retryHint(this, ms);
   }
 
-  private onConnect(): void {
+  protected onConnect(): void {
     const resume = this.lastEventId > 0 ? `Last-Event-ID: ${this.lastEventId}\r\n` : '';
     this.socket.write(`GET ${PATHS.sse} HTTP/1.1\r\nHost: ${this.target.host}:${this.target.port}\r\nAccept: text/event-stream\r\nCache-Control: no-cache\r\n${resume}\r\n`);
   }
 
-  private onData(chunk: Buffer): void {
+  protected onData(chunk: Buffer): void {
     this.recvNs = nowNs();
     if (this.head !== null) {
       const buf = this.head.length === 0 ? chunk : Buffer.concat([this.head, chunk]);

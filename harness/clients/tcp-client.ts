@@ -1,12 +1,11 @@
 // Raw TCP client for tcp-floor: `STREAM <lastEventId>\n`, then one JSON line per event.
 // A class with bound listeners: no per-connection closures beyond the binds.
-import { connect, type Socket } from 'node:net';
+import { SocketDial } from './socket-dial.ts';
 import { TCP_STREAM_PREFIX } from '../../servers/contract.ts';
-import { DialBase, eventFrom, nowNs, ResumingStream, type Dial, type DialOwner } from './resuming-stream.ts';
+import { eventFrom, nowNs, ResumingStream, type Dial, type DialOwner } from './resuming-stream.ts';
 import type { OpenStream, StreamTarget } from './types.ts';
 
-class TcpDial extends DialBase {
-  private readonly socket: Socket;
+class TcpDial extends SocketDial {
   private pending = '';
 
   constructor(
@@ -14,30 +13,14 @@ class TcpDial extends DialBase {
     private readonly lastEventId: number,
     owner: DialOwner,
   ) {
-    super(owner);
-    this.socket = connect(target.localAddress ? { host: target.host, port: target.port, localAddress: target.localAddress } : { host: target.host, port: target.port });
-    this.socket.setNoDelay(true);
-    this.socket.setEncoding('utf8');
-    this.socket.on('connect', this.onConnect.bind(this));
-    this.socket.on('data', this.onData.bind(this));
-    this.socket.on('error', this.onError.bind(this));
-    this.socket.on('close', this.onClose.bind(this));
+    super(target, owner, 'utf8');
   }
 
-  close(): void {
-    this.finished = true;
-    this.socket.destroy();
-  }
-
-  bytesRead(): number {
-    return this.socket.bytesRead;
-  }
-
-  private onConnect(): void {
+  protected onConnect(): void {
     this.socket.write(`${TCP_STREAM_PREFIX}${this.lastEventId}\n`);
   }
 
-  private onData(chunk: string): void {
+  protected onData(chunk: string): void {
     const recvNs = nowNs();
     const text = this.pending === '' ? chunk : this.pending + chunk;
     let start = 0;
