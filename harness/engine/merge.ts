@@ -23,16 +23,8 @@ export interface MergedConnect {
   perWorker: { held: number; rssBeforeBytes: number; rssAfterBytes: number }[];
 }
 
-export interface MergedWindow {
-  connected: number;
-  received: number;
-  duplicates: number;
-  outOfOrder: number;
-  gaps: number;
-  lostWithProcess: number;
-  wireBytes: number;
-  latencyFromT0: string;
-  latencyFromT1: string;
+/** A window summed over workers: the same counters as one worker's, and every worker's self-sample. */
+export interface MergedWindow extends Omit<WindowReport, 'self'> {
   workers: SelfSample[];
 }
 
