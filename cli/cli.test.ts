@@ -27,7 +27,7 @@ describe('pushbench CLI', () => {
     }
     assert.deepEqual(
       rows.filter((x) => x.pair === 'node').map((x) => `${x.name}:${x.protocol}`),
-      ['node-sse:sse', 'node-ws:ws'],
+      ['node-sse:sse', 'node-ws:ws', 'node-sse-h2:sse-h2'],
     );
   });
 

@@ -5,13 +5,14 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 import { UserError } from '../harness/errors.ts';
 import { scenarioSchema, engineSchema, formatIssues } from '../scenarios/schema.ts';
-import type { ServerSpec } from '../servers/spec.ts';
+import { PROTOCOLS } from '../servers/contract.ts';
+import { CONTRACT_STOP_GRACE_MS, type ServerSpec } from '../servers/spec.ts';
 import { commandRequirement } from './requirements.ts';
 
 const userServerSchema = z
   .object({
     name: z.string().regex(/^[A-Za-z0-9._-]{1,40}$/, 'letters, digits, . _ - only (max 40)'),
-    protocol: z.enum(['sse', 'ws', 'tcp']),
+    protocol: z.enum(PROTOCOLS),
     command: z.string().min(1),
     args: z.array(z.string()).default([]),
     env: z.record(z.string(), z.string()).default({}),
@@ -53,7 +54,7 @@ export function loadConfigFile(path: string): ConfigFile {
       pair: s.pair,
       description: s.description,
       reportsHeap: false,
-      launch: { command: s.command, args: s.args, env: s.env, cwd },
+      launch: { command: s.command, args: s.args, env: s.env, cwd, stopGraceMs: CONTRACT_STOP_GRACE_MS },
       requires: [commandRequirement(s.command, cwd)],
     };
   });

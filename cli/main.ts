@@ -45,8 +45,8 @@ export function buildProgram(): Command {
   program
     .command('run')
     .description('run scenarios and write results/<run>/results.json, report.html and summary.md')
-    .option('--suite <name>', 'the embedded suite (default when no --scenario)', 'default')
-    .option('--profile <p>', 'suite size: quick (CI, ~1 min), default (~3 min), full (the big numbers)', 'default')
+    .option('--suite <size>', 'embedded suite: quick (CI, ~1 min), default (~3 min), full (the big numbers)', 'default')
+    .option('--profile <tool>', 'run Node servers under clinic.js: flame, doctor or heapprofiler (HTML in <run>/profiles)')
     .option('--scenario <kinds>', 'comma list of idle, push, reconnect, sideload (instead of the whole suite)')
     .option('--servers <names>', 'comma list of servers (see `pushbench servers`)')
     .option('--clients <list>', 'client counts, e.g. 1000,5000')

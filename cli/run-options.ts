@@ -2,13 +2,14 @@
 // Flags override the config file, which overrides the embedded suite.
 import { UserError } from '../harness/errors.ts';
 import type { PlanInput, ScenarioInput } from '../scenarios/schema.ts';
-import { defaultSuite, EXTRA_SCENARIOS, PROFILES, type Profile } from '../scenarios/suites.ts';
+import { PROFILERS, type Profiler } from '../harness/profiling/profilers.ts';
+import { defaultSuite, EXTRA_SCENARIOS, SUITES, type Suite } from '../scenarios/suites.ts';
 import type { ConfigFile } from './config-file.ts';
 
 export interface RunFlags {
   scenario?: string;
-  suite?: string;
-  profile: string;
+  suite: string;
+  profile?: string;
   servers?: string;
   clients?: string;
   rate?: string;
@@ -52,15 +53,20 @@ function one(flag: string, raw: string): number {
   return list[0]!;
 }
 
-export function parseProfile(raw: string): Profile {
-  if (!(PROFILES as readonly string[]).includes(raw)) throw new UserError(`unknown profile "${raw}"; profiles: ${PROFILES.join(', ')}`);
-  return raw as Profile;
+export function parseSuite(raw: string): Suite {
+  if (!(SUITES as readonly string[]).includes(raw)) throw new UserError(`unknown suite "${raw}"; suites: ${SUITES.join(', ')}`);
+  return raw as Suite;
+}
+
+export function parseProfiler(raw: string): Profiler {
+  if ((SUITES as readonly string[]).includes(raw)) throw new UserError(`--profile ${raw}: the suite size is now --suite ${raw}; --profile takes a profiler: ${PROFILERS.join(', ')}`);
+  if (!(PROFILERS as readonly string[]).includes(raw)) throw new UserError(`unknown profiler "${raw}"; --profile takes ${PROFILERS.join(', ')}`);
+  return raw as Profiler;
 }
 
 export function buildPlanInput(flags: RunFlags, config: ConfigFile | null): PlanInput {
-  const profile = parseProfile(flags.profile);
-  if (flags.suite !== undefined && flags.suite !== 'default') throw new UserError(`unknown suite "${flags.suite}"; suites: default`);
-  const base: ScenarioInput[] = config?.scenarios ?? defaultSuite(profile);
+  const suite = parseSuite(flags.suite);
+  const base: ScenarioInput[] = config?.scenarios ?? defaultSuite(suite);
   let scenarios: ScenarioInput[];
   if (flags.scenario !== undefined) {
     const kinds = flags.scenario.split(',').map((k) => k.trim());
@@ -68,7 +74,7 @@ export function buildPlanInput(flags: RunFlags, config: ConfigFile | null): Plan
       if (!(KINDS as readonly string[]).includes(k)) throw new UserError(`unknown scenario "${k}"; scenarios: ${KINDS.join(', ')}`);
     }
     scenarios = kinds.map((k) => {
-      const s = { ...(base.find((b) => b.kind === k) ?? [...defaultSuite(profile), ...EXTRA_SCENARIOS].find((b) => b.kind === k)!) };
+      const s = { ...(base.find((b) => b.kind === k) ?? [...defaultSuite(suite), ...EXTRA_SCENARIOS].find((b) => b.kind === k)!) };
       // A knee search is asked for explicitly with --find-knee, never inherited from a suite.
       if (s.kind === 'push') delete s.findKnee;
       return s;
@@ -77,9 +83,10 @@ export function buildPlanInput(flags: RunFlags, config: ConfigFile | null): Plan
     scenarios = base;
   }
   scenarios = scenarios.map((s) => withFloor(applyFlags(s, flags), flags.floor !== false));
-  const label = flags.label ?? (flags.scenario ? flags.scenario.replace(/,/g, '-') : `bench-${profile}`);
+  const label = flags.label ?? (flags.scenario ? flags.scenario.replace(/,/g, '-') : `bench-${suite}`);
   const input: PlanInput = { label, scenarios };
   if (flags.out !== undefined) input.resultsDir = flags.out;
+  if (flags.profile !== undefined) input.profile = parseProfiler(flags.profile);
   const engine = { ...(config?.engine ?? {}) };
   if (flags.maxPerWorker !== undefined) engine.maxPerWorker = one('--max-per-worker', flags.maxPerWorker);
   input.engine = engine;

@@ -41,6 +41,9 @@ export function stderrProgress(): ProgressSink {
         } else process.stderr.write(`${line}\n`);
         return;
       }
+      case 'notice':
+        log(`pushbench: ${e.text}`);
+        return;
       case 'skip':
         log(`pushbench: skipping ${e.server}: ${e.reason}`);
         return;

@@ -6,6 +6,7 @@ export type ProgressEvent =
   | { type: 'phase'; text: string }
   | { type: 'step-end'; index: number; title: string; state: 'completed' | 'invalid' | 'failed'; note: string }
   | { type: 'skip'; server: string; reason: string }
+  | { type: 'notice'; text: string }
   | { type: 'run-end'; runDir: string };
 
 export type ProgressSink = (event: ProgressEvent) => void;

@@ -30,8 +30,10 @@ const FAMILIES: Record<Protocol, string[]> = {
   sse: ['#e8590c', '#c2255c', '#f08c00', '#862e9c', '#a61e4d', '#d9480f'],
   ws: ['#1971c2', '#0c8599', '#2f9e44', '#5f3dc4', '#1864ab', '#087f5b'],
   tcp: ['#495057', '#868e96', '#343a40'],
+  // SSE over HTTP/2 is still SSE: warm too, but its own shades so it reads apart from HTTP/1.1 SSE.
+  'sse-h2': ['#f59f00', '#e64980', '#ff922b', '#ae3ec9'],
 };
-const PROTOCOL_ORDER: Protocol[] = ['sse', 'ws', 'tcp'];
+const PROTOCOL_ORDER: Protocol[] = ['sse', 'sse-h2', 'ws', 'tcp'];
 
 /** What every chart needs to know about the runs shown. */
 interface Ctx {
@@ -45,7 +47,7 @@ function context(results: RunResult[]): Ctx {
   const servers: { server: string; protocol: Protocol }[] = [];
   for (const r of results) for (const g of r.groups) if (!servers.some((s) => s.server === g.server)) servers.push({ server: g.server, protocol: g.protocol });
   servers.sort((a, b) => PROTOCOL_ORDER.indexOf(a.protocol) - PROTOCOL_ORDER.indexOf(b.protocol) || a.server.localeCompare(b.server));
-  const used: Record<Protocol, number> = { sse: 0, ws: 0, tcp: 0 };
+  const used: Record<Protocol, number> = { sse: 0, ws: 0, tcp: 0, 'sse-h2': 0 };
   const colors = new Map<string, string>();
   for (const { server, protocol } of servers) {
     const family = FAMILIES[protocol];

@@ -3,6 +3,7 @@
 // in it is generated from them, and every piece of text from a result is HTML-escaped.
 import type { RunResult, StepResult } from '../harness/result.ts';
 import { calibrationSection } from './calibration-section.ts';
+import { profilesSection } from './profiles-section.ts';
 import { allCharts, type Chart } from './charts.ts';
 import { claimRows } from './claims.ts';
 import { esc } from './escape.ts';
@@ -19,6 +20,7 @@ export type ExtraRenderer = (value: unknown, result: RunResult) => string;
 
 export const EXTRA_RENDERERS: Record<string, ExtraRenderer> = {
   calibration: calibrationSection,
+  profiles: profilesSection,
 };
 
 export interface HtmlOptions {
@@ -147,9 +149,16 @@ function runCard(r: RunResult): string {
 <div class="card"><span class="muted small">failed</span><b style="color:var(--bad)">${c.failed}</b></div>
 </div>
 <p class="small">Command: <code>${esc(r.command)}</code></p>
-</div>
+${profiledNote(r)}</div>
 <table class="env"><tbody>${env.map(([k, v]) => `<tr><th>${esc(k)}</th><td>${esc(v)}</td></tr>`).join('')}</tbody></table>
 </div></div>`;
+}
+
+/** A profiled run says so beside its figures: they include the profiler's overhead. */
+function profiledNote(r: RunResult): string {
+  const profile = (r.plan as { profile?: string }).profile ?? 'none';
+  if (profile === 'none') return '';
+  return `<p class="small"><b>Profiled run</b> (clinic <code>${esc(profile)}</code>): Node servers ran under the profiler, so these figures include its overhead; see <a href="#extra-profiles">Profiles</a>.</p>`;
 }
 
 /** A generated caveat: how many groups rest on a single valid repetition (no spread to judge noise). */

@@ -19,6 +19,8 @@ export interface ExecutorContext {
 export interface ScenarioOutput {
   steps: StepResult[];
   knees: KneeResult[];
+  /** Scenario-level findings that are not steps (e.g. browser checks), merged into result.extras. */
+  extras: Record<string, unknown>;
 }
 
 export type Executor<S> = (scenario: S, ctx: ExecutorContext) => Promise<ScenarioOutput>;

@@ -18,7 +18,7 @@ export const runIdle: Executor<IdleScenario> = async (scenario, ctx) => {
   for (const clients of scenario.clients) {
     for (const spec of ctx.servers) {
       for (let rep = 1; rep <= scenario.repetitions; rep++) {
-        if (ctx.cancelled()) return { steps, knees: [] };
+        if (ctx.cancelled()) return { steps, knees: [], extras: {} };
         const params: IdleParams = { clients, rampPerSecond: scenario.rampPerSecond, settleMs: scenario.settleMs, holdMs: scenario.holdMs };
         const title = `idle ${spec.name} clients=${clients} rep ${rep}/${scenario.repetitions}`;
         const index = ctx.beginStep(title);
@@ -28,7 +28,7 @@ export const runIdle: Executor<IdleScenario> = async (scenario, ctx) => {
       }
     }
   }
-  return { steps, knees: [] };
+  return { steps, knees: [], extras: {} };
 };
 
 async function idleStep(spec: ServerSpec, params: IdleParams, repetition: number, ctx: ExecutorContext): Promise<StepResult> {

@@ -29,14 +29,14 @@ export const runPush: Executor<PushScenario> = async (scenario, ctx) => {
   const knees: KneeResult[] = [];
   for (const clients of scenario.clients) {
     for (const spec of ctx.servers) {
-      if (ctx.cancelled()) return { steps, knees };
+      if (ctx.cancelled()) return { steps, knees, extras: {} };
       const open = () => openSession(spec, clients, scenario, ctx).catch((err: unknown) => err as Error);
       let session = await open();
       try {
         for (const bytes of scenario.bytes) {
           for (const rate of scenario.rates) {
             for (let rep = 1; rep <= scenario.repetitions; rep++) {
-              if (ctx.cancelled()) return { steps, knees };
+              if (ctx.cancelled()) return { steps, knees, extras: {} };
               const step = await titledStep(session, spec, clients, rate, bytes, rep, scenario, ctx);
               steps.push(step);
               // An overloaded step leaves a backlog in server and socket buffers that would leak
@@ -56,7 +56,7 @@ export const runPush: Executor<PushScenario> = async (scenario, ctx) => {
       }
     }
   }
-  return { steps, knees };
+  return { steps, knees, extras: {} };
 };
 
 async function titledStep(

@@ -22,7 +22,7 @@ export const runReconnect: Executor<ReconnectScenario> = async (scenario, ctx) =
     for (const spec of ctx.servers) {
       for (const mode of scenario.modes) {
         for (let rep = 1; rep <= scenario.repetitions; rep++) {
-          if (ctx.cancelled()) return { steps, knees: [] };
+          if (ctx.cancelled()) return { steps, knees: [], extras: {} };
           const params: ReconnectParams = {
             clients,
             rate: scenario.rate,
@@ -42,7 +42,7 @@ export const runReconnect: Executor<ReconnectScenario> = async (scenario, ctx) =
       }
     }
   }
-  return { steps, knees: [] };
+  return { steps, knees: [], extras: {} };
 };
 
 export function policyFor(scenario: ReconnectScenario): ReconnectPolicy {

@@ -18,6 +18,8 @@ import { runReconnect } from './reconnect.ts';
 import { runSideload } from './sideload.ts';
 import type { Plan, Scenario } from './schema.ts';
 import { UserError } from '../harness/errors.ts';
+import { listProfiles, PROFILES_FOLDER, profiledSpec, profilingUnsupportedReason, type ProfilesExtra } from '../harness/profiling/clinic.ts';
+import type { Profiler } from '../harness/profiling/profilers.ts';
 
 const EXECUTORS: { [K in Scenario['kind']]: Executor<Extract<Scenario, { kind: K }>> } = {
   idle: runIdle,
@@ -72,12 +74,22 @@ export async function runPlan(plan: Plan, opts: RunOptions): Promise<RunOutcome>
   if (runnable.every((r) => r.servers.length === 0)) {
     throw new UserError(`none of the servers asked for can run here: ${[...skipped].map(([n, r]) => `${n}: ${r}`).join('; ')}`, 1);
   }
+  const unprofiled = plan.profile === 'none' ? [] : unprofiledServers(runnable.flatMap((r) => r.servers));
+  if (plan.profile !== 'none' && runnable.every((r) => r.servers.every((s) => unprofiled.includes(s.name)))) {
+    throw new UserError(`--profile ${plan.profile}: profiling supports Node servers only, and none of the servers asked for is one (see \`pushbench servers\`)`);
+  }
 
   const { dir: runDir, runId } = createRunFolder(plan.resultsDir, plan.label);
   const startedAt = new Date().toISOString();
   const totalSteps = runnable.reduce((sum, r) => sum + stepCount(r.scenario, r.servers.length), 0);
   opts.progress({ type: 'run-start', runDir, totalSteps });
   for (const [server, reason] of skipped) opts.progress({ type: 'skip', server, reason });
+  const profilesDir = join(runDir, PROFILES_FOLDER);
+  if (plan.profile !== 'none') {
+    const profiler = plan.profile;
+    for (const name of unprofiled) opts.progress({ type: 'notice', text: `profiling supports Node servers only: ${name} runs unprofiled` });
+    for (const r of runnable) r.servers = r.servers.map((spec) => (unprofiled.includes(spec.name) ? spec : profiledSpec(spec, profiler, profilesDir)));
+  }
 
   let cancelled = false;
   const stopListening = onShutdown(async () => {
@@ -88,6 +100,7 @@ export async function runPlan(plan: Plan, opts: RunOptions): Promise<RunOutcome>
   let nextIndex = 0;
   const steps: StepResult[] = [];
   const knees: KneeResult[] = [];
+  const extras: Record<string, unknown> = {};
   try {
     for (const { scenario, servers } of runnable) {
       if (servers.length === 0 || cancelled) continue;
@@ -111,6 +124,7 @@ export async function runPlan(plan: Plan, opts: RunOptions): Promise<RunOutcome>
       const out = await executor(scenario, ctx);
       steps.push(...out.steps);
       knees.push(...out.knees);
+      Object.assign(extras, out.extras);
     }
   } finally {
     stopListening();
@@ -129,13 +143,21 @@ export async function runPlan(plan: Plan, opts: RunOptions): Promise<RunOutcome>
     groups: groupSummaries(steps),
     knees,
     skipped: [...skipped].map(([server, reason]) => ({ server, reason })),
-    extras: {},
+    extras: plan.profile === 'none' ? extras : { ...extras, profiles: profilesExtra(plan.profile, profilesDir, unprofiled) },
   };
   const resultPath = join(runDir, 'results.json');
   writeJsonAtomic(resultPath, result);
   if (opts.afterRun) await opts.afterRun(result, runDir);
   opts.progress({ type: 'run-end', runDir });
   return { runDir, resultPath, result };
+}
+
+function unprofiledServers(specs: ServerSpec[]): string[] {
+  return [...new Set(specs.filter((s) => profilingUnsupportedReason(s) !== null).map((s) => s.name))];
+}
+
+function profilesExtra(profiler: Profiler, profilesDir: string, unprofiled: string[]): ProfilesExtra {
+  return { profiler, folder: PROFILES_FOLDER, records: listProfiles(profilesDir), unprofiled };
 }
 
 function removeIfEmpty(dir: string): void {

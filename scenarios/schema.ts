@@ -1,6 +1,7 @@
 // Scenarios are data. This file is the edge: raw input (CLI flags, config file, suite defaults)
 // is validated once into fully resolved plans; executors never see an optional field.
 import { z } from 'zod';
+import { PROFILERS } from '../harness/profiling/profilers.ts';
 import { UserError } from '../harness/errors.ts';
 
 const positiveInt = z.number().int().positive();
@@ -104,6 +105,8 @@ export const planSchema = z
     scenarios: z.array(scenarioSchema).min(1),
     engine: engineSchema.default(engineSchema.parse({})),
     resultsDir: z.string().min(1).default('results'),
+    /** `--profile`: Node servers run under this clinic.js profiler (numbers then carry its overhead). */
+    profile: z.enum(['none', ...PROFILERS]).default('none'),
   })
   .strict();
 

@@ -16,11 +16,11 @@ export const runSideload: Executor<SideloadScenario> = async (scenario, ctx) => 
   const steps: StepResult[] = [];
   for (const spec of ctx.servers) {
     for (let rep = 1; rep <= scenario.repetitions; rep++) {
-      if (ctx.cancelled()) return { steps, knees: [] };
+      if (ctx.cancelled()) return { steps, knees: [], extras: {} };
       steps.push(...(await serverSteps(spec, scenario, rep, ctx)));
     }
   }
-  return { steps, knees: [] };
+  return { steps, knees: [], extras: {} };
 };
 
 async function serverSteps(spec: ServerSpec, scenario: SideloadScenario, rep: number, ctx: ExecutorContext): Promise<StepResult[]> {

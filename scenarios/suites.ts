@@ -1,18 +1,18 @@
-// The embedded suites: what `npm run bench` runs with no config at all. Profiles size them:
+// The embedded suites: what `npm run bench` runs with no config at all, in three sizes:
 // quick (CI, ≤ 60 s), default (a laptop, ≤ 3 min), full (the big numbers, tens of minutes).
 import type { ScenarioInput } from './schema.ts';
 
 /** Scenarios not in any suite, used when asked for by --scenario. */
 export const EXTRA_SCENARIOS: ScenarioInput[] = [{ kind: 'sideload', servers: ['node-sse', 'node-ws', 'express-sse', 'express-ws'], clients: [1000] }];
 
-export type Profile = 'quick' | 'default' | 'full';
-export const PROFILES: readonly Profile[] = ['quick', 'default', 'full'];
+export type Suite = 'quick' | 'default' | 'full';
+export const SUITES: readonly Suite[] = ['quick', 'default', 'full'];
 
 const NODE_PAIRS = ['node-sse', 'node-ws', 'express-sse', 'express-ws'];
 const FLOOR = 'tcp-floor';
 
-export function defaultSuite(profile: Profile): ScenarioInput[] {
-  switch (profile) {
+export function defaultSuite(suite: Suite): ScenarioInput[] {
+  switch (suite) {
     case 'quick':
       return [
         { kind: 'idle', servers: ['node-sse', 'node-ws', FLOOR], clients: [1000], holdMs: 1000, settleMs: 500 },

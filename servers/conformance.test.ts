@@ -4,6 +4,7 @@
 // Select servers with PUSHBENCH_CONFORMANCE=name,name (default: every available one).
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
+import { connect as http2Connect } from 'node:http2';
 import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import WebSocket from 'ws';
@@ -40,35 +41,34 @@ function openWire(protocol: Protocol, server: RunningServer, lastEventId: number
         wire.status = res.statusCode ?? 0;
         wire.headers = res.headers;
         res.setEncoding('utf8');
-        let buf = '';
-        res.on('data', (chunk: string) => {
-          buf += chunk;
-          let idx: number;
-          while ((idx = buf.indexOf('\n\n')) >= 0) {
-            const block = buf.slice(0, idx);
-            buf = buf.slice(idx + 2);
-            const fields = new Map<string, string>();
-            for (const line of block.split('\n')) {
-              const colon = line.indexOf(':');
-              const name = colon < 0 ? line : line.slice(0, colon);
-              const value = colon < 0 ? '' : line.slice(colon + 1).replace(/^ /, '');
-              fields.set(name, value);
-            }
-            if (fields.has('data')) {
-              wire.events.push({ id: Number(fields.get('id')), event: fields.get('event') ?? 'message', data: JSON.parse(fields.get('data')!) });
-            } else if (wire.events.length === 0 && wire.preamble.length === 0) {
-              wire.preamble.push(block);
-            } else {
-              wire.heartbeats++;
-            }
-          }
-        });
+        res.on('data', sseBlocks(wire));
         res.on('close', () => (wire.closed = true));
         resolve(wire);
       });
       req.on('error', reject);
       wire.close = () => req.destroy();
       req.end();
+    } else if (protocol === 'sse-h2') {
+      // One session per wire, closed with it: the wire stays independent of the engine's pool.
+      const query = lastEventId !== null && via === 'query' ? `?lastEventId=${lastEventId}` : '';
+      const session = http2Connect(`http://${server.host}:${server.port}`);
+      session.on('error', reject);
+      const headers: Record<string, string> = { ':path': `${PATHS.sse}${query}`, accept: 'text/event-stream' };
+      if (lastEventId !== null && via === 'header') headers['last-event-id'] = String(lastEventId);
+      const req = session.request(headers, { endStream: true });
+      req.on('response', (h) => {
+        wire.status = Number(h[':status']);
+        wire.headers = h;
+        resolve(wire);
+      });
+      req.setEncoding('utf8');
+      req.on('data', sseBlocks(wire));
+      req.on('close', () => {
+        wire.closed = true;
+        session.close();
+      });
+      req.on('error', reject);
+      wire.close = () => session.destroy();
     } else if (protocol === 'ws') {
       const query = lastEventId !== null ? `?lastEventId=${lastEventId}` : '';
       const ws = new WebSocket(`ws://${server.host}:${server.port}${PATHS.ws}${query}`, { perMessageDeflate: false });
@@ -110,6 +110,36 @@ function openWire(protocol: Protocol, server: RunningServer, lastEventId: number
   });
 }
 
+/** Splits a text/event-stream body into blocks: events, the preamble before them, heartbeats. */
+function sseBlocks(wire: Wire): (chunk: string) => void {
+  let buf = '';
+  return (chunk) => {
+    buf += chunk;
+    let idx: number;
+    while ((idx = buf.indexOf('\n\n')) >= 0) {
+      const block = buf.slice(0, idx);
+      buf = buf.slice(idx + 2);
+      const fields = new Map<string, string>();
+      for (const line of block.split('\n')) {
+        const colon = line.indexOf(':');
+        const name = colon < 0 ? line : line.slice(0, colon);
+        const value = colon < 0 ? '' : line.slice(colon + 1).replace(/^ /, '');
+        fields.set(name, value);
+      }
+      if (fields.has('data')) {
+        wire.events.push({ id: Number(fields.get('id')), event: fields.get('event') ?? 'message', data: JSON.parse(fields.get('data')!) });
+      } else if (wire.events.length === 0 && wire.preamble.length === 0) {
+        wire.preamble.push(block);
+      } else {
+        wire.heartbeats++;
+      }
+    }
+  };
+}
+
+/** SSE over HTTP/1.1 or HTTP/2: the same body, headers and resume rules. */
+const isSse = (p: Protocol): boolean => p === 'sse' || p === 'sse-h2';
+
 async function until(what: string, cond: () => boolean, timeoutMs = 5000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!cond()) {
@@ -149,18 +179,20 @@ for (const spec of servers) {
       assert.equal(h.protocol, spec.protocol);
       assert.equal(h.connections, 0);
       assert.equal(h.sent, 0);
+      // HTTP/2 only: the TCP connections under the streams (a control request's own is not one).
+      if (spec.protocol === 'sse-h2') assert.equal(h.tcpConnections, 0);
     });
 
     it('starts every stream with the retry hint, then broadcasts exactly `count` events on the schedule', async () => {
       const w = await wire(null);
-      if (spec.protocol === 'sse') {
+      if (isSse(spec.protocol)) {
         assert.equal(w.status, 200);
         assert.match(String(w.headers['content-type']), /^text\/event-stream/);
         assert.equal(w.headers['cache-control'], 'no-cache');
         assert.equal(w.headers['x-accel-buffering'], 'no');
       }
       await until('the preamble', () => w.preamble.length === 1);
-      if (spec.protocol === 'sse') {
+      if (isSse(spec.protocol)) {
         const lines = w.preamble[0]!.split('\n');
         assert.equal(lines[0], `retry: ${RETRY_MS}`);
         assert.ok(lines.slice(1).some((l) => l.startsWith(':')), 'a comment line follows retry:');
@@ -188,6 +220,7 @@ for (const spec of servers) {
       const h = await getHealth(server.baseUrl);
       assert.equal(h.sent, 10);
       assert.equal(h.connections, 1);
+      if (spec.protocol === 'sse-h2') assert.equal(h.tcpConnections, 1);
       w.close();
     });
 
@@ -199,7 +232,7 @@ for (const spec of servers) {
         viaHeader.events.map((e) => e.id),
         [4, 5, 6, 7, 8, 9, 10],
       );
-      if (spec.protocol === 'sse') {
+      if (isSse(spec.protocol)) {
         const viaQuery = await wire(3, 'query');
         await until('replay via ?lastEventId=', () => viaQuery.events.length >= 7);
         assert.deepEqual(

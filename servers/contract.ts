@@ -4,8 +4,9 @@
 
 export const CONTRACT_VERSION = 1;
 
-export type Protocol = 'sse' | 'ws' | 'tcp';
-export const PROTOCOLS: readonly Protocol[] = ['sse', 'ws', 'tcp'];
+/** `sse-h2`: the SSE wire (events, ids, retry, Last-Event-ID) carried on HTTP/2 streams at PATHS.sse. */
+export type Protocol = 'sse' | 'ws' | 'tcp' | 'sse-h2';
+export const PROTOCOLS: readonly Protocol[] = ['sse', 'ws', 'tcp', 'sse-h2'];
 
 /** Paths every server answers. */
 export const PATHS = {
@@ -29,8 +30,12 @@ export const ENV = {
   retryMs: 'PUSHBENCH_RETRY_MS',
   coalesce: 'PUSHBENCH_COALESCE',
   seqStart: 'PUSHBENCH_SEQ_START',
+  /** node-sse-h2 only: `1` serves HTTP/2 over TLS (self-signed, for browsers) instead of h2c. */
+  tls: 'PUSHBENCH_TLS',
   /** Calibration faults, off by default (servers/node/faults.ts). */
   fault: 'PUSHBENCH_FAULT',
+  /** Set by `pushbench run --profile`: the clinic.js tool the server runs under (serve.ts). */
+  profiler: 'PUSHBENCH_PROFILER',
 } as const;
 
 export const DEFAULTS = {
@@ -51,6 +56,11 @@ export interface HealthBody {
   lastSeq?: number;
   /** V8 heap in use, Node servers only (after a GC when started with --expose-gc). */
   heapUsed?: number;
+  /**
+   * HTTP/2 servers only: open TCP connections. `connections` counts SSE streams, and on HTTP/2 many
+   * streams share one connection, so the two differ.
+   */
+  tcpConnections?: number;
 }
 
 /** POST /control/broadcast body. */

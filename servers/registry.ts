@@ -4,13 +4,13 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UserError } from '../harness/errors.ts';
 import type { Protocol } from './contract.ts';
-import type { ServerSpec } from './spec.ts';
+import { CONTRACT_STOP_GRACE_MS, type ServerSpec } from './spec.ts';
 import { pythonServers } from './python/registry.ts';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 /** `--import <tsx>` as an absolute URL so servers start from any working directory. */
-const TSX_IMPORT = import.meta.resolve('tsx');
+export const TSX_IMPORT = import.meta.resolve('tsx');
 
 function nodeServer(name: string, protocol: Protocol, pair: string | null, description: string): ServerSpec {
   return {
@@ -26,6 +26,7 @@ function nodeServer(name: string, protocol: Protocol, pair: string | null, descr
       args: ['--expose-gc', '--import', TSX_IMPORT, join(REPO_ROOT, 'servers', 'node', `${name}.ts`)],
       env: {},
       cwd: REPO_ROOT,
+      stopGraceMs: CONTRACT_STOP_GRACE_MS,
     },
     requires: [],
   };
@@ -37,6 +38,10 @@ export const NODE_SERVERS: readonly ServerSpec[] = [
   nodeServer('express-sse', 'sse', 'express', 'SSE through express 5 routes and res.write'),
   nodeServer('express-ws', 'ws', 'express', 'ws on the http server of an express 5 app'),
   nodeServer('tcp-floor', 'tcp', null, 'raw node:net, newline-delimited JSON: the floor'),
+  // Same pair as node-sse/node-ws (one stack): the verdict pairs protocol 'sse' with 'ws' only, so
+  // this third member shows beside them in charts without displacing node-sse in the verdict.
+  // Last in the list so the built-in names keep their order in messages.
+  nodeServer('node-sse-h2', 'sse-h2', 'node', 'SSE over HTTP/2 (h2c) on node:http2'),
 ];
 
 export const PYTHON_SERVERS: readonly ServerSpec[] = pythonServers(REPO_ROOT);

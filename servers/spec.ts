@@ -11,7 +11,15 @@ export interface LaunchSpec {
   env: Record<string, string>;
   /** Working directory (absolute). */
   cwd: string;
+  /**
+   * How long stop() waits after SIGTERM before it SIGKILLs the process group: the contract's 2 s,
+   * longer for a server under a profiler, which writes its profile after the server exits.
+   */
+  stopGraceMs: number;
 }
+
+/** The contract: a server exits within 2 s of SIGTERM. */
+export const CONTRACT_STOP_GRACE_MS = 2000;
 
 export interface Requirement {
   /** Human name of what is needed, e.g. "python3-fastapi". */

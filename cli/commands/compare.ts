@@ -1,11 +1,19 @@
 // `pushbench compare <baseline> <current>`: exit 0 ok, 1 regression, 2 usage error.
 import { writeFileSync } from 'node:fs';
+import { UserError } from '../../harness/errors.ts';
 import { readResult } from '../../harness/result-store.ts';
 import { compareMarkdown, compareResults } from '../../reports/compare.ts';
 import type { ConfigFile } from '../config-file.ts';
 
 export async function compareCommand(baselinePath: string, currentPath: string, config: ConfigFile | null, opts: { markdown?: string }): Promise<number> {
-  const outcome = compareResults(readResult(baselinePath), readResult(currentPath), config?.thresholds ?? {});
+  const baseline = readResult(baselinePath);
+  const current = readResult(currentPath);
+  for (const [path, r] of [[baselinePath, baseline], [currentPath, current]] as const) {
+    // Results written before --profile existed have no profile field: they were not profiled.
+    const profile = (r.plan as { profile?: string }).profile ?? 'none';
+    if (profile !== 'none') throw new UserError(`${path} is a profiled run (--profile ${profile}): the profiler's overhead makes its figures incomparable; compare unprofiled runs`);
+  }
+  const outcome = compareResults(baseline, current, config?.thresholds ?? {});
   const text = compareMarkdown(outcome);
   process.stdout.write(text);
   if (opts.markdown) writeFileSync(opts.markdown, text);

@@ -1,24 +1,20 @@
 // SSE client on a raw socket: the GET written by hand, the response head and (chunked or
-// identity) body decoded by http-response.ts, UTF-8 decoded incrementally, and the spec parser.
-// Resumes with a Last-Event-ID header. Lean on purpose: a class with bound listeners, a string
-// decoder and the parser per connection (node:http costs ~10 KB more per idle stream).
+// identity) body decoded by http-response.ts, then the shared SSE feed (sse-feed.ts: UTF-8
+// decoding, the spec parser, the resume point). Resumes with a Last-Event-ID header. Lean on
+// purpose: a class with bound listeners and one feed per connection (node:http costs ~10 KB more
+// per idle stream).
 import { SocketDial } from './socket-dial.ts';
-import { StringDecoder } from 'node:string_decoder';
 import { PATHS } from '../../servers/contract.ts';
 import { ChunkedDecoder, parseHead } from './http-response.ts';
-import { eventFrom, nowNs, ResumingStream, type Dial, type DialOwner } from './resuming-stream.ts';
-import { SseParser, type SseSink } from './sse-parser.ts';
+import { nowNs, ResumingStream, type Dial, type DialOwner } from './resuming-stream.ts';
+import { SseFeed } from './sse-feed.ts';
 import type { CloseCause, OpenStream, StreamTarget } from './types.ts';
 
-class SseDial extends SocketDial implements SseSink {
-  private readonly parser = new SseParser(this);
-  private readonly text = new StringDecoder('utf8');
+class SseDial extends SocketDial {
+  private readonly feed: SseFeed;
   /** Bytes of the response head until it is complete; null once the body started. */
   private head: Buffer | null = Buffer.alloc(0);
   private chunked: ChunkedDecoder | null = null;
-  private recvNs = 0;
-  /** An event was dispatched in the current read: its owner took the seq as the resume point. */
-  private dispatched = false;
 
   constructor(
     private readonly target: StreamTarget,
@@ -26,20 +22,7 @@ class SseDial extends SocketDial implements SseSink {
     owner: DialOwner,
   ) {
     super(target, owner, null);
-    // Spec: the last event ID belongs to the EventSource, not to one connection.
-    if (lastEventId > 0) this.parser.lastEventId = String(lastEventId);
-  }
-
-  onEvent(_event: string, data: string): void {
-    const e = eventFrom(data, this.recvNs);
-    if (e) {
-      this.dispatched = true;
-      this.owner.event(this, e);
-    }
-  }
-
-  onRetry(ms: number): void {
-    this.owner.retryHint(this, ms);
+    this.feed = new SseFeed(owner, this, lastEventId);
   }
 
   protected onConnect(): void {
@@ -48,7 +31,7 @@ class SseDial extends SocketDial implements SseSink {
   }
 
   protected onData(chunk: Buffer): void {
-    this.recvNs = nowNs();
+    this.feed.recvNs = nowNs();
     if (this.head !== null) {
       const buf = this.head.length === 0 ? chunk : Buffer.concat([this.head, chunk]);
       const parsed = parseHead(buf);
@@ -72,27 +55,13 @@ class SseDial extends SocketDial implements SseSink {
   private body(bytes: Buffer): void {
     if (this.chunked) {
       try {
-        this.chunked.decode(bytes, this.feedBytes);
+        this.chunked.decode(bytes, this.feed.feed);
       } catch {
         this.fail('protocol-error');
       }
       if (this.chunked.done) this.socket.end();
-    } else this.feedBytes(bytes);
+    } else this.feed.feed(bytes);
   }
-
-  /** Bound once (an arrow property) because the chunked decoder calls it per chunk. */
-  private readonly feedBytes = (bytes: Buffer): void => {
-    const before = this.parser.lastEventId;
-    this.parser.feed(this.text.write(bytes));
-    // The resume point is the parser's last event ID as the read left it (also when an `id:` came
-    // without data, or an empty `id:` cleared it after an event): set it after the owner took
-    // event seqs. A non-numeric id is outside the contract and leaves the resume point alone.
-    if (this.dispatched || this.parser.lastEventId !== before) {
-      this.dispatched = false;
-      const id = this.parser.lastEventId === '' ? 0 : Number(this.parser.lastEventId);
-      if (Number.isSafeInteger(id) && id >= 0) this.owner.lastId(this, id);
-    }
-  };
 
   private fail(cause: CloseCause): void {
     this.finish(cause);

@@ -72,7 +72,7 @@ describe('lifecycle: bad starts give one clear error', () => {
     pair: null,
     description: 'test',
     reportsHeap: false,
-    launch: { command: process.execPath, args: ['-e', script], env: {}, cwd: process.cwd() },
+    launch: { command: process.execPath, args: ['-e', script], env: {}, cwd: process.cwd(), stopGraceMs: 2000 },
     requires: [],
   });
 

@@ -18,6 +18,12 @@ export interface StartOptions {
   readyTimeoutMs?: number;
   /** Copy the server's stderr to ours (the `serve` command). */
   inheritStderr?: boolean;
+  /**
+   * The server runs in a network namespace the harness just made (harness/network) and `host` is
+   * that namespace's address. It is not an address of this host, so the port cannot be probed
+   * here; nothing else listens in a brand-new namespace, so a fixed port is free by construction.
+   */
+  inNamespace?: boolean;
 }
 
 export interface RunningServer {
@@ -35,12 +41,15 @@ export interface RunningServer {
   kill(): Promise<void>;
 }
 
-export const STOP_GRACE_MS = 2000;
+/** The port a server in a fresh network namespace gets when none is asked for. */
+export const NAMESPACE_PORT = 8080;
 
 export async function startServer(spec: ServerSpec, opts: StartOptions = {}): Promise<RunningServer> {
   const host = opts.host ?? DEFAULTS.host;
   let port: number;
-  if (opts.port !== undefined) {
+  if (opts.inNamespace) {
+    port = opts.port ?? NAMESPACE_PORT;
+  } else if (opts.port !== undefined) {
     await assertPortFree(host, opts.port);
     port = opts.port;
   } else {
@@ -81,7 +90,12 @@ export async function startServer(spec: ServerSpec, opts: StartOptions = {}): Pr
   const stopGroup = async (signal: NodeJS.Signals, graceMs: number): Promise<void> => {
     if (!exitedFlag || groupAlive(pid)) {
       signalGroup(pid, signal);
-      const timedOut = await Promise.race([exited.then(() => false), delay(graceMs).then(() => true)]);
+      // The grace timer is cleared once the group exits: a profiled server's 2-minute grace must not
+      // keep the harness alive after the server is gone.
+      let graceTimer: NodeJS.Timeout | undefined;
+      const grace = new Promise<boolean>((r) => (graceTimer = setTimeout(() => r(true), graceMs)));
+      const timedOut = await Promise.race([exited.then(() => false), grace]);
+      clearTimeout(graceTimer);
       if (timedOut || groupAlive(pid)) signalGroup(pid, 'SIGKILL');
       await exited;
       // Children of the server in the same group may outlive the leader by a moment.
@@ -99,8 +113,8 @@ export async function startServer(spec: ServerSpec, opts: StartOptions = {}): Pr
     baseUrl,
     exited,
     tail: () => tail.text(),
-    stop: () => stopGroup('SIGTERM', STOP_GRACE_MS),
-    kill: () => stopGroup('SIGKILL', STOP_GRACE_MS),
+    stop: () => stopGroup('SIGTERM', spec.launch.stopGraceMs),
+    kill: () => stopGroup('SIGKILL', spec.launch.stopGraceMs),
   };
 
   const timeoutMs = opts.readyTimeoutMs ?? 20_000;

@@ -3,7 +3,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Protocol } from '../contract.ts';
-import type { Requirement, ServerSpec } from '../spec.ts';
+import { CONTRACT_STOP_GRACE_MS, type Requirement, type ServerSpec } from '../spec.ts';
 
 const PYTHON = '/usr/bin/python3';
 const DIST = '/usr/lib/python3/dist-packages';
@@ -22,7 +22,7 @@ function pythonServer(root: string, name: string, protocol: Protocol, pair: stri
     pair,
     description,
     reportsHeap: false,
-    launch: { command: PYTHON, args: [join(root, 'servers', 'python', `${name}.py`)], env: {}, cwd: root },
+    launch: { command: PYTHON, args: [join(root, 'servers', 'python', `${name}.py`)], env: {}, cwd: root, stopGraceMs: CONTRACT_STOP_GRACE_MS },
     requires: [python, ...requires],
   };
 }

@@ -1,0 +1,68 @@
+// `pushbench run --profile <tool>`: Node servers start under a clinic.js profiler. The server's
+// launch is wrapped (clinic-collect.ts becomes the process group leader), so every executor starts
+// and stops profiled servers exactly as it does plain ones; profiles land in <run>/profiles/.
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ENV } from '../../servers/contract.ts';
+import { TSX_IMPORT } from '../../servers/registry.ts';
+import type { ServerSpec } from '../../servers/spec.ts';
+import { PROFILE_RECORD_SUFFIX, type ProfileRecord } from './profile-record.ts';
+import type { Profiler } from './profilers.ts';
+
+const COLLECTOR = fileURLToPath(new URL('./clinic-collect.ts', import.meta.url));
+
+/**
+ * Time stop() grants a profiled server: after the server exits, flame processes the V8 tick log
+ * and each tool renders its HTML (3–6 s for a short run here, longer for long ones).
+ */
+export const PROFILED_STOP_GRACE_MS = 120_000;
+
+/** Null when clinic can profile this server, else the one-line reason. */
+export function profilingUnsupportedReason(spec: ServerSpec): string | null {
+  return spec.language === 'node' ? null : `profiling supports Node servers only: ${spec.name} runs unprofiled`;
+}
+
+/** The spec with its launch wrapped by the collector; profiles go to `profilesDir`. */
+export function profiledSpec(spec: ServerSpec, profiler: Profiler, profilesDir: string): ServerSpec {
+  mkdirSync(profilesDir, { recursive: true });
+  const { command, args, env } = spec.launch;
+  return {
+    ...spec,
+    launch: {
+      ...spec.launch,
+      command: process.execPath,
+      args: ['--import', TSX_IMPORT, COLLECTOR, profiler, profilesDir, spec.name, '--', command, ...args],
+      env: { ...env, [ENV.profiler]: profiler },
+      stopGraceMs: PROFILED_STOP_GRACE_MS,
+    },
+  };
+}
+
+
+/** The run folder's subfolder the profiles are written to (the report links into it). */
+export const PROFILES_FOLDER = 'profiles';
+
+/** `extras.profiles` of a profiled run's result. */
+export interface ProfilesExtra {
+  profiler: Profiler;
+  /** Relative to the run folder. */
+  folder: string;
+  records: ProfileRecord[];
+  /** Servers in the plan that are not Node servers and ran without a profiler. */
+  unprofiled: string[];
+}
+
+/** Every profile the collectors finished in `profilesDir`, oldest first. */
+export function listProfiles(profilesDir: string): ProfileRecord[] {
+  let names: string[];
+  try {
+    names = readdirSync(profilesDir);
+  } catch {
+    return [];
+  }
+  return names
+    .filter((n) => n.endsWith(PROFILE_RECORD_SUFFIX))
+    .map((n) => JSON.parse(readFileSync(join(profilesDir, n), 'utf8')) as ProfileRecord)
+    .sort((a, b) => a.startedAt.localeCompare(b.startedAt));
+}
