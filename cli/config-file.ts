@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 import { UserError } from '../harness/errors.ts';
-import { scenarioSchema, engineSchema, formatIssues } from '../scenarios/schema.ts';
+import { scenarioSchema, engineSchema, formatIssues, type ScenarioInput } from '../scenarios/schema.ts';
 import { PROTOCOLS } from '../servers/contract.ts';
 import { CONTRACT_STOP_GRACE_MS, type ServerSpec } from '../servers/spec.ts';
 import { commandRequirement } from './requirements.ts';
@@ -31,7 +31,11 @@ const configSchema = z
   })
   .strict();
 
-export type ConfigFile = z.output<typeof configSchema> & { path: string; userServers: ServerSpec[] };
+/**
+ * `scenarios` stays the user's input (validated here, resolved with the rest of the plan later):
+ * resolving turns some fields into richer types that are not valid input a second time.
+ */
+export type ConfigFile = Omit<z.output<typeof configSchema>, 'scenarios'> & { scenarios?: ScenarioInput[]; path: string; userServers: ServerSpec[] };
 
 export function loadConfigFile(path: string): ConfigFile {
   let raw: unknown;
@@ -58,5 +62,7 @@ export function loadConfigFile(path: string): ConfigFile {
       requires: [commandRequirement(s.command, cwd)],
     };
   });
-  return { ...parsed.data, path, userServers };
+  const { scenarios: _resolved, ...rest } = parsed.data;
+  const scenarios = (raw as { scenarios?: ScenarioInput[] }).scenarios;
+  return { ...rest, ...(scenarios === undefined ? {} : { scenarios }), path, userServers };
 }

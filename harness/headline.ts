@@ -37,6 +37,13 @@ export const HEADLINE_METRICS: Record<ScenarioKind, Record<string, MetricSpec>> 
     duplicates: { label: 'duplicates', unit: '', direction: 'lower' },
     catchUpMs: { label: 'time to catch up', unit: 'ms', direction: 'lower' },
   },
+  path: {
+    firstEventP50Ms: { label: 'first event p50', unit: 'ms', direction: 'lower' },
+    firstEventMaxMs: { label: 'first event max', unit: 'ms', direction: 'lower' },
+    p50FromT0Us: { label: 'p50 latency from t0', unit: 'µs', direction: 'lower' },
+    p99FromT0Us: { label: 'p99 latency from t0', unit: 'µs', direction: 'lower' },
+    lossRatio: { label: 'not delivered', unit: '', direction: 'lower' },
+  },
   sideload: {
     requestsPerSecond: { label: 'HTTP requests/s', unit: '/s', direction: 'higher' },
     latencyP99Ms: { label: 'HTTP p99 latency', unit: 'ms', direction: 'lower' },
@@ -83,6 +90,15 @@ export function headlineOf(step: StepResult): Record<string, number> {
       put('gaps', m.gaps);
       put('duplicates', m.duplicates);
       put('catchUpMs', m.catchUpMs);
+      return out;
+    }
+    case 'path': {
+      const m = step.outcome.metrics;
+      put('firstEventP50Ms', m.firstEventMs.count > 0 ? m.firstEventMs.p50 : null);
+      put('firstEventMaxMs', m.firstEventMs.count > 0 ? m.firstEventMs.max : null);
+      put('p50FromT0Us', m.latencyFromT0.count > 0 ? m.latencyFromT0.p50 : null);
+      put('p99FromT0Us', m.latencyFromT0.count > 0 ? m.latencyFromT0.p99 : null);
+      put('lossRatio', m.expected > 0 ? Math.max(0, m.expected - m.received) / m.expected : null);
       return out;
     }
     case 'sideload': {

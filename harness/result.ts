@@ -40,7 +40,7 @@ export interface Environment {
   ephemeralPorts: number;
 }
 
-export type ScenarioKind = 'idle' | 'push' | 'reconnect' | 'sideload';
+export type ScenarioKind = 'idle' | 'push' | 'reconnect' | 'sideload' | 'path';
 
 /** Summary of an HDR histogram. Values are in `unit`; `encoded` is the compressed base64 histogram. */
 export interface HistogramSummary {
@@ -82,7 +82,8 @@ export type StepResult =
   | (StepBase & { kind: 'idle'; params: IdleParams; outcome: StepOutcome<IdleMetrics> })
   | (StepBase & { kind: 'push'; params: PushParams; outcome: StepOutcome<PushMetrics> })
   | (StepBase & { kind: 'reconnect'; params: ReconnectParams; outcome: StepOutcome<ReconnectMetrics> })
-  | (StepBase & { kind: 'sideload'; params: SideloadParams; outcome: StepOutcome<SideloadMetrics> });
+  | (StepBase & { kind: 'sideload'; params: SideloadParams; outcome: StepOutcome<SideloadMetrics> })
+  | (StepBase & { kind: 'path'; params: PathParams; outcome: StepOutcome<PathMetrics> });
 
 export interface ProcessSample {
   rssBytes: number;
@@ -215,6 +216,36 @@ export interface SideloadMetrics {
   client: ClientSide | null;
 }
 
+export interface PathParams {
+  clients: number;
+  rate: number;
+  bytes: number;
+  durationMs: number;
+  /** How clients reach the server: direct, nginx, nginx-noheader, nginx-nobuffer, net:<conditions>. */
+  path: string;
+}
+
+export interface PathMetrics {
+  /** The path in words ("nginx, server omits X-Accel-Buffering", "loss 1 %, +20 ms"). */
+  pathDescription: string;
+  clientsConnected: number;
+  /** Events of the window times connected clients. */
+  expected: number;
+  received: number;
+  gaps: number;
+  duplicates: number;
+  outOfOrder: number;
+  /** Per client: time from the first event's t0 until it arrived (ms); count = clients that got it. */
+  firstEventMs: HistogramSummary;
+  latencyFromT0: HistogramSummary;
+  /** How long the step waited for delivery after the schedule's end (ms). */
+  drainedMs: number;
+  /** Server-reported TCP connections per stream (HTTP/2 multiplexes); null when not reported. */
+  streamsPerTcpConnection: number | null;
+  server: ProcessSample;
+  client: ClientSide;
+}
+
 /** Median and spread (min..max) of one metric over the valid repetitions of a group. */
 export interface Stat {
   median: number;
@@ -229,7 +260,7 @@ export interface GroupSummary {
   server: string;
   protocol: Protocol;
   pair: string | null;
-  params: IdleParams | PushParams | ReconnectParams | SideloadParams;
+  params: IdleParams | PushParams | ReconnectParams | SideloadParams | PathParams;
   validRepetitions: number;
   totalRepetitions: number;
   /** Headline metrics by name (e.g. serverBytesPerConnection, p99FromT0Us), valid steps only. */

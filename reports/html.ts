@@ -229,6 +229,10 @@ function stepSummary(s: StepResult): string {
       const m = s.outcome.metrics;
       return `${m.disrupted} disrupted, 99 % back in ${m.timeTo99Ms === null ? 'n/a' : `${fmtNumber(m.timeTo99Ms)} ms`}, ${m.gaps} gaps, ${m.duplicates} duplicates, ${m.replayed} replayed, ${m.lostWithProcess} lost with the process`;
     }
+    case 'path': {
+      const m = s.outcome.metrics;
+      return `${m.pathDescription}: first event p50 ${fmtNumber(m.firstEventMs.p50)} ms (max ${fmtNumber(m.firstEventMs.max)} ms), p99 ${fmtUs(m.latencyFromT0.p99)}, ${m.received}/${m.expected} events`;
+    }
     case 'sideload': {
       const m = s.outcome.metrics;
       return `${m.streamsHeld} streams held, ${fmtNumber(m.requestsPerSecond)} req/s, p99 ${fmtNumber(m.latencyMs.p99)} ms${m.ratioToBaseline === null ? '' : `, ${fmtNumber(m.ratioToBaseline)}× the no-stream baseline`}`;

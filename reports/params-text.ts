@@ -1,6 +1,6 @@
 // A group's parameters as a reader says them ("100/s to 1000 clients, 128 B"), plus a numeric
 // sort key so rows come in a natural order. Shared by the verdict table and compare's table.
-import type { GroupSummary, IdleParams, PushParams, ReconnectParams, ScenarioKind, SideloadParams } from '../harness/result.ts';
+import type { GroupSummary, IdleParams, PathParams, PushParams, ReconnectParams, ScenarioKind, SideloadParams } from '../harness/result.ts';
 
 export function describeParams(kind: ScenarioKind, params: GroupSummary['params']): { text: string; order: number[] } {
   switch (kind) {
@@ -16,6 +16,10 @@ export function describeParams(kind: ScenarioKind, params: GroupSummary['params'
       const p = params as ReconnectParams;
       const mode = p.mode === 'partial' ? `partial (${Math.round(p.fraction * 100)} % dropped)` : p.mode === 'restart' ? `restart (${p.downtimeMs} ms down)` : 'drop';
       return { text: `${mode}, ${p.clients} clients${p.backoff ? ', backoff' : ''}`, order: [['drop', 'partial', 'restart'].indexOf(p.mode), p.clients, p.fraction, p.downtimeMs] };
+    }
+    case 'path': {
+      const p = params as PathParams;
+      return { text: `via ${p.path}, ${p.rate}/s to ${p.clients} clients, ${p.bytes} B`, order: [p.clients, p.rate, p.bytes] };
     }
     case 'sideload': {
       const p = params as SideloadParams;

@@ -1,6 +1,7 @@
 // Calibration: a server with known faults (PUSHBENCH_FAULT, servers/node/faults.ts) must be
 // measured as exactly those faults. Each check runs the real executors at small N and compares
 // the measured figure with the injected one, within a stated tolerance.
+import { tmpdir } from 'node:os';
 import type { PushMetrics, StepResult } from '../harness/result.ts';
 import type { ProgressSink } from '../harness/progress.ts';
 import { getServer } from '../servers/registry.ts';
@@ -47,6 +48,8 @@ function context(servers: ServerSpec[], progress: ProgressSink, engine: Partial<
   let index = 0;
   return {
     servers,
+    // Calibration steps write no files beside their result.
+    workDir: tmpdir(),
     engine: engineSchema.parse(engine),
     progress,
     beginStep: (title) => {

@@ -7,6 +7,8 @@ import type { ServerSpec } from '../servers/spec.ts';
 export interface ExecutorContext {
   /** The servers of this scenario that can run here, in the order asked. */
   servers: ServerSpec[];
+  /** Folder for files a step writes beside the result (the run folder: nginx configs and logs). */
+  workDir: string;
   engine: EngineOptions;
   progress: ProgressSink;
   /** Announces the next step; returns its index for the step-end event. */

@@ -53,7 +53,9 @@ export function mergeConnects(reports: ConnectReport[], durationMs: number): Mer
 export function mergeWindows(reports: WindowReport[]): MergedWindow {
   const t0 = createHistogram('us');
   const t1 = createHistogram('us');
+  const first = createHistogram('us');
   for (const r of reports) {
+    mergeInto(first, r.firstEventFromT0);
     mergeInto(t0, r.latencyFromT0);
     mergeInto(t1, r.latencyFromT1);
   }
@@ -66,6 +68,7 @@ export function mergeWindows(reports: WindowReport[]): MergedWindow {
     lostWithProcess: sum(reports.map((r) => r.lostWithProcess)),
     wireBytes: sum(reports.map((r) => r.wireBytes)),
     latencyFromT0: encodeHistogram(t0),
+    firstEventFromT0: encodeHistogram(first),
     latencyFromT1: encodeHistogram(t1),
     workers: reports.map((r) => r.self),
   };

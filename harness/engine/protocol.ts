@@ -52,6 +52,11 @@ export interface WindowReport {
   lostWithProcess: number;
   wireBytes: number;
   latencyFromT0: string;
+  /**
+   * Latency from t0 of the window's first seq, one value per connection that received it: time to
+   * first event, where a buffering proxy shows (µs).
+   */
+  firstEventFromT0: string;
   latencyFromT1: string;
   self: SelfSample;
 }

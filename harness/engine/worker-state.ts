@@ -79,6 +79,7 @@ interface Window {
   outOfOrder: number;
   t0: Histogram;
   t1: Histogram;
+  first: Histogram;
 }
 
 export class WorkerState {
@@ -118,6 +119,7 @@ export class WorkerState {
         w.received++;
         if (verdict === 'out-of-order') w.outOfOrder++;
         record(w.t0, (ev.recvNs - ev.t0) / 1000);
+        if (ev.seq === w.fromSeq) record(w.first, (ev.recvNs - ev.t0) / 1000);
         record(w.t1, (ev.recvNs - ev.t1) / 1000);
       }
     }
@@ -180,7 +182,7 @@ export class WorkerState {
   }
 
   beginWindow(fromSeq: number, toSeq: number): void {
-    this.window = { fromSeq, toSeq, received: 0, duplicates: 0, outOfOrder: 0, t0: createHistogram('us'), t1: createHistogram('us') };
+    this.window = { fromSeq, toSeq, received: 0, duplicates: 0, outOfOrder: 0, t0: createHistogram('us'), t1: createHistogram('us'), first: createHistogram('us') };
   }
 
   /** Closes the window: its counters, gaps and histograms (null when none was begun). */
@@ -196,6 +198,7 @@ export class WorkerState {
       lostWithProcess: this.lostWithProcess(),
       wireBytes,
       latencyFromT0: encodeHistogram(w.t0),
+      firstEventFromT0: encodeHistogram(w.first),
       latencyFromT1: encodeHistogram(w.t1),
       self,
     };

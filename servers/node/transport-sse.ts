@@ -6,14 +6,18 @@
 //   its implicit per-tick corking.
 import type { Socket } from 'node:net';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { parseLastEventId } from '../contract.ts';
+import { ENV, parseLastEventId } from '../contract.ts';
 import type { PushCore, Subscriber } from './core.ts';
 
-export const SSE_HEADERS = {
+/**
+ * PUSHBENCH_ACCEL_HEADER=0 leaves out `X-Accel-Buffering: no`, so the path scenario can show what
+ * nginx does to an SSE stream without it. Read once: a server's headers do not change while it runs.
+ */
+export const SSE_HEADERS: Readonly<Record<string, string>> = {
   'Content-Type': 'text/event-stream',
   'Cache-Control': 'no-cache',
-  'X-Accel-Buffering': 'no',
-} as const;
+  ...(process.env[ENV.accelHeader] === '0' ? {} : { 'X-Accel-Buffering': 'no' }),
+};
 
 const RAW_HEAD = Buffer.from(
   'HTTP/1.1 200 OK\r\n' +

@@ -1,0 +1,101 @@
+// nginx in front of a server under test, on loopback, from a config the harness writes into the
+// run folder. It is started like a server (its own process group, ready when /healthz answers
+// through it), so stop() and the signal handlers end it exactly as they end servers.
+//
+// The SSE location keeps nginx's defaults on purpose: HTTP/1.0 to the upstream and
+// `proxy_buffering on` are what hold SSE events back in production; `X-Accel-Buffering: no` from
+// the server, or `proxy_buffering off` here, are the two fixes the path scenario measures.
+import { accessSync, constants, mkdirSync, writeFileSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
+import { DEFAULTS, PATHS } from '../../servers/contract.ts';
+import { CONTRACT_STOP_GRACE_MS, type ServerSpec } from '../../servers/spec.ts';
+import { freePort } from '../lifecycle/ports.ts';
+import { startServer, type RunningServer } from '../lifecycle/server-process.ts';
+
+const SBIN = ['/usr/sbin', '/sbin', '/usr/local/sbin'];
+
+/** nginx's path, looked up in PATH and the sbin folders (often missing from npm's PATH). */
+export function findNginx(): string | null {
+  for (const dir of [...(process.env.PATH ?? '').split(delimiter), ...SBIN]) {
+    if (dir === '') continue;
+    const candidate = join(dir, 'nginx');
+    try {
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // not here
+    }
+  }
+  return null;
+}
+
+export function nginxUnavailableReason(): string | null {
+  return findNginx() === null ? 'nginx is not installed: run npm run setup:system (as root)' : null;
+}
+
+export interface NginxOptions {
+  /** Folder for the config, logs and temp files (created). */
+  dir: string;
+  upstreamHost: string;
+  upstreamPort: number;
+  /** false writes `proxy_buffering off;` into the SSE location. */
+  buffering: boolean;
+}
+
+/** The whole config, as written to `<dir>/nginx.conf`. */
+export function nginxConfig(o: NginxOptions & { listenPort: number }): string {
+  const upstream = `http://${o.upstreamHost}:${o.upstreamPort}`;
+  return `# Written by pushbench for one path step. Run: nginx -p ${o.dir} -c nginx.conf -g 'daemon off;'
+worker_processes 1;
+# One worker holds two sockets per client (client side and upstream side).
+worker_rlimit_nofile 19000;
+error_log logs/error.log warn;
+pid logs/nginx.pid;
+events { worker_connections 9000; }
+http {
+  access_log off;
+  client_body_temp_path tmp/client_body;
+  proxy_temp_path tmp/proxy;
+  fastcgi_temp_path tmp/fastcgi;
+  uwsgi_temp_path tmp/uwsgi;
+  scgi_temp_path tmp/scgi;
+  server {
+    listen ${DEFAULTS.host}:${o.listenPort} backlog=${DEFAULTS.backlog};
+    # The default 60 s would cut an idle stream; the scenario measures buffering, not timeouts.
+    proxy_read_timeout 1h;
+    proxy_send_timeout 1h;
+    location ${PATHS.ws} {
+      proxy_pass ${upstream};
+      proxy_http_version 1.1;
+      proxy_set_header Upgrade $http_upgrade;
+      proxy_set_header Connection "upgrade";
+    }
+    location / {
+      proxy_pass ${upstream};
+      # nginx's defaults otherwise: HTTP/1.0 upstream, buffering ${o.buffering ? 'on' : 'off'}.
+${o.buffering ? '' : '      proxy_buffering off;\n'}    }
+  }
+}
+`;
+}
+
+/** Writes the config and starts nginx in front of the upstream; ready once /healthz answers through it. */
+export async function startNginx(o: NginxOptions, protocol: ServerSpec['protocol']): Promise<RunningServer> {
+  const nginx = findNginx();
+  if (nginx === null) throw new Error(nginxUnavailableReason()!);
+  mkdirSync(join(o.dir, 'logs'), { recursive: true });
+  mkdirSync(join(o.dir, 'tmp'), { recursive: true });
+  const listenPort = await freePort(DEFAULTS.host);
+  writeFileSync(join(o.dir, 'nginx.conf'), nginxConfig({ ...o, listenPort }));
+  const spec: ServerSpec = {
+    name: `nginx${o.buffering ? '' : ' (proxy_buffering off)'}`,
+    protocol,
+    language: 'custom',
+    pair: null,
+    description: 'nginx reverse proxy in front of the server under test',
+    reportsHeap: false,
+    launch: { command: nginx, args: ['-p', o.dir, '-c', 'nginx.conf', '-g', 'daemon off;'], env: {}, cwd: o.dir, stopGraceMs: CONTRACT_STOP_GRACE_MS },
+    requires: [],
+  };
+  return startServer(spec, { host: DEFAULTS.host, port: listenPort });
+}

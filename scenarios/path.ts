@@ -1,0 +1,222 @@
+// The path scenario: the same push measured over the paths real traffic takes — direct on
+// loopback, through nginx (with and without the server's X-Accel-Buffering header, and with
+// proxy_buffering off), and from a network namespace behind loss, a bandwidth cap and delay —
+// all in one run, so every path is compared with direct measured minutes apart on one machine.
+//
+// The window starts at the stream's first event, because what a buffering proxy costs shows first
+// as the time to the first event. Over a path that is not direct, delivery is a finding, not a
+// validity check: a proxy that holds the tail of a stream is the result, not a broken measurement.
+import { join } from 'node:path';
+import { getHealth, postBroadcast } from '../harness/control.ts';
+import { startServer, type RunningServer } from '../harness/lifecycle/server-process.ts';
+import { ProcessTreeSampler } from '../harness/metrics/proc-sampler.ts';
+import { decodeHistogram, summarize, summarizeAs } from '../harness/metrics/histogram.ts';
+import { networkUnavailableReason } from '../harness/network/availability.ts';
+import { startDelayProxy, type DelayProxy } from '../harness/network/delay-proxy.ts';
+import { createNetworkPath, type NetworkPath } from '../harness/network/namespace.ts';
+import { nginxUnavailableReason, startNginx } from '../harness/proxy/nginx.ts';
+import type { PathMetrics, PathParams, StepOutcome, StepResult, ValidityCheck } from '../harness/result.ts';
+import { safeLabel } from '../harness/result-store.ts';
+import { ENV } from '../servers/contract.ts';
+import type { ServerSpec } from '../servers/spec.ts';
+import { errorReason, groupKey, type Executor, type ExecutorContext } from './executor.ts';
+import { describePath, type PathSpec } from './path-spec.ts';
+import type { PathScenario } from './schema.ts';
+import { clientCpuCheck, clientLagCheck, clientSideFrom, NO_RECONNECT, outcomeFrom, sleep, startPool } from './step-common.ts';
+
+/** A (server, path) pair that cannot be measured here, and why; shown in the report's paths section. */
+export interface PathSkip {
+  server: string;
+  path: string;
+  reason: string;
+}
+
+export const runPath: Executor<PathScenario> = async (scenario, ctx) => {
+  const steps: StepResult[] = [];
+  const skips: PathSkip[] = [];
+  for (const spec of ctx.servers) {
+    for (const path of scenario.paths) {
+      const reason = skipReason(spec, path);
+      if (reason !== null) {
+        skips.push({ server: spec.name, path: path.label, reason });
+        ctx.progress({ type: 'notice', text: `path ${path.label} skipped for ${spec.name}: ${reason}` });
+        continue;
+      }
+      for (const clients of scenario.clients) {
+        for (let rep = 1; rep <= scenario.repetitions; rep++) {
+          if (ctx.cancelled()) return { steps, knees: [], extras: { paths: { skips } } };
+          steps.push(await pathStep(spec, path, clients, rep, scenario, ctx));
+        }
+      }
+    }
+  }
+  return { steps, knees: [], extras: { paths: { skips } } };
+};
+
+export function skipReason(spec: ServerSpec, path: PathSpec): string | null {
+  switch (path.kind) {
+    case 'direct':
+      return null;
+    case 'nginx':
+      if (spec.protocol === 'tcp') return 'nginx proxies HTTP; the raw-TCP floor has no path through it';
+      if (spec.protocol === 'sse-h2') return 'HTTP/2 to nginx (h2c) is not set up; nginx would speak HTTP/1.x to the server anyway';
+      if (path.label !== 'nginx' && spec.protocol !== 'sse') return 'the header and buffering modes concern SSE; a WebSocket is not buffered once upgraded';
+      if (!path.serverHeader && spec.language !== 'node') return 'only the Node servers can leave out X-Accel-Buffering (PUSHBENCH_ACCEL_HEADER=0)';
+      return nginxUnavailableReason();
+    case 'net':
+      return networkUnavailableReason();
+  }
+}
+
+/** Where clients connect, and everything to take down afterwards (in reverse order). */
+interface Rig {
+  server: RunningServer;
+  target: { host: string; port: number };
+  teardown: (() => Promise<void>)[];
+}
+
+async function buildRig(spec: ServerSpec, path: PathSpec, index: number, ctx: ExecutorContext): Promise<Rig> {
+  const teardown: (() => Promise<void>)[] = [];
+  try {
+    switch (path.kind) {
+      case 'direct': {
+        const server = await startServer(spec);
+        teardown.push(() => server.stop());
+        return { server, target: { host: server.host, port: server.port }, teardown };
+      }
+      case 'nginx': {
+        const server = await startServer(spec, { env: { [ENV.accelHeader]: path.serverHeader ? '1' : '0' } });
+        teardown.push(() => server.stop());
+        const dir = join(ctx.workDir, 'nginx', `${index}-${safeLabel(spec.name)}-${path.label}`);
+        const nginx = await startNginx({ dir, upstreamHost: server.host, upstreamPort: server.port, buffering: path.buffering }, spec.protocol);
+        teardown.push(() => nginx.stop());
+        return { server, target: { host: nginx.host, port: nginx.port }, teardown };
+      }
+      case 'net': {
+        const net: NetworkPath = await createNetworkPath(path.conditions);
+        teardown.push(() => net.remove());
+        const launch = net.wrapLaunch(spec.launch.command, spec.launch.args);
+        const server = await startServer({ ...spec, launch: { ...spec.launch, ...launch } }, { host: net.serverHost, inNamespace: true });
+        teardown.push(() => server.stop());
+        // No netem here: delay comes from a user-space proxy on loopback in front of the veth.
+        if (path.conditions.delayMs === 0) return { server, target: { host: server.host, port: server.port }, teardown };
+        const proxy: DelayProxy = await startDelayProxy({ targetHost: server.host, targetPort: server.port, delayMs: path.conditions.delayMs });
+        teardown.push(() => proxy.close());
+        return { server, target: { host: proxy.host, port: proxy.port }, teardown };
+      }
+    }
+  } catch (err) {
+    await runTeardown(teardown);
+    throw err;
+  }
+}
+
+async function runTeardown(teardown: (() => Promise<void>)[]): Promise<void> {
+  for (const stop of [...teardown].reverse()) await stop().catch(() => undefined);
+}
+
+async function pathStep(spec: ServerSpec, path: PathSpec, clients: number, rep: number, scenario: PathScenario, ctx: ExecutorContext): Promise<StepResult> {
+  const params: PathParams = { clients, rate: scenario.rate, bytes: scenario.bytes, durationMs: scenario.durationMs, path: path.label };
+  const title = `path ${spec.name} via ${path.label} clients=${clients} rate=${scenario.rate}/s rep ${rep}/${scenario.repetitions}`;
+  const index = ctx.beginStep(title);
+  const startedAt = new Date();
+  const base = { kind: 'path' as const, group: groupKey('path', spec.name, params), server: spec.name, protocol: spec.protocol, pair: spec.pair, repetition: rep, params, startedAt: startedAt.toISOString() };
+  let step: StepResult;
+  try {
+    const outcome = await measure(spec, path, params, scenario, index, ctx);
+    step = { ...base, durationMs: Date.now() - startedAt.getTime(), outcome };
+  } catch (err) {
+    step = { ...base, durationMs: Date.now() - startedAt.getTime(), outcome: { state: 'failed', reason: errorReason(err) } };
+  }
+  ctx.endStep(index, title, step);
+  return step;
+}
+
+async function measure(spec: ServerSpec, path: PathSpec, params: PathParams, scenario: PathScenario, index: number, ctx: ExecutorContext): Promise<StepOutcome<PathMetrics>> {
+  ctx.progress({ type: 'phase', text: `${spec.name}: setting up ${describePath(path)}` });
+  const rig = await buildRig(spec, path, index, ctx);
+  const sampler = new ProcessTreeSampler(rig.server.pid, 200);
+  sampler.start();
+  try {
+    const pool = await startPool({ spec, host: rig.target.host, port: rig.target.port }, ctx, { clients: params.clients, rampPerSecond: scenario.rampPerSecond, policy: NO_RECONNECT });
+    try {
+      const before = await getHealth(rig.server.baseUrl);
+      const count = Math.max(1, Math.round((params.rate * params.durationMs) / 1000));
+      const fromSeq = before.lastSeq! + 1;
+      const toSeq = before.lastSeq! + count;
+      await pool.beginWindow({ fromSeq, toSeq });
+      // A stream is ready once the server has subscribed it. Through a buffering proxy the client
+      // may not even see its response head before the first flush: that wait is part of the time
+      // to the first event, so the clients' own "open" is not awaited before the broadcast.
+      const connecting = pool.connectAll();
+      const subscribed = await waitForSubscribers(rig.server.baseUrl, params.clients, ctx.engine.connectTimeoutMs);
+      if (!subscribed.ok) {
+        const connect = await connecting;
+        throw new Error(`the server subscribed ${subscribed.connections} of ${params.clients} streams via ${path.label} (clients: ${connect.held} open, failures ${JSON.stringify(connect.failuresByCause)})`);
+      }
+      ctx.progress({ type: 'phase', text: `${spec.name} via ${path.label}: ${params.rate}/s for ${params.durationMs} ms` });
+      const windowStart = Date.now();
+      await postBroadcast(rig.server.baseUrl, { rate: params.rate, count, bytes: params.bytes, event: 'tick' });
+      await sleep((count * 1000) / params.rate);
+      const health = await getHealth(rig.server.baseUrl);
+      const connect = await connecting;
+      if (connect.held < params.clients) throw new Error(`only ${connect.held} of ${params.clients} clients saw their stream open via ${path.label} (${JSON.stringify(connect.failuresByCause)})`);
+      const drainStart = Date.now();
+      await pool.waitUntilAllReached(toSeq, scenario.drainMs);
+      const drainedMs = Date.now() - drainStart;
+      const window = await pool.endWindow();
+      const server = sampler.window(windowStart, Date.now());
+      const firstEvent = decodeHistogram(window.firstEventFromT0);
+      const firstEventCount = firstEvent.totalCount;
+      const expected = count * window.connected;
+      const tcp = health.tcpConnections;
+      const metrics: PathMetrics = {
+        pathDescription: describePath(path),
+        clientsConnected: window.connected,
+        expected,
+        received: window.received,
+        gaps: window.gaps,
+        duplicates: window.duplicates,
+        outOfOrder: window.outOfOrder,
+        // In ms: the delays a proxy adds are seconds, not microseconds.
+        firstEventMs: summarizeAs(firstEvent, 'ms'),
+        latencyFromT0: summarize(decodeHistogram(window.latencyFromT0), 'us'),
+        drainedMs,
+        streamsPerTcpConnection: tcp !== undefined && tcp > 0 ? health.connections / tcp : null,
+        server,
+        client: clientSideFrom(window.workers, pool.sourceAddresses),
+      };
+      const checks: ValidityCheck[] = [
+        { name: 'clients connected', ok: window.connected === params.clients, detail: `${window.connected} of ${params.clients} connected through the window` },
+        {
+          name: 'first event measured',
+          ok: firstEventCount === window.connected,
+          detail: `the first event reached ${firstEventCount} of ${window.connected} clients within the schedule and ${scenario.drainMs} ms after it`,
+        },
+        clientCpuCheck(metrics.client),
+        clientLagCheck(metrics.client),
+      ];
+      // Direct is the reference every other path is read against: it must deliver everything.
+      if (path.kind === 'direct') {
+        checks.push({ name: 'direct delivery complete', ok: window.received === expected && window.gaps === 0, detail: `${window.received} of ${expected} events, ${window.gaps} gaps` });
+      }
+      return outcomeFrom(metrics, checks);
+    } finally {
+      await pool.close();
+    }
+  } finally {
+    sampler.stop();
+    await runTeardown(rig.teardown);
+  }
+}
+
+/** Polls /healthz until the server counts `clients` streams, or the timeout passes. */
+async function waitForSubscribers(baseUrl: string, clients: number, timeoutMs: number): Promise<{ ok: boolean; connections: number }> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const { connections } = await getHealth(baseUrl);
+    if (connections >= clients) return { ok: true, connections };
+    if (Date.now() > deadline) return { ok: false, connections };
+    await sleep(50);
+  }
+}
