@@ -127,6 +127,8 @@ export interface IdleMetrics {
   serverHeapBytesPerConnection: number | null;
   kernelSocketBytesPerConnection: number;
   clientBytesPerConnection: number;
+  /** Streams per TCP connection as the server counts them (HTTP/2 multiplexes); null when not reported. */
+  streamsPerTcpConnection: number | null;
   client: ClientSide;
 }
 

@@ -3,6 +3,7 @@
 // in it is generated from them, and every piece of text from a result is HTML-escaped.
 import type { RunResult, StepResult } from '../harness/result.ts';
 import { calibrationSection } from './calibration-section.ts';
+import { pathsSection } from './paths-section.ts';
 import { profilesSection } from './profiles-section.ts';
 import { allCharts, type Chart } from './charts.ts';
 import { claimRows } from './claims.ts';
@@ -21,6 +22,7 @@ export type ExtraRenderer = (value: unknown, result: RunResult) => string;
 export const EXTRA_RENDERERS: Record<string, ExtraRenderer> = {
   calibration: calibrationSection,
   profiles: profilesSection,
+  paths: pathsSection,
 };
 
 export interface HtmlOptions {
@@ -219,7 +221,10 @@ function stepSummary(s: StepResult): string {
   switch (s.kind) {
     case 'idle': {
       const m = s.outcome.metrics;
-      return `${m.clientsHeld} held, server ${fmtBytes(m.serverBytesPerConnection)}/conn, client ${fmtBytes(m.clientBytesPerConnection)}/conn, ${fmtNumber(m.connectRatePerSecond)} connects/s (ramp limited by ${m.ramp.limitedBy})`;
+      // Results written before HTTP/2 support have no such field.
+      const streams = m.streamsPerTcpConnection ?? null;
+      const perTcp = streams === null ? '' : `, ${fmtNumber(streams)} streams per TCP connection`;
+      return `${m.clientsHeld} held, server ${fmtBytes(m.serverBytesPerConnection)}/conn, client ${fmtBytes(m.clientBytesPerConnection)}/conn, ${fmtNumber(m.connectRatePerSecond)} connects/s (ramp limited by ${m.ramp.limitedBy})${perTcp}`;
     }
     case 'push': {
       const m = s.outcome.metrics;

@@ -90,6 +90,7 @@ async function idleStep(spec: ServerSpec, params: IdleParams, repetition: number
       // Both ends of every loopback connection live in this kernel: this is per client+server pair.
       kernelSocketBytesPerConnection: perConn(sockHold.memBytes - sockBaseline.memBytes),
       clientBytesPerConnection: perConn(clientRssGrowth),
+      streamsPerTcpConnection: typeof health !== 'string' && health.tcpConnections !== undefined && health.tcpConnections > 0 ? health.connections / health.tcpConnections : null,
       client: clientSideFrom(window.workers, pool.sourceAddresses),
     };
     const checks: ValidityCheck[] = [

@@ -1,0 +1,64 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { describe, it } from 'node:test';
+import { networkUnavailableReason } from '../harness/network/availability.ts';
+import { nginxUnavailableReason } from '../harness/proxy/nginx.ts';
+import type { PathMetrics, StepResult } from '../harness/result.ts';
+import { getServer } from '../servers/registry.ts';
+import { testContext } from './fixtures/context.ts';
+import { runPath, skipReason } from './path.ts';
+import { parsePath } from './path-spec.ts';
+import { pathSchema } from './schema.ts';
+
+// 20/s for 2 s: 40 events of ~230 B on the wire, more than one nginx proxy buffer (4 KB), so the
+// buffered path delivers its first flush within the window and holds the tail.
+const scenario = (paths: string[]) => pathSchema.parse({ kind: 'path', servers: ['x'], clients: [10], rate: 20, durationMs: 2000, drainMs: 1000, paths });
+
+function metricsOf(steps: StepResult[], path: string): PathMetrics {
+  const s = steps.find((x) => x.kind === 'path' && x.params.path === path);
+  assert.ok(s, `a step for ${path}`);
+  assert.equal(s.outcome.state, 'completed', `${path}: ${JSON.stringify(s.outcome).slice(0, 300)}`);
+  if (s.kind !== 'path' || s.outcome.state !== 'completed') throw new Error('unreachable');
+  return s.outcome.metrics;
+}
+
+describe('path scenario', () => {
+  it('says why a path cannot carry a server', () => {
+    assert.equal(skipReason(getServer('tcp-floor'), parsePath('nginx')), 'nginx proxies HTTP; the raw-TCP floor has no path through it');
+    assert.equal(skipReason(getServer('node-ws'), parsePath('nginx-noheader')), 'the header and buffering modes concern SSE; a WebSocket is not buffered once upgraded');
+    assert.equal(skipReason(getServer('fastapi-sse'), parsePath('nginx-noheader')), 'only the Node servers can leave out X-Accel-Buffering (PUSHBENCH_ACCEL_HEADER=0)');
+    assert.equal(skipReason(getServer('node-sse'), parsePath('direct')), null);
+    assert.throws(() => parsePath('nginx-fast'), /^UserError: unknown path "nginx-fast"; paths: direct, nginx, nginx-noheader, nginx-nobuffer, net:<conditions>/);
+  });
+
+  it('nginx without X-Accel-Buffering holds SSE events back; the header and proxy_buffering off do not', { skip: nginxUnavailableReason() ?? false }, async () => {
+    const out = await runPath(scenario(['direct', 'nginx', 'nginx-noheader', 'nginx-nobuffer']), testContext([getServer('node-sse')]));
+    assert.equal(out.steps.length, 4);
+    const direct = metricsOf(out.steps, 'direct');
+    const header = metricsOf(out.steps, 'nginx');
+    const noHeader = metricsOf(out.steps, 'nginx-noheader');
+    const noBuffer = metricsOf(out.steps, 'nginx-nobuffer');
+    for (const m of [direct, header, noBuffer]) {
+      assert.equal(m.received, 400, 'every event of 10 clients x 40 events arrived');
+      assert.equal(m.firstEventMs.count, 10);
+    }
+    assert.equal(noHeader.firstEventMs.count, 10, 'the first flush reached every client');
+    // The buffered path's first event waits for a proxy buffer to fill (~0.5 s of events here);
+    // the others pass it on at once. Ratios, not absolute times: the point is which path buffers.
+    assert.ok(noHeader.firstEventMs.p50 > 10 * Math.max(header.firstEventMs.p50, noBuffer.firstEventMs.p50, 20), `buffered ${noHeader.firstEventMs.p50} ms vs ${header.firstEventMs.p50} / ${noBuffer.firstEventMs.p50} ms`);
+    assert.ok(noHeader.received < 400, 'nginx still holds the tail of the stream after the drain');
+    assert.deepEqual(out.extras, { paths: { skips: [] } });
+  });
+
+  it('a network namespace with added delay: every event arrives, later by at least the delay', { skip: networkUnavailableReason() ?? false }, async () => {
+    const out = await runPath(scenario(['direct', 'net:delay=60ms']), testContext([getServer('node-ws')]));
+    const direct = metricsOf(out.steps, 'direct');
+    const net = metricsOf(out.steps, 'net:delay=60ms');
+    assert.equal(net.received, 400);
+    assert.equal(net.gaps, 0);
+    assert.equal(net.pathDescription, 'network namespace: +60 ms');
+    assert.ok(net.latencyFromT0.min >= 60_000, `one way through the proxy takes at least 60 ms (min ${net.latencyFromT0.min} µs)`);
+    assert.ok(direct.latencyFromT0.min < 60_000);
+    assert.deepEqual(execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' }).split('\n').filter((l) => l.startsWith(`pb${process.pid}n`)), [], 'the namespace is gone');
+  });
+});
