@@ -40,7 +40,7 @@ describe('pushbench CLI', () => {
   it('an unknown scenario is one line, exit 2', () => {
     const r = pushbench('run', '--scenario', 'nap', '--out', mkdtempSync(join(tmpdir(), 'pb-')));
     assert.equal(r.code, 2);
-    assert.equal(r.stderr.trim(), 'pushbench: unknown scenario "nap"; scenarios: idle, push, reconnect, sideload');
+    assert.equal(r.stderr.trim(), 'pushbench: unknown scenario "nap"; scenarios: idle, push, reconnect, sideload, path, browser');
   });
 
   it('zero, negative and non-numeric client counts are rejected with their path, exit 2, nothing written', () => {
@@ -82,5 +82,29 @@ describe('pushbench CLI', () => {
     const row = (JSON.parse(r.stdout) as { name: string; status: string }[]).find((x) => x.name === 'my-sse');
     assert.equal(row?.status, 'command not found: ./no-such-binary');
     assert.equal(existsSync(join(dir, 'results')), false);
+  });
+
+  it('path, profile and suite flags: one clear line each, exit 2, nothing written', () => {
+    const out = mkdtempSync(join(tmpdir(), 'pb-'));
+    const cases: [string[], string][] = [
+      [['--profile', 'quick'], 'pushbench: --profile quick: the suite size is now --suite quick; --profile takes a profiler: flame, doctor, heapprofiler'],
+      [['--profile', 'perf'], 'pushbench: unknown profiler "perf"; --profile takes flame, doctor, heapprofiler'],
+      [['--suite', 'huge'], 'pushbench: unknown suite "huge"; suites: quick, default, full'],
+      [['--via', 'haproxy'], 'pushbench: --via "haproxy" is not understood; --via takes nginx (every mode) or a comma list of nginx, nginx-noheader, nginx-nobuffer'],
+      [['--scenario', 'idle', '--via', 'nginx'], 'pushbench: --via and --net apply to the path scenario: add path to --scenario (e.g. --scenario path --via nginx)'],
+      [['--profile', 'flame', '--scenario', 'idle', '--servers', 'fastapi-sse', '--no-floor'], 'pushbench: --profile flame: profiling supports Node servers only, and none of the servers asked for is one (see `pushbench servers`)'],
+    ];
+    for (const [args, line] of cases) {
+      const r = pushbench('run', ...args, '--out', out);
+      assert.equal(r.stderr.trim(), line, args.join(' '));
+      assert.equal(r.code, 2, args.join(' '));
+    }
+    const net = pushbench('run', '--net', 'loss=80%', '--out', out);
+    assert.equal(net.code, 2);
+    assert.match(net.stderr, /^pushbench: invalid plan \(flags\):\n {2}- scenarios\.0\.paths\.1: .*loss/);
+    const host = pushbench('run', '--scenario', 'idle', '--server-host', '10.1.2.3', '--out', out);
+    assert.equal(host.code, 2);
+    assert.equal(host.stderr.trim(), 'pushbench: invalid plan (flags):\n  - engine.serverHost: a server address outside 127.0.0.0/8 is only for load agents on other hosts: add --agents, or leave --server-host out');
+    assert.deepEqual(readdirSync(out), [], 'no run folder for a rejected plan');
   });
 });

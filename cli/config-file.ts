@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 import { UserError } from '../harness/errors.ts';
-import { scenarioSchema, engineSchema, formatIssues, type ScenarioInput } from '../scenarios/schema.ts';
+import { scenarioSchema, engineFields, formatIssues, type ScenarioInput } from '../scenarios/schema.ts';
 import { PROTOCOLS } from '../servers/contract.ts';
 import { CONTRACT_STOP_GRACE_MS, type ServerSpec } from '../servers/spec.ts';
 import { commandRequirement } from './requirements.ts';
@@ -19,6 +19,8 @@ const userServerSchema = z
     cwd: z.string().min(1).optional(),
     pair: z.string().min(1).nullable().default(null),
     description: z.string().default('user-defined server'),
+    /** Processes that hold its connections (a clustered server): each may hold up to the open-file cap. */
+    processes: z.number().int().positive().max(64).default(1),
   })
   .strict();
 
@@ -26,7 +28,7 @@ const configSchema = z
   .object({
     servers: z.array(userServerSchema).default([]),
     scenarios: z.array(scenarioSchema).optional(),
-    engine: engineSchema.partial().optional(),
+    engine: engineFields.partial().optional(),
     thresholds: z.record(z.string(), z.number().positive()).default({}),
   })
   .strict();
@@ -58,6 +60,7 @@ export function loadConfigFile(path: string): ConfigFile {
       pair: s.pair,
       description: s.description,
       reportsHeap: false,
+      processes: s.processes,
       launch: { command: s.command, args: s.args, env: s.env, cwd, stopGraceMs: CONTRACT_STOP_GRACE_MS },
       requires: [commandRequirement(s.command, cwd)],
     };

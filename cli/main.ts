@@ -43,11 +43,20 @@ export function buildProgram(): Command {
     });
 
   program
+    .command('agent')
+    .description('a load agent: runs client workers here for a coordinator on another host (`run --agents`)')
+    .requiredOption('--listen <host:port>', 'address to listen on (a port alone: 127.0.0.1); e.g. 0.0.0.0:7070')
+    .action(async (opts: { listen: string }) => {
+      const { agentCommand } = await import('./commands/agent.ts');
+      await agentCommand(opts);
+    });
+
+  program
     .command('run')
     .description('run scenarios and write results/<run>/results.json, report.html and summary.md')
     .option('--suite <size>', 'embedded suite: quick (CI, ~1 min), default (~3 min), full (the big numbers)', 'default')
     .option('--profile <tool>', 'run Node servers under clinic.js: flame, doctor or heapprofiler (HTML in <run>/profiles)')
-    .option('--scenario <kinds>', 'comma list of idle, push, reconnect, sideload, path (instead of the whole suite)')
+    .option('--scenario <kinds>', 'comma list of idle, push, reconnect, sideload, path, browser (instead of the whole suite)')
     .option('--servers <names>', 'comma list of servers (see `pushbench servers`)')
     .option('--clients <list>', 'client counts, e.g. 1000,5000')
     .option('--rate <list>', 'events per second (push: a list; reconnect, sideload, path: one)')
@@ -70,6 +79,8 @@ export function buildProgram(): Command {
     .option('--via <modes>', 'path: nginx in front (every mode), or a comma list of nginx, nginx-noheader, nginx-nobuffer; direct is always measured too')
     .option('--net <conditions>', 'path: the server in a network namespace behind e.g. loss=1%,rate=20mbit,delay=20ms (root, ip/nft/tc)')
     .option('--max-per-worker <n>', 'connections per client worker process (default 15000)')
+    .option('--server-host <addr>', 'address the servers bind (default 127.0.0.1); another address only with --agents on other hosts')
+    .option('--agents <list>', 'run the client workers on load agents, e.g. 10.0.0.5:7070,10.0.0.6:7070 (see `pushbench agent`)')
     .option('--label <name>', 'run folder label')
     .option('--out <dir>', 'results folder', 'results')
     .option('--config <file>', 'config file: your servers, scenarios, thresholds')

@@ -3,6 +3,7 @@
 import { UserError } from '../harness/errors.ts';
 import type { PlanInput, ScenarioInput } from '../scenarios/schema.ts';
 import { PROFILERS, type Profiler } from '../harness/profiling/profilers.ts';
+import { NGINX_PATHS } from '../scenarios/path-spec.ts';
 import { defaultSuite, EXTRA_SCENARIOS, SUITES, type Suite } from '../scenarios/suites.ts';
 import type { ConfigFile } from './config-file.ts';
 
@@ -30,11 +31,15 @@ export interface RunFlags {
   backoff?: boolean;
   floor?: boolean;
   maxPerWorker?: string;
+  agents?: string;
+  serverHost?: string;
+  via?: string;
+  net?: string;
   label?: string;
   out?: string;
 }
 
-const KINDS = ['idle', 'push', 'reconnect', 'sideload'] as const;
+const KINDS = ['idle', 'push', 'reconnect', 'sideload', 'path', 'browser'] as const;
 const FLOOR = 'tcp-floor';
 type Kind = (typeof KINDS)[number];
 
@@ -68,8 +73,14 @@ export function buildPlanInput(flags: RunFlags, config: ConfigFile | null): Plan
   const suite = parseSuite(flags.suite);
   const base: ScenarioInput[] = config?.scenarios ?? defaultSuite(suite);
   let scenarios: ScenarioInput[];
-  if (flags.scenario !== undefined) {
-    const kinds = flags.scenario.split(',').map((k) => k.trim());
+  const pathFlags = flags.via !== undefined || flags.net !== undefined;
+  // --via and --net are about the path scenario: alone, they ask for it.
+  const scenarioFlag = flags.scenario ?? (pathFlags ? 'path' : undefined);
+  if (pathFlags && !(scenarioFlag ?? '').split(',').map((k) => k.trim()).includes('path')) {
+    throw new UserError('--via and --net apply to the path scenario: add path to --scenario (e.g. --scenario path --via nginx)');
+  }
+  if (scenarioFlag !== undefined) {
+    const kinds = scenarioFlag.split(',').map((k) => k.trim());
     for (const k of kinds) {
       if (!(KINDS as readonly string[]).includes(k)) throw new UserError(`unknown scenario "${k}"; scenarios: ${KINDS.join(', ')}`);
     }
@@ -83,26 +94,49 @@ export function buildPlanInput(flags: RunFlags, config: ConfigFile | null): Plan
     scenarios = base;
   }
   scenarios = scenarios.map((s) => withFloor(applyFlags(s, flags), flags.floor !== false));
-  const label = flags.label ?? (flags.scenario ? flags.scenario.replace(/,/g, '-') : `bench-${suite}`);
+  const label = flags.label ?? (scenarioFlag ? scenarioFlag.replace(/,/g, '-') : `bench-${suite}`);
   const input: PlanInput = { label, scenarios };
   if (flags.out !== undefined) input.resultsDir = flags.out;
   if (flags.profile !== undefined) input.profile = parseProfiler(flags.profile);
   const engine = { ...(config?.engine ?? {}) };
   if (flags.maxPerWorker !== undefined) engine.maxPerWorker = one('--max-per-worker', flags.maxPerWorker);
+  if (flags.serverHost !== undefined) engine.serverHost = flags.serverHost;
+  if (flags.agents !== undefined) engine.agents = flags.agents.split(',').map((a) => a.trim()).filter(Boolean);
   input.engine = engine;
   return input;
 }
 
+/**
+ * `--via nginx` is every nginx mode; `--via nginx-noheader,...` picks modes; `--net <conditions>`
+ * adds one impaired network. Direct always comes first: each path is read against it.
+ */
+export function pathsFromFlags(via: string | undefined, net: string | undefined): string[] {
+  const paths = ['direct'];
+  for (const v of (via ?? '').split(',').map((x) => x.trim()).filter(Boolean)) {
+    const modes = v === 'nginx' ? NGINX_PATHS : [v];
+    for (const m of modes) {
+      if (!NGINX_PATHS.includes(m)) throw new UserError(`--via "${v}" is not understood; --via takes nginx (every mode) or a comma list of ${NGINX_PATHS.join(', ')}`);
+      if (!paths.includes(m)) paths.push(m);
+    }
+  }
+  if (net !== undefined) paths.push(`net:${net}`);
+  return paths;
+}
+
 /** idle and push always measure tcp-floor beside the servers asked for: the floor of every figure. */
 function withFloor(s: ScenarioInput, floor: boolean): ScenarioInput {
-  if (!floor || s.kind === 'reconnect' || s.kind === 'sideload' || s.servers.includes(FLOOR)) return s;
+  if (!floor || (s.kind !== 'idle' && s.kind !== 'push') || s.servers.includes(FLOOR)) return s;
   return { ...s, servers: [...s.servers, FLOOR] };
 }
 
 function applyFlags(s: ScenarioInput, f: RunFlags): ScenarioInput {
   const out: Record<string, unknown> = { ...s };
   if (f.servers !== undefined) out.servers = f.servers.split(',').map((x) => x.trim()).filter(Boolean);
-  if (f.clients !== undefined) out.clients = numberList('--clients', f.clients);
+  // browser: --clients is the one number of EventSources / WebSockets per page.
+  if (f.clients !== undefined) {
+    if (s.kind === 'browser') out.clientsPerPage = one('--clients', f.clients);
+    else out.clients = numberList('--clients', f.clients);
+  }
   if (f.repetitions !== undefined) out.repetitions = one('--repetitions', f.repetitions);
   if (f.ramp !== undefined) out.rampPerSecond = one('--ramp', f.ramp);
   const kind: Kind = s.kind;
@@ -121,6 +155,16 @@ function applyFlags(s: ScenarioInput, f: RunFlags): ScenarioInput {
   if (kind === 'sideload') {
     if (f.duration !== undefined) out.durationMs = one('--duration', f.duration);
     if (f.rate !== undefined) out.pushRate = one('--rate', f.rate);
+  }
+  if (kind === 'path') {
+    if (f.rate !== undefined) out.rate = one('--rate', f.rate);
+    if (f.bytes !== undefined) out.bytes = one('--bytes', f.bytes);
+    if (f.duration !== undefined) out.durationMs = one('--duration', f.duration);
+    if (f.via !== undefined || f.net !== undefined) out.paths = pathsFromFlags(f.via, f.net);
+  }
+  if (kind === 'browser') {
+    if (f.rate !== undefined) out.rate = one('--rate', f.rate);
+    if (f.bytes !== undefined) out.bytes = one('--bytes', f.bytes);
   }
   if (kind === 'reconnect') {
     if (f.rate !== undefined) out.rate = one('--rate', f.rate);

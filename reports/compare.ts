@@ -263,7 +263,7 @@ export function compareMarkdown(outcome: CompareOutcome): string {
   const figures = outcome.rows.filter((r) => r.metric !== '(step)' && r.verdict !== 'reference').length;
   const lines: string[] = [];
   if (outcome.exitCode === COMPARE_EXIT.usage) {
-    lines.push('**Nothing to compare**: the two runs have no scenario/server/parameter group with a valid repetition in common (is the baseline from the same profile?).');
+    lines.push('**Nothing to compare**: the two runs have no scenario/server/parameter group with a valid repetition in common (is the baseline from the same suite?).');
   } else {
     lines.push(
       outcome.regressions.length > 0

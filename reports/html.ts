@@ -2,6 +2,7 @@
 // CDN) that works offline and reads well on a phone. It reads only result files; every sentence
 // in it is generated from them, and every piece of text from a result is HTML-escaped.
 import type { RunResult, StepResult } from '../harness/result.ts';
+import { browserSection } from './browser-section.ts';
 import { calibrationSection } from './calibration-section.ts';
 import { pathsSection } from './paths-section.ts';
 import { profilesSection } from './profiles-section.ts';
@@ -21,6 +22,7 @@ export type ExtraRenderer = (value: unknown, result: RunResult) => string;
 
 export const EXTRA_RENDERERS: Record<string, ExtraRenderer> = {
   calibration: calibrationSection,
+  browser: browserSection,
   profiles: profilesSection,
   paths: pathsSection,
 };

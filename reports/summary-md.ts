@@ -2,6 +2,7 @@
 // baseline) the regressions — short enough for a pull-request comment. Text from the result is
 // escaped: GitHub renders HTML inside Markdown, and a `|` would break a table.
 import type { RunResult } from '../harness/result.ts';
+import { browserSummaryLine } from '../scenarios/browser-result.ts';
 import { claimRows } from './claims.ts';
 import { compareMarkdown, type CompareOutcome } from './compare.ts';
 import { escMd as md } from './escape.ts';
@@ -41,6 +42,8 @@ export function summaryMarkdown(results: RunResult[], comparison: CompareOutcome
       out.push(`- **${s.outcome.state}** ${md(s.kind)} ${md(s.server)} rep ${s.repetition}: ${md(why)}`);
     }
     for (const s of r.skipped) out.push(`- skipped ${md(s.server)}: ${md(s.reason)}`);
+    const browser = browserSummaryLine(r.extras?.browser);
+    if (browser !== null) out.push(`- ${md(browser)}`);
     out.push('');
   }
   if (comparison) out.push('### Compared with the baseline', '', compareMarkdown(comparison));

@@ -29,7 +29,9 @@ export interface CalibrationOutcome {
 
 /** Tolerances, stated in the README: the calibration's promise. */
 export const TOLERANCE = {
-  latencyShiftUs: 200,
+  // 10 % of the 5 ms injected: the p50 of 50 clients at 200/s moved by up to ±0.3 ms between
+  // identical runs on this 2-core machine, so a medians-of-3 shift is read to within that.
+  latencyShiftUs: 500,
   memoryRelative: 0.1,
 } as const;
 
@@ -73,6 +75,16 @@ function windowSeqs(): { from: number; to: number } {
   return { from: warm + 1, to: warm + Math.round((RATE * DURATION_MS) / 1000) };
 }
 
+const LATENCY_REPETITIONS = 3;
+
+/** Median p50 from t0 over the steps that have metrics; null when any repetition failed. */
+function medianP50(steps: StepResult[]): number | null {
+  const p50s = steps.map(pushMetrics).map((m) => m?.latencyFromT0.p50 ?? null);
+  if (p50s.length !== LATENCY_REPETITIONS || p50s.some((v) => v === null)) return null;
+  const sorted = (p50s as number[]).sort((a, b) => a - b);
+  return sorted[1]!;
+}
+
 function multiplesIn(k: number, from: number, to: number): number {
   return Math.floor(to / k) - Math.floor((from - 1) / k);
 }
@@ -82,11 +94,13 @@ export async function calibrate(progress: ProgressSink): Promise<CalibrationOutc
   const checks: CalibrationCheck[] = [];
   const { from, to } = windowSeqs();
 
-  // Latency: the same server with and without a fixed delay before each send.
-  const latency = await runPush(push, context([getServer(SERVER), faulty('delay=5')], progress));
+  // Latency: the same server with and without a fixed delay before each send, three repetitions
+  // each, compared by the median p50: one repetition's p50 moves by a few hundred µs here.
+  const latency = await runPush({ ...push, repetitions: LATENCY_REPETITIONS }, context([getServer(SERVER), faulty('delay=5')], progress));
   steps.push(...latency.steps);
-  const [base, delayed] = latency.steps.map(pushMetrics);
-  const shift = base && delayed ? delayed.latencyFromT0.p50 - base.latencyFromT0.p50 : null;
+  const baseP50 = medianP50(latency.steps.filter((s) => s.server === SERVER));
+  const delayedP50 = medianP50(latency.steps.filter((s) => s.server !== SERVER));
+  const shift = baseP50 !== null && delayedP50 !== null ? delayedP50 - baseP50 : null;
   checks.push({
     name: 'latency shift',
     injected: 'delay=5 ms before each send',
@@ -95,7 +109,7 @@ export async function calibrate(progress: ProgressSink): Promise<CalibrationOutc
     unit: 'µs',
     tolerance: `± ${TOLERANCE.latencyShiftUs} µs on the p50 from t0`,
     pass: shift !== null && Math.abs(shift - 5000) <= TOLERANCE.latencyShiftUs,
-    detail: base && delayed ? `p50 from t0 ${base.latencyFromT0.p50} µs → ${delayed.latencyFromT0.p50} µs` : 'a step failed',
+    detail: baseP50 !== null && delayedP50 !== null ? `median p50 from t0 over ${LATENCY_REPETITIONS} repetitions ${baseP50} µs → ${delayedP50} µs` : 'a step failed',
   });
 
   // Loss, duplicates, reordering: exact counts, every client affected.
@@ -138,7 +152,9 @@ export async function calibrate(progress: ProgressSink): Promise<CalibrationOutc
   });
 
   // Memory: 64 KB more per connection, measured by the idle scenario's RSS per connection.
-  const idle = idleSchema.parse({ kind: 'idle', servers: [SERVER], clients: [1000], settleMs: 300, holdMs: 800 });
+  // 3,000 connections: the server's RSS moves by a few MB between identical runs (heap growth, GC
+  // timing), which at 1,000 connections was up to ±7 KB per connection here.
+  const idle = idleSchema.parse({ kind: 'idle', servers: [SERVER], clients: [3000], settleMs: 300, holdMs: 800 });
   const mem = await runIdle(idle, context([getServer(SERVER), faulty('hold=65536')], progress));
   steps.push(...mem.steps);
   const perConn = mem.steps.map((s) => (s.kind === 'idle' && s.outcome.state !== 'failed' ? s.outcome.metrics.serverBytesPerConnection : null));

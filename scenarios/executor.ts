@@ -3,6 +3,7 @@ import type { EngineOptions } from './schema.ts';
 import type { ProgressSink } from '../harness/progress.ts';
 import type { KneeResult, StepResult } from '../harness/result.ts';
 import type { ServerSpec } from '../servers/spec.ts';
+import type { AgentClock } from '../harness/engine/agent-client.ts';
 
 export interface ExecutorContext {
   /** The servers of this scenario that can run here, in the order asked. */
@@ -16,6 +17,8 @@ export interface ExecutorContext {
   endStep(index: number, title: string, step: StepResult): void;
   /** Set once a SIGINT/SIGTERM arrived: executors stop starting new steps. */
   cancelled(): boolean;
+  /** Load agents: each pool's measured clocks, recorded in RunResult.extras.agents. */
+  noteAgentClocks?(clocks: AgentClock[]): void;
 }
 
 export interface ScenarioOutput {

@@ -34,7 +34,7 @@ export const runIdle: Executor<IdleScenario> = async (scenario, ctx) => {
 async function idleStep(spec: ServerSpec, params: IdleParams, repetition: number, ctx: ExecutorContext): Promise<StepResult> {
   const startedAt = new Date();
   const base = { kind: 'idle' as const, group: groupKey('idle', spec.name, params), server: spec.name, protocol: spec.protocol, pair: spec.pair, repetition, params, startedAt: startedAt.toISOString() };
-  const server = await startServer(spec).catch((err: unknown) => err as Error);
+  const server = await startServer(spec, { host: ctx.engine.serverHost }).catch((err: unknown) => err as Error);
   if (server instanceof Error) {
     return { ...base, durationMs: Date.now() - startedAt.getTime(), outcome: { state: 'failed', reason: errorReason(server) } };
   }

@@ -80,12 +80,12 @@ async function buildRig(spec: ServerSpec, path: PathSpec, index: number, ctx: Ex
   try {
     switch (path.kind) {
       case 'direct': {
-        const server = await startServer(spec);
+        const server = await startServer(spec, { host: ctx.engine.serverHost });
         teardown.push(() => server.stop());
         return { server, target: { host: server.host, port: server.port }, teardown };
       }
       case 'nginx': {
-        const server = await startServer(spec, { env: { [ENV.accelHeader]: path.serverHeader ? '1' : '0' } });
+        const server = await startServer(spec, { host: ctx.engine.serverHost, env: { [ENV.accelHeader]: path.serverHeader ? '1' : '0' } });
         teardown.push(() => server.stop());
         const dir = join(ctx.workDir, 'nginx', `${index}-${safeLabel(spec.name)}-${path.label}`);
         const nginx = await startNginx({ dir, upstreamHost: server.host, upstreamPort: server.port, buffering: path.buffering }, spec.protocol);

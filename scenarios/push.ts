@@ -11,7 +11,7 @@ import type { KneeResult, PushMetrics, PushParams, StepOutcome, StepResult, Vali
 import type { ServerSpec } from '../servers/spec.ts';
 import { errorReason, groupKey, type Executor, type ExecutorContext } from './executor.ts';
 import type { PushScenario } from './schema.ts';
-import { startPool, clientCpuCheck, clientLagCheck, clientSideFrom, NO_RECONNECT, outcomeFrom, sleep } from './step-common.ts';
+import { agentClockChecks, startPool, clientCpuCheck, clientLagCheck, clientSideFrom, NO_RECONNECT, outcomeFrom, sleep } from './step-common.ts';
 
 /** Time allowed after the last event is due for every client to receive it. */
 const DRAIN_MS = 5000;
@@ -91,7 +91,7 @@ async function titledStep(
 }
 
 async function openSession(spec: ServerSpec, clients: number, scenario: PushScenario, ctx: ExecutorContext): Promise<Session> {
-  const server = await startServer(spec, { env: { PUSHBENCH_COALESCE: scenario.coalesce ? '1' : '0' } });
+  const server = await startServer(spec, { host: ctx.engine.serverHost, env: { PUSHBENCH_COALESCE: scenario.coalesce ? '1' : '0' } });
   const sampler = new ProcessTreeSampler(server.pid, 200);
   sampler.start();
   try {
@@ -165,6 +165,7 @@ async function pushWindow(s: Session, params: PushParams, ctx: ExecutorContext):
     },
     clientCpuCheck(metrics.client),
     clientLagCheck(metrics.client),
+    ...agentClockChecks(s.pool),
   ];
   return outcomeFrom(metrics, checks);
 }

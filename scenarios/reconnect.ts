@@ -64,7 +64,7 @@ async function reconnectStep(spec: ServerSpec, params: ReconnectParams, repetiti
   let server: RunningServer | null = null;
   let pool: ClientPool | null = null;
   try {
-    server = await startServer(spec, { env });
+    server = await startServer(spec, { host: ctx.engine.serverHost, env });
     pool = await startPool(server, ctx, {
       clients: params.clients,
       rampPerSecond: scenario.rampPerSecond,
@@ -96,7 +96,7 @@ async function reconnectStep(spec: ServerSpec, params: ReconnectParams, repetiti
       // Whatever the old process emitted beyond what any client saw died with it.
       await pool.setLostBelow(seen + 1);
       await sleep(params.downtimeMs);
-      server = await startServer(spec, { port, env: { ...env, PUSHBENCH_SEQ_START: String(seen + 1) } });
+      server = await startServer(spec, { host: ctx.engine.serverHost, port, env: { ...env, PUSHBENCH_SEQ_START: String(seen + 1) } });
       // The new process continues the schedule where the clients' knowledge ended.
       const remaining = lastSeq - seen;
       if (remaining > 0) await postBroadcast(server.baseUrl, { rate: params.rate, count: remaining, bytes: params.bytes, event: 'tick' });

@@ -1,6 +1,6 @@
 // Runs a resolved plan: checks it can run before touching anything, executes each scenario through
 // its executor, and writes one RunResult (plus reports) into a new run folder.
-import { readdirSync, rmdirSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { planShards } from '../harness/engine/plan.ts';
 import { captureEnvironment } from '../harness/environment.ts';
@@ -12,10 +12,13 @@ import { createRunFolder, writeJsonAtomic } from '../harness/result-store.ts';
 import { getServer } from '../servers/registry.ts';
 import { unavailableReason, type ServerSpec } from '../servers/spec.ts';
 import type { Executor, ExecutorContext } from './executor.ts';
+import type { AgentClock } from '../harness/engine/agent-client.ts';
 import { runIdle } from './idle.ts';
 import { runPush } from './push.ts';
 import { runReconnect } from './reconnect.ts';
 import { runSideload } from './sideload.ts';
+import { runPath } from './path.ts';
+import { runBrowser } from './browser.ts';
 import type { Plan, Scenario } from './schema.ts';
 import { UserError } from '../harness/errors.ts';
 import { listProfiles, PROFILES_FOLDER, profiledSpec, profilingUnsupportedReason, type ProfilesExtra } from '../harness/profiling/clinic.ts';
@@ -26,6 +29,8 @@ const EXECUTORS: { [K in Scenario['kind']]: Executor<Extract<Scenario, { kind: K
   push: runPush,
   reconnect: runReconnect,
   sideload: runSideload,
+  path: runPath,
+  browser: runBrowser,
 };
 
 export interface RunOptions {
@@ -43,6 +48,8 @@ export interface RunOutcome {
 
 /** Steps a scenario will take (for the progress bar; a knee search adds its own). */
 function stepCount(s: Scenario, servers: number): number {
+  // The browser scenario's findings are checks in extras.browser, not steps.
+  if (s.kind === 'browser') return 0;
   const reps = s.repetitions * servers * s.clients.length;
   switch (s.kind) {
     case 'idle':
@@ -53,14 +60,19 @@ function stepCount(s: Scenario, servers: number): number {
       return reps * s.modes.length;
     case 'sideload':
       return s.repetitions * servers * (s.clients.length + 1);
+    case 'path':
+      return reps * s.paths.length;
   }
 }
 
 export async function runPlan(plan: Plan, opts: RunOptions): Promise<RunOutcome> {
   // Everything that can be checked is checked before a folder is made or a process started.
   const resolved = plan.scenarios.map((s) => ({ scenario: s, specs: s.servers.map(getServer) }));
-  for (const { scenario } of resolved) {
-    for (const n of scenario.clients) planShards(n, { maxPerWorker: plan.engine.maxPerWorker });
+  for (const { scenario, specs } of resolved) {
+    // Every server of the scenario must hold every client count: the one with the fewest processes decides.
+    const serverProcesses = specs.length === 0 ? 1 : Math.min(...specs.map((s) => s.processes));
+    // browser opens a few clients in Chromium, never through the engine's workers.
+    if (scenario.kind !== 'browser') for (const n of scenario.clients) planShards(n, { maxPerWorker: plan.engine.maxPerWorker, serverProcesses });
   }
   const skipped = new Map<string, string>();
   const runnable = resolved.map(({ scenario, specs }) => ({
@@ -94,18 +106,22 @@ export async function runPlan(plan: Plan, opts: RunOptions): Promise<RunOutcome>
   let cancelled = false;
   const stopListening = onShutdown(async () => {
     cancelled = true;
-    // An interrupted run leaves no half-made folder behind; earlier runs are never touched.
-    removeIfEmpty(runDir);
+    // An interrupted run writes no result and leaves no half-made folder behind (nor the nginx
+    // configs or profiles its steps wrote into it); earlier runs are never touched.
+    removeUnfinished(runDir);
   });
   let nextIndex = 0;
   const steps: StepResult[] = [];
   const knees: KneeResult[] = [];
   const extras: Record<string, unknown> = {};
+  // One entry per agent per pool started (every step re-measures): offsets drift, so each is kept.
+  const agentClocks: AgentClock[] = [];
   try {
     for (const { scenario, servers } of runnable) {
       if (servers.length === 0 || cancelled) continue;
       const ctx: ExecutorContext = {
         servers,
+        workDir: runDir,
         engine: plan.engine,
         progress: opts.progress,
         beginStep: (title) => {
@@ -119,6 +135,7 @@ export async function runPlan(plan: Plan, opts: RunOptions): Promise<RunOutcome>
           opts.progress({ type: 'step-end', index, title, state: o.state, note });
         },
         cancelled: () => cancelled,
+        noteAgentClocks: (clocks) => agentClocks.push(...clocks),
       };
       const executor = EXECUTORS[scenario.kind] as Executor<Scenario>;
       const out = await executor(scenario, ctx);
@@ -126,9 +143,12 @@ export async function runPlan(plan: Plan, opts: RunOptions): Promise<RunOutcome>
       knees.push(...out.knees);
       Object.assign(extras, out.extras);
     }
+    if (agentClocks.length > 0) extras.agents = agentClocks;
   } finally {
     stopListening();
   }
+  // The signal handler is ending the process; its folder is gone, so there is nothing to write into.
+  if (cancelled) throw new UserError('run interrupted: no result written', 1);
 
   const result: RunResult = {
     schema: RESULT_SCHEMA,
@@ -160,10 +180,7 @@ function profilesExtra(profiler: Profiler, profilesDir: string, unprofiled: stri
   return { profiler, folder: PROFILES_FOLDER, records: listProfiles(profilesDir), unprofiled };
 }
 
-function removeIfEmpty(dir: string): void {
-  try {
-    if (readdirSync(dir).length === 0) rmdirSync(dir);
-  } catch {
-    // already gone
-  }
+function removeUnfinished(dir: string): void {
+  if (existsSync(join(dir, 'results.json'))) return;
+  rmSync(dir, { recursive: true, force: true });
 }

@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { PROFILERS } from '../harness/profiling/profilers.ts';
 import { UserError } from '../harness/errors.ts';
+import { DEFAULT_PATHS, parsePath, type PathSpec } from './path-spec.ts';
 
 const positiveInt = z.number().int().positive();
 const nonNegativeInt = z.number().int().nonnegative();
@@ -78,16 +79,80 @@ export const sideloadSchema = z
   })
   .strict();
 
-export const scenarioSchema = z.discriminatedUnion('kind', [idleSchema, pushSchema, reconnectSchema, sideloadSchema]);
+/** A path label, resolved at the edge into a PathSpec (or one issue naming what is wrong). */
+const pathLabel = z.string().transform((raw, ctx): PathSpec => {
+  try {
+    return parsePath(raw);
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: (err as Error).message });
+    return z.NEVER;
+  }
+});
+
+export const pathSchema = z
+  .object({
+    kind: z.literal('path'),
+    servers: serverList,
+    // Small on purpose: the path is the subject, and nginx holds two sockets per client.
+    clients: z.array(positiveInt.max(5000)).min(1).default([50]),
+    rate: z.number().positive().max(10_000).default(10),
+    bytes: nonNegativeInt.max(1_000_000).default(128),
+    durationMs: durationMs.default(5000),
+    /** How long after the schedule's end clients may still receive (a buffering proxy's tail). */
+    drainMs: durationMs.default(3000),
+    paths: z.array(pathLabel).min(1).default(() => DEFAULT_PATHS.map(parsePath)),
+    rampPerSecond: positiveInt.default(2000),
+    repetitions: positiveInt.max(50).default(1),
+  })
+  .strict();
+
+/** Real EventSource / WebSocket in headless Chromium against each server (scenarios/browser.ts). */
+export const browserSchema = z
+  .object({
+    kind: z.literal('browser'),
+    servers: serverList,
+    /** EventSources / WebSockets per server page (they share the page's one origin). */
+    clientsPerPage: positiveInt.max(5).default(3),
+    /** Events of the named-event, id and latency checks. */
+    events: positiveInt.max(10_000).default(20),
+    rate: z.number().positive().max(1000).default(50),
+    bytes: nonNegativeInt.max(65_536).default(64),
+    eventName: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/).default('tick'),
+    /** PUSHBENCH_RETRY_MS the servers run with: the retry check expects this delay. */
+    retryMs: z.number().int().min(100).max(2000).default(700),
+    /** Events of the replay check (same rate); the drop comes after `dropAfter` of them. */
+    replayEvents: positiveInt.max(10_000).default(60),
+    dropAfter: positiveInt.default(10),
+    /** EventSources the HTTP/1.1 limit check opens to one origin (Chromium allows 6). */
+    perOrigin: z.number().int().min(7).max(20).default(7),
+    /** How long the stream over the limit must stay CONNECTING. */
+    limitHoldMs: durationMs.min(500).default(2000),
+    /** EventSources the HTTP/2 check opens to one origin (all must open). */
+    h2Streams: z.number().int().min(7).max(50).default(10),
+    /**
+     * The latency check's bounds (in-page, from t0). A sanity bound, not a benchmark: p50 catches a
+     * stream that is buffered throughout; p99 is loose because one stall of a loaded machine hits
+     * every client at once (measured here: 20–65 ms, a few times in 60 events).
+     */
+    latencyP50Ms: z.number().positive().default(20),
+    latencyP99Ms: z.number().positive().default(100),
+  })
+  .strict()
+  .refine((s) => s.dropAfter < s.replayEvents, { message: 'dropAfter must be below replayEvents', path: ['dropAfter'] });
+
+export const scenarioSchema = z.discriminatedUnion('kind', [idleSchema, pushSchema, reconnectSchema, sideloadSchema, pathSchema, browserSchema]);
 
 export type IdleScenario = z.output<typeof idleSchema>;
 export type PushScenario = z.output<typeof pushSchema>;
 export type ReconnectScenario = z.output<typeof reconnectSchema>;
 export type SideloadScenario = z.output<typeof sideloadSchema>;
+export type BrowserScenario = z.output<typeof browserSchema>;
+export type PathScenario = z.output<typeof pathSchema>;
 export type Scenario = z.output<typeof scenarioSchema>;
 export type ScenarioInput = z.input<typeof scenarioSchema>;
 
-export const engineSchema = z
+/** The engine options as fields (a config file may give any subset); engineSchema adds the cross-field rule. */
+export const engineFields = z
   .object({
     maxPerWorker: positiveInt.max(19_000).default(15_000),
     /** Client workers; 0 = as many as the plan needs. */
@@ -95,8 +160,24 @@ export const engineSchema = z
     connectTimeoutMs: positiveInt.default(30_000),
     /** Calibration: each client worker spends this many µs of CPU per event (a slow reader). */
     clientBurnUsPerEvent: nonNegativeInt.max(100_000).default(0),
+    /** Load agents (`pushbench agent`) that run the client workers instead of this host; [] = here. */
+    agents: z.array(z.string().regex(/^(\[[^\]]+\]|[^:\s[\]]+):\d{1,5}$/, 'host:port, e.g. 10.0.0.5:7070')).max(64).default([]),
+    /**
+     * Address the servers under test bind. Loopback unless load agents on other hosts must reach
+     * them: a non-loopback address is refused without agents (load stays on this machine).
+     */
+    serverHost: z.string().min(1).default('127.0.0.1'),
   })
   .strict();
+
+export const engineSchema = engineFields.refine((e) => e.agents.length > 0 || isLoopback(e.serverHost), {
+    message: 'a server address outside 127.0.0.0/8 is only for load agents on other hosts: add --agents, or leave --server-host out',
+    path: ['serverHost'],
+  });
+
+function isLoopback(host: string): boolean {
+  return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host) || host === 'localhost' || host === '::1';
+}
 export type EngineOptions = z.output<typeof engineSchema>;
 
 export const planSchema = z

@@ -30,7 +30,7 @@ async function serverSteps(spec: ServerSpec, scenario: SideloadScenario, rep: nu
   const base = (p: SideloadParams) => ({ kind: 'sideload' as const, group: groupKey('sideload', spec.name, p), server: spec.name, protocol: spec.protocol, pair: spec.pair, repetition: rep, params: p, startedAt: new Date().toISOString() });
   let server: RunningServer;
   try {
-    server = await startServer(spec);
+    server = await startServer(spec, { host: ctx.engine.serverHost });
   } catch (err) {
     for (const n of [0, ...scenario.clients]) {
       const i = announce(n);

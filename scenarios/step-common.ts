@@ -67,13 +67,34 @@ export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
+/** Above this, an agent's clock offset is too loose for latencies from t0 (push, path). */
+export const AGENT_CLOCK_LIMIT_NS = 1_000_000;
+
+/**
+ * With load agents, latency from t0 compares the server's clock with each agent's, corrected by the
+ * measured offset: it is only as good as that offset. No check without agents (one clock).
+ */
+export function agentClockChecks(pool: Pick<ClientPool, 'agentClocks'>): ValidityCheck[] {
+  const clocks = pool.agentClocks();
+  if (clocks.length === 0) return [];
+  const worst = Math.max(...clocks.map((c) => c.uncertaintyNs));
+  return [
+    {
+      name: 'agent clocks',
+      ok: worst <= AGENT_CLOCK_LIMIT_NS,
+      detail: `offset known within ${(worst / 1000).toFixed(0)} µs (limit ${AGENT_CLOCK_LIMIT_NS / 1000} µs; read latency from t0 only within it)`,
+    },
+  ];
+}
+
 /** A client pool aimed at a running server, sized by the run's engine options. */
-export function startPool(
-  server: RunningServer,
+export async function startPool(
+  /** The server, or what stands in front of it (nginx, a delay proxy): where clients connect. */
+  server: Pick<RunningServer, 'host' | 'port'> & { spec: Pick<RunningServer['spec'], 'protocol' | 'processes'> },
   ctx: ExecutorContext,
   opts: { clients: number; rampPerSecond: number; policy: ReconnectPolicy; workers?: number },
 ): Promise<ClientPool> {
-  return ClientPool.start({
+  const pool = await ClientPool.start({
     target: { protocol: server.spec.protocol, host: server.host, port: server.port },
     clients: opts.clients,
     rampPerSecond: opts.rampPerSecond,
@@ -81,6 +102,16 @@ export function startPool(
     connectTimeoutMs: ctx.engine.connectTimeoutMs,
     workers: ctx.engine.workers || opts.workers || 0,
     burnUsPerEvent: ctx.engine.clientBurnUsPerEvent,
+    serverProcesses: server.spec.processes,
     policy: opts.policy,
+    agents: ctx.engine.agents,
   });
+  const clocks = pool.agentClocks();
+  if (clocks.length > 0) {
+    ctx.noteAgentClocks?.(clocks);
+    for (const c of clocks.filter((x) => x.uncertaintyNs > AGENT_CLOCK_LIMIT_NS)) {
+      ctx.progress({ type: 'notice', text: `agent ${c.address}: clock offset known only within ${(c.uncertaintyNs / 1000).toFixed(0)} µs; latency from t0 will be marked invalid` });
+    }
+  }
+  return pool;
 }

@@ -3,12 +3,19 @@
 import type { ScenarioInput } from './schema.ts';
 
 /** Scenarios not in any suite, used when asked for by --scenario. */
-export const EXTRA_SCENARIOS: ScenarioInput[] = [{ kind: 'sideload', servers: ['node-sse', 'node-ws', 'express-sse', 'express-ws'], clients: [1000] }];
+export const EXTRA_SCENARIOS: ScenarioInput[] = [
+  { kind: 'sideload', servers: ['node-sse', 'node-ws', 'express-sse', 'express-ws'], clients: [1000] },
+  { kind: 'path', servers: ['node-sse', 'node-ws', 'express-sse', 'express-ws'] },
+  // Needs Debian's chromium (npm run setup:system); without it the run records a skip reason.
+  { kind: 'browser', servers: ['node-sse', 'node-ws', 'express-sse', 'express-ws'] },
+];
 
 export type Suite = 'quick' | 'default' | 'full';
 export const SUITES: readonly Suite[] = ['quick', 'default', 'full'];
 
 const NODE_PAIRS = ['node-sse', 'node-ws', 'express-sse', 'express-ws'];
+/** HTTP/2 SSE beside HTTP/1.1 SSE: many streams share one TCP connection. */
+const H2 = 'node-sse-h2';
 const FLOOR = 'tcp-floor';
 
 export function defaultSuite(suite: Suite): ScenarioInput[] {
@@ -21,14 +28,14 @@ export function defaultSuite(suite: Suite): ScenarioInput[] {
       ];
     case 'default':
       return [
-        { kind: 'idle', servers: [...NODE_PAIRS, FLOOR], clients: [1000, 5000] },
+        { kind: 'idle', servers: [...NODE_PAIRS, H2, FLOOR], clients: [1000, 5000] },
         // 50/s x 1000 clients = 50k deliveries/s: clear of the ~100k/s where one client worker nears a core here.
-        { kind: 'push', servers: [...NODE_PAIRS, FLOOR], clients: [1000], rates: [10, 50], bytes: [128], durationMs: 3000 },
+        { kind: 'push', servers: [...NODE_PAIRS, H2, FLOOR], clients: [1000], rates: [10, 50], bytes: [128], durationMs: 3000 },
         { kind: 'reconnect', servers: ['node-sse', 'node-ws'], clients: [1000], modes: ['drop', 'restart'] },
       ];
     case 'full':
       return [
-        { kind: 'idle', servers: [...NODE_PAIRS, FLOOR], clients: [1000, 5000, 10000, 19000], repetitions: 3 },
+        { kind: 'idle', servers: [...NODE_PAIRS, H2, FLOOR], clients: [1000, 5000, 10000, 19000], repetitions: 3 },
         {
           kind: 'push',
           servers: [...NODE_PAIRS, FLOOR],

@@ -3,6 +3,7 @@
 import { formatTable } from '../cli/table.ts';
 import { HEADLINE_METRICS } from '../harness/headline.ts';
 import type { RunResult } from '../harness/result.ts';
+import { browserSummaryLine } from './browser-result.ts';
 
 export function summaryTable(result: RunResult): string {
   const out: string[] = [];
@@ -37,6 +38,8 @@ export function summaryTable(result: RunResult): string {
     out.push(`knee ${k.server}: last good rate ${k.lastGoodRate ?? 'none'} /s (${k.reason})\n`);
   }
   for (const s of result.skipped) out.push(`skipped ${s.server}: ${s.reason}\n`);
+  const browser = browserSummaryLine(result.extras?.browser);
+  if (browser !== null) out.push(`${browser}\n`);
   return out.join('');
 }
 

@@ -181,6 +181,8 @@ for (const spec of servers) {
       assert.equal(h.sent, 0);
       // HTTP/2 only: the TCP connections under the streams (a control request's own is not one).
       if (spec.protocol === 'sse-h2') assert.equal(h.tcpConnections, 0);
+      // Clustered servers: one count per worker, adding up to the total.
+      if (h.workers !== undefined) assert.ok(h.workers.length > 0 && h.workers.every((n) => n === 0));
     });
 
     it('starts every stream with the retry hint, then broadcasts exactly `count` events on the schedule', async () => {
@@ -221,6 +223,7 @@ for (const spec of servers) {
       assert.equal(h.sent, 10);
       assert.equal(h.connections, 1);
       if (spec.protocol === 'sse-h2') assert.equal(h.tcpConnections, 1);
+      if (h.workers !== undefined) assert.equal(h.workers.reduce((a, b) => a + b, 0), 1);
       w.close();
     });
 

@@ -36,6 +36,10 @@ export const ENV = {
   fault: 'PUSHBENCH_FAULT',
   /** Set by `pushbench run --profile`: the clinic.js tool the server runs under (serve.ts). */
   profiler: 'PUSHBENCH_PROFILER',
+  /** node-sse-cluster / node-ws-cluster: node:cluster worker processes (default DEFAULTS.clusterWorkers). */
+  workers: 'PUSHBENCH_WORKERS',
+  /** `0`: Node SSE servers omit `X-Accel-Buffering: no` (the nginx path scenario's "no header" mode). */
+  accelHeader: 'PUSHBENCH_ACCEL_HEADER',
 } as const;
 
 export const DEFAULTS = {
@@ -44,6 +48,8 @@ export const DEFAULTS = {
   heartbeatMs: 15_000,
   retryMs: 1_000,
   backlog: 4096,
+  /** Four workers keep 50k connections under the 20k open files each process may hold here. */
+  clusterWorkers: 4,
 } as const;
 
 /** GET /healthz body. */
@@ -61,6 +67,11 @@ export interface HealthBody {
    * streams share one connection, so the two differ.
    */
   tcpConnections?: number;
+  /**
+   * Clustered servers only (node-sse-cluster, node-ws-cluster): connections held by each worker
+   * process, in worker order; `connections` is their sum.
+   */
+  workers?: number[];
 }
 
 /** POST /control/broadcast body. */

@@ -3,7 +3,8 @@
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UserError } from '../harness/errors.ts';
-import type { Protocol } from './contract.ts';
+import { DEFAULTS, type Protocol } from './contract.ts';
+import { clusterWorkers } from './node/cluster-protocol.ts';
 import { CONTRACT_STOP_GRACE_MS, type ServerSpec } from './spec.ts';
 import { pythonServers } from './python/registry.ts';
 
@@ -20,6 +21,7 @@ function nodeServer(name: string, protocol: Protocol, pair: string | null, descr
     pair,
     description,
     reportsHeap: true,
+    processes: 1,
     launch: {
       command: process.execPath,
       // --expose-gc: /healthz?gc=1 collects before reporting heapUsed (idle scenario).
@@ -42,7 +44,27 @@ export const NODE_SERVERS: readonly ServerSpec[] = [
   // this third member shows beside them in charts without displacing node-sse in the verdict.
   // Last in the list so the built-in names keep their order in messages.
   nodeServer('node-sse-h2', 'sse-h2', 'node', 'SSE over HTTP/2 (h2c) on node:http2'),
+  // node-sse / node-ws in node:cluster workers (servers/node/cluster.ts): one host past the
+  // per-process open-file cap. A pair of their own: one process vs several is a different stack.
+  ...clusterServers(),
 ];
+
+/** The clustered pair, with the worker count the servers will read from PUSHBENCH_WORKERS. */
+function clusterServers(): ServerSpec[] {
+  let workers: number;
+  try {
+    workers = clusterWorkers();
+  } catch {
+    // A bad PUSHBENCH_WORKERS must not break every command that lists servers: the server itself
+    // refuses it at start, with the reason, and the step fails with it.
+    workers = DEFAULTS.clusterWorkers;
+  }
+  const n = `${workers} node:cluster worker${workers === 1 ? '' : 's'} (PUSHBENCH_WORKERS)`;
+  return [
+    { ...nodeServer('node-sse-cluster', 'sse', 'node-cluster', `node-sse in ${n}, the primary passing connections round-robin`), processes: workers },
+    { ...nodeServer('node-ws-cluster', 'ws', 'node-cluster', `node-ws in ${n}, the primary passing connections round-robin`), processes: workers },
+  ];
+}
 
 export const PYTHON_SERVERS: readonly ServerSpec[] = pythonServers(REPO_ROOT);
 

@@ -37,6 +37,11 @@ export interface ServerSpec {
   description: string;
   /** True when `/healthz` reports heapUsed (Node servers). */
   reportsHeap: boolean;
+  /**
+   * Processes that hold client connections (1; the clustered servers' worker count). The open-file
+   * cap applies to each, so the engine allows this many times one process's connections.
+   */
+  processes: number;
   launch: LaunchSpec;
   requires: Requirement[];
 }

@@ -34,15 +34,15 @@ it('two workers merged report what one worker holding every connection reports',
   const merged = mergeWindows([worker(0, 3).endWindow(100, SELF)!, worker(3, 5).endWindow(50, SELF)!]);
   const single = mergeWindows([worker(0, 5).endWindow(150, SELF)!]);
   assert.deepEqual(
-    { ...merged, latencyFromT0: '', latencyFromT1: '', workers: [] },
-    { connected: 5, received: 9999, duplicates: 0, outOfOrder: 0, gaps: 1, lostWithProcess: 0, wireBytes: 150, latencyFromT0: '', latencyFromT1: '', workers: [] },
+    { ...merged, latencyFromT0: '', latencyFromT1: '', firstEventFromT0: '', workers: [] },
+    { connected: 5, received: 9999, duplicates: 0, outOfOrder: 0, gaps: 1, lostWithProcess: 0, wireBytes: 150, latencyFromT0: '', latencyFromT1: '', firstEventFromT0: '', workers: [] },
   );
   assert.equal(merged.received, single.received);
   assert.equal(merged.workers.length, 2);
-  for (const k of ['latencyFromT0', 'latencyFromT1'] as const) {
+  for (const k of ['latencyFromT0', 'latencyFromT1', 'firstEventFromT0'] as const) {
     const a = summarize(decodeHistogram(merged[k]), 'us');
     const b = summarize(decodeHistogram(single[k]), 'us');
-    assert.equal(a.count, 9999);
+    assert.equal(a.count, k === 'firstEventFromT0' ? 5 : 9999);
     assert.deepEqual({ ...a, encoded: '' }, { ...b, encoded: '' });
   }
   assert.ok(summarize(decodeHistogram(merged.latencyFromT0), 'us').max >= 400_000, 'the tail survives the merge');

@@ -117,3 +117,17 @@ it('starts spreading at the asked address and wraps after 127.0.0.254', () => {
   assert.equal(p.sourceAddresses, 3);
   assert.throws(() => planShards(14000, { ...here, firstAddress: 255 }), { message: 'firstAddress must be 1..254, got 255' });
 });
+
+it('a clustered server holds its processes times one process share', () => {
+  const p = planShards(50000, { ...here, serverProcesses: 4 });
+  assert.deepEqual(
+    p.shards.map((s) => s.clients),
+    [12500, 12500, 12500, 12500],
+  );
+  assert.equal(p.sourceAddresses, 10);
+  assert.doesNotThrow(() => planShards(79600, { ...here, serverProcesses: 4 }));
+  assert.throws(() => planShards(79601, { ...here, serverProcesses: 4 }), {
+    message: '--clients 79601 is more than 4 server processes can hold here: open files are capped at 20000 per process, so at most 79600 connections (19900 per process, 100 descriptors kept for each)',
+  });
+  assert.throws(() => planShards(10, { ...here, serverProcesses: 0 }), { message: 'serverProcesses must be a positive integer, got 0' });
+});

@@ -11,6 +11,11 @@ export interface ShardOptions {
   fdCap?: number;
   /** Open-file cap of the server process (default: the same as fdCap; children inherit it). */
   serverFdCap?: number;
+  /**
+   * Processes the server spreads its connections over (ServerSpec.processes, default 1): the
+   * open-file cap applies to each, so a clustered server holds that many times one process's share.
+   */
+  serverProcesses?: number;
   ephemeralPorts?: number;
   /** Connections per explicit source address once spreading is needed. */
   perAddress?: number;
@@ -70,10 +75,17 @@ export function planShards(clients: number, opts: ShardOptions): ShardPlan {
       throw new UserError(`open files are capped at ${cap} per ${name} process here, at most the ${FD_RESERVE} descriptors a process keeps for itself: raise it with ulimit -n`);
     }
   }
-  const serverMax = serverFdCap - FD_RESERVE;
-  if (clients > serverMax) {
+  const serverProcesses = opts.serverProcesses ?? 1;
+  positiveInt('serverProcesses', serverProcesses);
+  const serverMax = (serverFdCap - FD_RESERVE) * serverProcesses;
+  if (clients > serverMax && serverProcesses === 1) {
     throw new UserError(
       `--clients ${clients} is more than one server process can hold here: open files are capped at ${serverFdCap} per process, so at most ${serverMax} connections per server (${FD_RESERVE} descriptors kept for the server itself)`,
+    );
+  }
+  if (clients > serverMax) {
+    throw new UserError(
+      `--clients ${clients} is more than ${serverProcesses} server processes can hold here: open files are capped at ${serverFdCap} per process, so at most ${serverMax} connections (${serverFdCap - FD_RESERVE} per process, ${FD_RESERVE} descriptors kept for each)`,
     );
   }
   const addressMax = MAX_SOURCE_ADDRESSES * perAddress;

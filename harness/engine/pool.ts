@@ -7,6 +7,7 @@ import { mergeConnects, mergeReconnects, mergeWindows, type MergedConnect, type 
 import { MAX_SOURCE_ADDRESSES, planShards, type ShardPlan } from './plan.ts';
 import type { Envelope, Reply, Request, Status } from './protocol.ts';
 import { workerBundle } from './worker-bundle.ts';
+import { placeOnAgents, type AgentClock, type AgentSession } from './agent-client.ts';
 
 export interface PoolOptions {
   target: Omit<StreamTarget, 'localAddress'>;
@@ -19,6 +20,30 @@ export interface PoolOptions {
   workers?: number;
   /** Calibration: µs of CPU each worker burns per event (a slow reader). */
   burnUsPerEvent?: number;
+  /** Processes the server spreads connections over (ServerSpec.processes; see planShards). */
+  serverProcesses?: number;
+  /** Load agents (`host:port`) to run the workers on instead of forking them here (agent-client.ts). */
+  agents?: string[];
+}
+
+/** A worker as the pool drives it: forked here (Worker) or on a load agent (RemoteWorker). */
+export interface PoolWorker {
+  request<T extends Reply['type']>(req: Request, expect: T): Promise<Extract<Reply, { type: T }>>;
+  /** Resolves once the worker is gone (for a remote one: or its agent connection is). */
+  readonly exited: Promise<void>;
+  /** Its pid on its own host; undefined when it never started. */
+  readonly pid: number | undefined;
+  /** SIGKILL, the last resort of close(). */
+  kill(): void;
+}
+
+/** Forks one client worker; the agent forks its workers with this too, so they match exactly. */
+export function forkWorker(bundle: string): ChildProcess {
+  return fork(bundle, [], {
+    execArgv: ['--expose-gc'],
+    serialization: 'json',
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
 }
 
 export type { MergedConnect, MergedReconnect, MergedWindow } from './merge.ts';
@@ -30,7 +55,7 @@ export type { MergedConnect, MergedReconnect, MergedWindow } from './merge.ts';
  */
 let nextFirstAddress = 1 + (process.pid % MAX_SOURCE_ADDRESSES);
 
-class Worker {
+class Worker implements PoolWorker {
   private nextId = 1;
   private readonly waiting = new Map<number, { resolve: (r: Reply) => void; reject: (e: Error) => void }>();
   readonly exited: Promise<void>;
@@ -57,6 +82,14 @@ class Worker {
     });
   }
 
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
+  kill(): void {
+    this.child.kill('SIGKILL');
+  }
+
   request<T extends Reply['type']>(req: Request, expect: T): Promise<Extract<Reply, { type: T }>> {
     return new Promise((resolve, reject) => {
       const id = this.nextId++;
@@ -79,29 +112,31 @@ export class ClientPool {
   private readonly unregister: () => void;
 
   private constructor(
-    private readonly workers: Worker[],
+    private readonly workers: PoolWorker[],
     readonly plan: ShardPlan,
+    private readonly agents: AgentSession | null,
   ) {
     this.unregister = onShutdown(() => this.close());
   }
 
   static async start(opts: PoolOptions): Promise<ClientPool> {
-    const plan = planShards(opts.clients, { maxPerWorker: opts.maxPerWorker, workers: opts.workers, firstAddress: nextFirstAddress });
+    if (opts.agents !== undefined && opts.agents.length > 0) {
+      const placed = await placeOnAgents(opts.agents, opts);
+      return ClientPool.init(new ClientPool(placed.workers, placed.plan, placed.session), opts, placed.caps, placed.clockOffsetsNs);
+    }
+    const plan = planShards(opts.clients, { maxPerWorker: opts.maxPerWorker, workers: opts.workers, firstAddress: nextFirstAddress, serverProcesses: opts.serverProcesses });
     if (plan.shards.some((s) => s.addresses.some((a) => a.address !== null))) {
       nextFirstAddress = ((nextFirstAddress - 1 + plan.sourceAddresses) % MAX_SOURCE_ADDRESSES) + 1;
     }
     const bundle = await workerBundle();
-    const workers = plan.shards.map(
-      () =>
-        new Worker(
-          fork(bundle, [], {
-            execArgv: ['--expose-gc'],
-            serialization: 'json',
-            stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-          }),
-        ),
-    );
-    const pool = new ClientPool(workers, plan);
+    const workers = plan.shards.map(() => new Worker(forkWorker(bundle)));
+    const pool = new ClientPool(workers, plan, null);
+    return ClientPool.init(pool, opts, workers.map(() => plan.workerCap), workers.map(() => 0));
+  }
+
+  /** Sends every worker its init: shard, cap, and the offset of its host's clock (0 here). */
+  private static async init(pool: ClientPool, opts: PoolOptions, caps: number[], clockOffsetsNs: number[]): Promise<ClientPool> {
+    const { workers, plan } = pool;
     try {
       const perWorkerRate = Math.max(1, Math.round(opts.rampPerSecond / workers.length));
       await Promise.all(
@@ -112,10 +147,11 @@ export class ClientPool {
               target: opts.target,
               policy: opts.policy,
               shard: plan.shards[i]!,
-              cap: plan.workerCap,
+              cap: caps[i]!,
               rampPerSecond: perWorkerRate,
               connectTimeoutMs: opts.connectTimeoutMs,
               burnUsPerEvent: opts.burnUsPerEvent ?? 0,
+              clockOffsetNs: clockOffsetsNs[i]!,
             },
             'ok',
           ),
@@ -132,8 +168,14 @@ export class ClientPool {
     return this.plan.sourceAddresses;
   }
 
+  /** Pids on each worker's own host (an agent's workers: on that agent's host). */
   workerPids(): number[] {
-    return this.workers.map((w) => w.child.pid ?? 0).filter((p) => p > 0);
+    return this.workers.map((w) => w.pid ?? 0).filter((p) => p > 0);
+  }
+
+  /** Per agent, its measured clock offset and share; empty when the workers run here. */
+  agentClocks(): AgentClock[] {
+    return this.agents?.clocks ?? [];
   }
 
   async connectAll(): Promise<MergedConnect> {
@@ -210,11 +252,13 @@ export class ClientPool {
         this.workers.map(async (w) => {
           await w.request({ type: 'close' }, 'ok').catch(() => undefined);
           const gone = await Promise.race([w.exited.then(() => true), delay(2000).then(() => false)]);
-          if (!gone) w.child.kill('SIGKILL');
+          if (!gone) w.kill();
           // A fork that never started has no exit to wait for.
-          if (w.child.pid !== undefined) await Promise.race([w.exited, delay(2000)]);
+          if (w.pid !== undefined) await Promise.race([w.exited, delay(2000)]);
         }),
       );
+      // The agents end whatever worker is left once their coordinator connection closes.
+      await this.agents?.close();
     })();
     return this.closing;
   }

@@ -15,6 +15,12 @@ export interface InitRequest {
   rampPerSecond: number;
   connectTimeoutMs: number;
   burnUsPerEvent: number;
+  /**
+   * This worker's CLOCK_MONOTONIC minus the coordinator's, ns (0 for a local worker; a load agent's
+   * as measured by agent-client.ts). A plain number: an offset is a difference, exact as a double
+   * like every other time in the worker.
+   */
+  clockOffsetNs: number;
 }
 
 export type Request =

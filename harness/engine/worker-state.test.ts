@@ -34,9 +34,13 @@ describe('worker state', () => {
     deliver(b, 7, 7, 50); // after the window
     const r = ws.endWindow(1234, SELF)!;
     assert.deepEqual(
-      { ...r, latencyFromT0: '', latencyFromT1: '' },
-      { connected: 2, received: 9, duplicates: 1, outOfOrder: 1, gaps: 1, lostWithProcess: 0, wireBytes: 1234, latencyFromT0: '', latencyFromT1: '', self: SELF },
+      { ...r, latencyFromT0: '', latencyFromT1: '', firstEventFromT0: '' },
+      { connected: 2, received: 9, duplicates: 1, outOfOrder: 1, gaps: 1, lostWithProcess: 0, wireBytes: 1234, latencyFromT0: '', latencyFromT1: '', firstEventFromT0: '', self: SELF },
     );
+    // The window's first seq (2) reached both connections: a at 200 µs, b at 50 µs.
+    const first = decodeHistogram(r.firstEventFromT0);
+    assert.equal(first.totalCount, 2);
+    assert.ok(Math.abs(first.getValueAtPercentile(100) - 200) <= 1 && Math.abs(first.getValueAtPercentile(0) - 50) <= 1);
     const t0 = decodeHistogram(r.latencyFromT0);
     assert.equal(t0.totalCount, 9);
     assert.equal(t0.getValueAtPercentile(100), decodeHistogram(r.latencyFromT1).getValueAtPercentile(100));

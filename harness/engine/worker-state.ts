@@ -84,7 +84,33 @@ interface Window {
 
 export class WorkerState {
   /** `clock`: CLOCK_MONOTONIC ns as a double; injectable so the accounting is testable. */
-  constructor(private readonly clock: () => number = nowNs) {}
+  constructor(private clock: () => number = nowNs) {
+    this.hostClock = clock;
+  }
+
+  private readonly hostClock: () => number;
+
+  /**
+   * A worker on a load agent: moves every time it keeps onto the coordinator's clock (that of the
+   * server's t0/t1 stamps and of the disruption mark) by subtracting the agent's offset. Offset 0
+   * (a local worker) changes nothing: the plain clock and the prototype's onEvent stay in place,
+   * so the per-event path is exactly what it was.
+   */
+  setClockOffset(offsetNs: number): void {
+    if (offsetNs === 0) return;
+    const host = this.hostClock;
+    this.clock = () => host() - offsetNs;
+    const onEvent = WorkerState.prototype.onEvent;
+    this.onEvent = (c, ev) => {
+      ev.recvNs -= offsetNs;
+      onEvent.call(this, c, ev);
+    };
+  }
+
+  /** Now on this worker's clock (the coordinator's once an offset is set): dial times use it too. */
+  now(): number {
+    return this.clock();
+  }
 
   readonly conns: ConnState[] = [];
   window: Window | null = null;

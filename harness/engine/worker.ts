@@ -2,7 +2,6 @@
 // event (worker-state.ts), and answers the coordinator over IPC. It exits when the coordinator
 // goes away, so no worker outlives a run.
 import { openStreamFor } from '../clients/index.ts';
-import { nowNs } from '../clients/resuming-stream.ts';
 import type { StreamConnection, StreamTarget } from '../clients/types.ts';
 import { encodeHistogram } from '../metrics/histogram.ts';
 import { SelfSampler } from '../metrics/self-sampler.ts';
@@ -57,7 +56,7 @@ async function connect(cfg: InitRequest): Promise<ConnectReport> {
     const until = Math.min(n, next + bucket.take(performance.now()));
     for (; next < until; next++) {
       const c: ConnState = state.add();
-      c.dialNs = nowNs();
+      c.dialNs = state.now();
       conns.push(c);
       streams.push(open(targetOf[next] ?? { ...cfg.target, localAddress: null }, cfg.policy, c, 0));
     }
@@ -95,6 +94,7 @@ async function handle(req: Request): Promise<Reply> {
   switch (req.type) {
     case 'init':
       init = req;
+      state.setClockOffset(req.clockOffsetNs);
       return { type: 'ok' };
     case 'connect':
       if (!init) return { type: 'error', message: 'connect before init' };

@@ -72,6 +72,7 @@ describe('lifecycle: bad starts give one clear error', () => {
     pair: null,
     description: 'test',
     reportsHeap: false,
+    processes: 1,
     launch: { command: process.execPath, args: ['-e', script], env: {}, cwd: process.cwd(), stopGraceMs: 2000 },
     requires: [],
   });

@@ -94,6 +94,7 @@ export async function startNginx(o: NginxOptions, protocol: ServerSpec['protocol
     pair: null,
     description: 'nginx reverse proxy in front of the server under test',
     reportsHeap: false,
+    processes: 1,
     launch: { command: nginx, args: ['-p', o.dir, '-c', 'nginx.conf', '-g', 'daemon off;'], env: {}, cwd: o.dir, stopGraceMs: CONTRACT_STOP_GRACE_MS },
     requires: [],
   };

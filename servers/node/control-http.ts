@@ -56,7 +56,8 @@ export function sendJson(res: ServerResponse, status: number, body: unknown): vo
   res.end(text);
 }
 
-function readJson(req: IncomingMessage, res: ServerResponse, then: (body: unknown) => void): void {
+/** Reads a small JSON body ({} when empty); answers 413/400 itself. Also used by cluster-worker.ts. */
+export function readJson(req: IncomingMessage, res: ServerResponse, then: (body: unknown) => void): void {
   const chunks: Buffer[] = [];
   let size = 0;
   req.on('data', (c: Buffer) => {

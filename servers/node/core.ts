@@ -59,7 +59,8 @@ export class PushCore {
   subscribe(sub: Subscriber, lastEventId: number | null): void {
     const first = [this.framer.hello(this.config.retryMs)];
     // 0 means "nothing seen yet": a new client gets live events only, never the whole ring.
-    if (lastEventId !== null && lastEventId > 0) first.push(...this.ring.after(lastEventId));
+    // The noresume calibration fault serves live events only, as a server without a ring would.
+    if (lastEventId !== null && lastEventId > 0 && this.config.faults.noResume === 0) first.push(...this.ring.after(lastEventId));
     sub.writeMany(first);
     this.subscribers.add(sub);
     if (this.faulty) this.faulty.set(sub, faultySubscriber(sub, this.config.faults, this.subscribedCount));
@@ -76,6 +77,36 @@ export class PushCore {
     this.schedule?.stop();
     const lateByNs = BigInt(Math.round(this.config.faults.delayMs * 1e6));
     const schedule = new FixedRateSchedule(req.rate, req.count, (due) => this.emit(due, req), process.hrtime.bigint, lateByNs);
+    this.schedule = schedule;
+    schedule.start();
+  }
+
+  /**
+   * Clustered servers (servers/node/cluster.ts), step 1 of a broadcast: stops the running schedule
+   * where it is (it can still catch up in broadcastAt) and returns the seq this process emits next.
+   */
+  pauseBroadcast(): number {
+    this.schedule?.stop();
+    return this.nextSeq;
+  }
+
+  /**
+   * Clustered servers, step 2: the broadcast every worker runs identically. The primary chose
+   * `startNs` (CLOCK_MONOTONIC, the same clock in every process) and `firstSeq` (the highest
+   * next seq any worker reported in step 1). A worker that paused behind that first emits the
+   * paused schedule's remaining events up to it, so every ring holds the same seqs with the same t0.
+   */
+  broadcastAt(req: BroadcastRequest, startNs: bigint, firstSeq: number): void {
+    const behind = firstSeq - this.nextSeq;
+    if (behind > 0 && this.schedule) this.schedule.emitNext(behind);
+    this.schedule?.stop();
+    if (this.nextSeq !== firstSeq) {
+      // Only a bug can get here (every worker runs the same commands in the same order); going on
+      // would serve a different seq space from this worker than from its siblings.
+      throw new Error(`cluster: this worker is at seq ${this.nextSeq}, the broadcast starts at ${firstSeq}`);
+    }
+    const lateByNs = BigInt(Math.round(this.config.faults.delayMs * 1e6));
+    const schedule = new FixedRateSchedule(req.rate, req.count, (due) => this.emit(due, req), process.hrtime.bigint, lateByNs, startNs);
     this.schedule = schedule;
     schedule.start();
   }

@@ -7,6 +7,8 @@
 //   hold=BYTES   each connection holds BYTES of extra server memory (touched, so it is resident)
 //   work=US      the server spends US of CPU per event per affected client (a slow server)
 //   clients=M    drop/dup/reorder affect every M-th connection (default 1: all)
+//   noresume=1   a reconnecting client's Last-Event-ID / ?lastEventId= is ignored: live events only
+//                (the browser scenario's replay check must catch it)
 import type { Subscriber } from './core.ts';
 
 export interface FaultConfig {
@@ -17,11 +19,13 @@ export interface FaultConfig {
   holdBytes: number;
   workUs: number;
   everyClient: number;
+  /** 1: subscribe() ignores the client's last event id (no replay from the ring). */
+  noResume: number;
 }
 
-export const NO_FAULTS: FaultConfig = { delayMs: 0, drop: 0, dup: 0, reorder: 0, holdBytes: 0, workUs: 0, everyClient: 1 };
+export const NO_FAULTS: FaultConfig = { delayMs: 0, drop: 0, dup: 0, reorder: 0, holdBytes: 0, workUs: 0, everyClient: 1, noResume: 0 };
 
-const KEYS: Record<string, keyof FaultConfig> = { delay: 'delayMs', drop: 'drop', dup: 'dup', reorder: 'reorder', hold: 'holdBytes', work: 'workUs', clients: 'everyClient' };
+const KEYS: Record<string, keyof FaultConfig> = { delay: 'delayMs', drop: 'drop', dup: 'dup', reorder: 'reorder', hold: 'holdBytes', work: 'workUs', clients: 'everyClient', noresume: 'noResume' };
 
 export function parseFaults(raw: string | undefined): FaultConfig {
   const f: FaultConfig = { ...NO_FAULTS };

@@ -19,7 +19,7 @@ import { PushCore } from './core.ts';
 import { sseFramer } from './framers.ts';
 import { heapUsedFor } from './heap.ts';
 import { listen } from './serve.ts';
-import { serveH2Sse, sniffConnection } from './transport-h2.ts';
+import { serveH2Sse, sniffConnection, sniffTls } from './transport-h2.ts';
 import { serveRawSse } from './transport-sse.ts';
 
 const NAME = 'node-sse-h2';
@@ -104,7 +104,10 @@ function server(): Server {
   if (process.env[ENV.tls] === '1') {
     const secure = createSecureServer({ ...throwAwayCertificate(), allowHTTP1: true, maxSessionMemory: MAX_SESSION_MEMORY_MB }, onRequest);
     countSessions(secure);
-    return secure;
+    // Plain HTTP/1.1 beside TLS on the one port, so startServer's http:// /healthz poll and the
+    // harness's control calls work in TLS mode too.
+    const plain = createHttpServer(onRequest);
+    return createNetServer((socket) => sniffTls(socket, secure, plain));
   }
   const h2 = createH2Server({ maxSessionMemory: MAX_SESSION_MEMORY_MB }, onRequest);
   countSessions(h2);

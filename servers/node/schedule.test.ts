@@ -30,3 +30,29 @@ it('emits exactly `count` events with real timers and then stops', async () => {
   assert.equal(s.done, true);
   assert.equal(s.dueAt(9) - s.dueAt(0), 18_000_000n);
 });
+
+it('starts at a given t0 and, stopped, still emits the next events on demand (clustered catch-up)', () => {
+  let now = 5_000_000n;
+  const ticks: DueEvent[][] = [];
+  // Start 10 ms from now: nothing is due on start().
+  const s = new FixedRateSchedule(1000, 4, (due) => ticks.push(due), () => now, 0n, 15_000_000n);
+  s.start();
+  // length, not deepEqual(ticks, []): that assertion would narrow `ticks` to an empty tuple type.
+  assert.equal(ticks.length, 0);
+  s.stop();
+  now = 16_500_000n;
+  assert.equal(s.emitNext(3), 3);
+  assert.equal(s.emitNext(3), 1, 'only the one event left');
+  assert.deepEqual(
+    ticks.map((t) => t.map((d) => [d.index, d.t0])),
+    [
+      [
+        [0, 15_000_000n],
+        [1, 16_000_000n],
+        [2, 17_000_000n],
+      ],
+      [[3, 18_000_000n]],
+    ],
+  );
+  assert.equal(s.emitNext(1), 0);
+});

@@ -23,8 +23,13 @@ export class FixedRateSchedule {
     private readonly now: () => bigint = process.hrtime.bigint,
     /** Calibration fault: emit this much later than due (t0 stays the intended time). */
     private readonly lateByNs: bigint = 0n,
+    /**
+     * When event 0 is due (default: now). The clustered servers pass the start the primary chose,
+     * so every worker emits the same t0 for the same index (servers/node/cluster.ts).
+     */
+    startNs?: bigint,
   ) {
-    this.startNs = this.now();
+    this.startNs = startNs ?? this.now();
   }
 
   start(): void {
@@ -39,6 +44,21 @@ export class FixedRateSchedule {
 
   get done(): boolean {
     return this.stopped || this.next >= this.count;
+  }
+
+  /**
+   * Emits the next `n` events now (fewer when the schedule has fewer left), each with its own t0,
+   * even when stopped: a clustered worker that paused behind its siblings catches up to the seq
+   * they reached, so every worker holds the same events. Returns how many were emitted.
+   */
+  emitNext(n: number): number {
+    const due: DueEvent[] = [];
+    while (due.length < n && this.next < this.count) {
+      due.push({ index: this.next, t0: this.dueAt(this.next) });
+      this.next++;
+    }
+    if (due.length > 0) this.onDue(due);
+    return due.length;
   }
 
   dueAt(index: number): bigint {

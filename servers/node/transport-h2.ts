@@ -3,6 +3,7 @@
 // HTTP/1.1 and HTTP/2 servers differ only in how the event bytes are carried.
 import type { IncomingHttpHeaders, ServerHttp2Stream } from 'node:http2';
 import type { Socket } from 'node:net';
+import { Duplex } from 'node:stream';
 import { parseLastEventId } from '../contract.ts';
 import type { PushCore, Subscriber } from './core.ts';
 import { SSE_HEADERS } from './transport-sse.ts';
@@ -72,4 +73,51 @@ export function sniffConnection(socket: Socket, h2: { emit(event: 'connection', 
   };
   socket.on('data', onData);
   socket.on('error', () => socket.destroy());
+}
+
+/** First byte of a TLS record carrying a handshake (the ClientHello); no HTTP method starts with it. */
+export const TLS_HANDSHAKE_BYTE = 0x16;
+
+/**
+ * TLS mode's twin of sniffConnection: a connection whose first byte starts a TLS handshake goes
+ * to `tls`, anything else to `http1` as plain HTTP/1.1, so the harness's http:// readiness and
+ * control calls work on the same port as the browser's https:// streams.
+ */
+export function sniffTls(socket: Socket, tls: { emit(event: 'connection', s: Duplex): boolean }, http1: { emit(event: 'connection', s: Socket): boolean }): void {
+  socket.once('data', (head: Buffer) => {
+    if (head[0] === TLS_HANDSHAKE_BYTE) {
+      tls.emit('connection', replayingStream(socket, head));
+      return;
+    }
+    socket.pause();
+    socket.unshift(head);
+    http1.emit('connection', socket);
+    socket.resume();
+  });
+  socket.on('error', () => socket.destroy());
+}
+
+/**
+ * A JS stream over `socket` that first yields `head`. Node's TLS wraps a net.Socket's C++ handle
+ * directly and so never sees bytes already read (measured: an unshifted ClientHello is lost and
+ * the handshake hangs); a plain Duplex is read through the stream API instead. The copy costs a
+ * little CPU per byte: TLS mode exists for browsers, the harness measures h2c.
+ */
+function replayingStream(socket: Socket, head: Buffer): Duplex {
+  const stream = new Duplex({
+    read: () => void socket.resume(),
+    write: (chunk: Buffer, _enc, done) => void socket.write(chunk, done),
+    final: (done) => void socket.end(done),
+    destroy: (err, done) => {
+      socket.destroy();
+      done(err);
+    },
+  });
+  stream.push(head);
+  socket.on('data', (chunk: Buffer) => {
+    if (!stream.push(chunk)) socket.pause();
+  });
+  socket.on('end', () => stream.push(null));
+  socket.on('close', () => stream.destroy());
+  return stream;
 }

@@ -22,6 +22,7 @@ function pythonServer(root: string, name: string, protocol: Protocol, pair: stri
     pair,
     description,
     reportsHeap: false,
+    processes: 1,
     launch: { command: PYTHON, args: [join(root, 'servers', 'python', `${name}.py`)], env: {}, cwd: root, stopGraceMs: CONTRACT_STOP_GRACE_MS },
     requires: [python, ...requires],
   };

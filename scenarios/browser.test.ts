@@ -1,0 +1,155 @@
+// The browser scenario against real servers in Debian's headless Chromium: every check passes on
+// node-sse and node-ws with exact counts, the noresume fault fails the replay check (and only it),
+// Chromium's HTTP/1.1 limit shows as exactly 6 open, and no Chromium process or profile survives.
+// One Chromium for all of it (a cold start takes seconds). Skipped when chromium is absent.
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { before, describe, it } from 'node:test';
+import { browserSection } from '../reports/browser-section.ts';
+import type { RunResult } from '../harness/result.ts';
+import { buildPlanInput } from '../cli/run-options.ts';
+import { getServer } from '../servers/registry.ts';
+import type { ServerSpec } from '../servers/spec.ts';
+import { CHROMIUM_PATH, chromiumPids, HTTP1_PER_ORIGIN, PROFILE_PREFIX, runBrowser } from './browser.ts';
+import type { BrowserExtra, BrowserServerResult } from './browser-result.ts';
+import { browserSummaryLine } from './browser-result.ts';
+import { browserSchema, engineSchema, resolvePlan } from './schema.ts';
+
+const SKIP = existsSync(CHROMIUM_PATH) ? false : `no ${CHROMIUM_PATH}: headless Chromium not installed (npm run setup:system)`;
+
+const NORESUME = 'node-sse+fault(noresume=1)';
+const CLIENTS = 2;
+const EVENTS = 10;
+const REPLAY = 40;
+
+function noResume(): ServerSpec {
+  const spec = getServer('node-sse');
+  return { ...spec, name: NORESUME, launch: { ...spec.launch, env: { ...spec.launch.env, PUSHBENCH_FAULT: 'noresume=1' } } };
+}
+
+function profiles(): string[] {
+  return readdirSync(tmpdir()).filter((d) => d.startsWith(PROFILE_PREFIX));
+}
+
+describe('browser scenario in headless Chromium', { skip: SKIP }, () => {
+  let extra: BrowserExtra;
+  let profilesBefore: string[];
+  const server = (name: string): BrowserServerResult => {
+    const s = extra.servers.find((x) => x.server === name);
+    assert.ok(s, `no result for ${name}`);
+    return s;
+  };
+  const check = (name: string, check: string) => {
+    const c = server(name).checks.find((x) => x.name === check);
+    assert.ok(c, `${name} has no check "${check}": ${server(name).checks.map((x) => x.name).join(', ')}`);
+    return c;
+  };
+
+  before(async () => {
+    profilesBefore = profiles();
+    const scenario = browserSchema.parse({ kind: 'browser', servers: ['node-sse', 'node-ws'], clientsPerPage: CLIENTS, events: EVENTS, replayEvents: REPLAY, dropAfter: 8 });
+    const out = await runBrowser(scenario, {
+      servers: [getServer('node-sse'), getServer('node-ws'), noResume(), getServer('tcp-floor')],
+      workDir: tmpdir(),
+      engine: engineSchema.parse({}),
+      progress: () => undefined,
+      beginStep: () => 0,
+      endStep: () => undefined,
+      cancelled: () => false,
+    });
+    assert.deepEqual(out.steps, []);
+    extra = out.extras.browser as BrowserExtra;
+  });
+
+  it('runs Chromium once and reports every server asked for', () => {
+    assert.equal(extra.skipped, null);
+    assert.equal(extra.error, null);
+    assert.match(extra.browser ?? '', /HeadlessChrome/);
+    assert.deepEqual(
+      extra.servers.map((s) => s.server),
+      ['tcp-floor', 'node-sse', 'node-ws', NORESUME],
+    );
+    assert.match(server('tcp-floor').skipped ?? '', /raw TCP/);
+  });
+
+  for (const name of ['node-sse', 'node-ws']) {
+    it(`${name}: every check passes, with exact counts`, () => {
+      const s = server(name);
+      const failing = s.checks.filter((c) => !c.pass).map((c) => `${c.name}: ${c.detail}`);
+      assert.deepEqual(failing, []);
+      const expected = ['named events', 'ids', 'latency', 'retry honoured', 'Last-Event-ID replay', ...(name === 'node-sse' ? ['HTTP/1.1 six per origin'] : [])];
+      assert.deepEqual(
+        s.checks.map((c) => c.name),
+        expected,
+      );
+      assert.equal(check(name, 'named events').measured, CLIENTS * EVENTS);
+      assert.equal(check(name, 'ids').measured, 0);
+      assert.equal(check(name, 'Last-Event-ID replay').measured, 0);
+      const retry = check(name, 'retry honoured').measured;
+      assert.ok(retry !== null && retry >= 600 && retry < 3000, `retry ${retry} ms`);
+      // Some events really came from the replay: each client names how many.
+      assert.match(check(name, 'Last-Event-ID replay').detail, /client 1: last before drop \d+, [1-9]\d* replayed, 0 missing, 0 duplicates/);
+    });
+  }
+
+  it('node-sse: the HTTP/1.1 limit check sees exactly 6 of 7 open', () => {
+    const c = check('node-sse', 'HTTP/1.1 six per origin');
+    assert.equal(c.measured, HTTP1_PER_ORIGIN);
+    assert.match(c.detail, /^6 OPEN, 1 CONNECTING after \d+ ms; the server holds 6 streams$/);
+  });
+
+  it('noresume fault: the replay check fails, and no other check does', () => {
+    const failing = server(NORESUME).checks.filter((c) => !c.pass);
+    assert.deepEqual(
+      failing.map((c) => c.name),
+      ['Last-Event-ID replay'],
+      failing.map((c) => c.detail).join(' | '),
+    );
+    const replay = check(NORESUME, 'Last-Event-ID replay');
+    // Everything sent while the clients were away is missing, nothing was replayed.
+    assert.ok((replay.measured ?? 0) > 0);
+    assert.match(replay.detail, / 0 replayed, [1-9]\d* missing/);
+  });
+
+  it('leaves no Chromium process and no profile folder behind', () => {
+    assert.deepEqual(chromiumPids(PROFILE_PREFIX), []);
+    assert.deepEqual(
+      profiles().filter((p) => !profilesBefore.includes(p)),
+      [],
+    );
+  });
+
+  it('renders a table with every check, escaping text', () => {
+    const evil = { ...extra, servers: [...extra.servers, { server: '<img src=x>', protocol: 'sse' as const, origin: null, skipped: 'a "reason" <b>', checks: [] }] };
+    const html = browserSection(evil, {} as RunResult);
+    assert.match(html, /<h2>Browser checks<\/h2>/);
+    assert.equal((html.match(/class="badge failed">fail</g) ?? []).length, 1);
+    assert.ok(html.includes('&lt;img src=x&gt;') && !html.includes('<img src=x>'));
+    assert.match(browserSummaryLine(extra) ?? '', /^Browser checks \(headless Chromium\): 16 of 17 pass; failed: node-sse\+fault\(noresume=1\) Last-Event-ID replay\.$/);
+  });
+});
+
+describe('browser scenario wiring', () => {
+  it('`--scenario browser` runs the four Node servers with defaults, no tcp-floor added', () => {
+    const plan = resolvePlan(buildPlanInput({ scenario: 'browser', suite: 'default' }, null), 'flags');
+    const s = plan.scenarios[0];
+    assert.ok(s && s.kind === 'browser');
+    assert.deepEqual(s.servers, ['node-sse', 'node-ws', 'express-sse', 'express-ws']);
+    assert.equal(s.clientsPerPage, 3);
+    assert.equal(s.events, 20);
+    assert.equal(s.rate, 50);
+    assert.equal(s.retryMs, 700);
+  });
+
+  it('--clients sets the clients per page; a drop after the whole replay schedule is refused', () => {
+    const plan = resolvePlan(buildPlanInput({ scenario: 'browser', suite: 'default', clients: '2', servers: 'node-sse' }, null), 'flags');
+    assert.equal(plan.scenarios[0]?.kind === 'browser' && plan.scenarios[0].clientsPerPage, 2);
+    assert.throws(() => browserSchema.parse({ kind: 'browser', servers: ['node-sse'], replayEvents: 5, dropAfter: 5 }), /dropAfter must be below replayEvents/);
+  });
+
+  it('a missing Chromium is a one-line skip reason, not a failure', () => {
+    assert.equal(browserSummaryLine({ skipped: 'headless Chromium not installed: run npm run setup:system' }), 'Browser checks not run: headless Chromium not installed: run npm run setup:system.');
+    assert.match(browserSection({ skipped: 'headless Chromium not installed: run npm run setup:system', servers: [] }, {} as RunResult), /Not run: headless Chromium not installed/);
+  });
+});

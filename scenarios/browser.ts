@@ -1,0 +1,497 @@
+// The browser scenario: the real EventSource and WebSocket of headless Chromium against each
+// server, checking what a browser client relies on (named events, ids, `retry:`, Last-Event-ID
+// replay), the in-page latency, and the browser's per-origin connection limit (HTTP/1.1: 6; HTTP/2:
+// one connection, many streams). It produces no steps: its findings are `extras.browser`.
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { getHealth, postBroadcast, postDrop } from '../harness/control.ts';
+import { onShutdown } from '../harness/lifecycle/cleanup.ts';
+import { startServer, type RunningServer } from '../harness/lifecycle/server-process.ts';
+import { createLatencyHistogram, record, summarize } from '../harness/metrics/histogram.ts';
+import { ENV, PATHS } from '../servers/contract.ts';
+import type { ServerSpec } from '../servers/spec.ts';
+import { PAGE_HTML, type PageClient } from './browser-page.ts';
+import { errorReason, type Executor, type ExecutorContext } from './executor.ts';
+import type { BrowserScenario } from './schema.ts';
+import type { BrowserCheck, BrowserExtra, BrowserServerResult } from './browser-result.ts';
+
+export type { BrowserCheck, BrowserExtra, BrowserServerResult } from './browser-result.ts';
+
+export const CHROMIUM_PATH = '/usr/bin/chromium';
+/** Temp profile folders of this scenario's Chromium (removed after each run). */
+export const PROFILE_PREFIX = 'pb-browser-scenario-';
+export const CHROMIUM_MISSING = 'headless Chromium not installed: run npm run setup:system';
+const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+/** Chromium's connections per origin over HTTP/1.1 (its socket pool's per-group limit). */
+export const HTTP1_PER_ORIGIN = 6;
+/** The retry check's window: the browser must wait about the hint, not reconnect at once or give up. */
+export const RETRY_MIN_MS = 600;
+export const RETRY_MAX_MS = 3000;
+
+export const runBrowser: Executor<BrowserScenario> = async (scenario, ctx) => {
+  const { kind: _kind, servers: _servers, ...settings } = scenario;
+  const extra: BrowserExtra = { browser: null, skipped: null, error: null, settings, clockStepUs: null, servers: [] };
+  const done = () => ({ steps: [], knees: [], extras: { browser: extra } });
+  if (!existsSync(CHROMIUM_PATH)) {
+    extra.skipped = CHROMIUM_MISSING;
+    ctx.progress({ type: 'notice', text: `browser: ${CHROMIUM_MISSING}` });
+    return done();
+  }
+  const testable = ctx.servers.filter((s) => s.protocol !== 'tcp');
+  for (const s of ctx.servers.filter((x) => x.protocol === 'tcp')) {
+    extra.servers.push({ server: s.name, protocol: s.protocol, origin: null, skipped: 'raw TCP: a browser has no API for a plain TCP stream', checks: [] });
+  }
+  if (testable.length === 0) return done();
+  ctx.progress({ type: 'phase', text: 'browser: starting headless Chromium' });
+  let session: Session;
+  try {
+    session = await launch(testable.some((s) => s.protocol === 'sse-h2'));
+  } catch (err) {
+    extra.error = `headless Chromium did not start: ${errorReason(err)}`;
+    ctx.progress({ type: 'notice', text: `browser: ${extra.error}` });
+    return done();
+  }
+  try {
+    extra.browser = session.userAgent;
+    for (const spec of testable) {
+      if (ctx.cancelled()) break;
+      const result = await checkServer(session, spec, scenario, ctx);
+      extra.servers.push(result);
+      extra.clockStepUs = session.clockStepUs;
+      const passed = result.checks.filter((c) => c.pass).length;
+      ctx.progress({ type: 'notice', text: `browser ${spec.name}: ${passed} of ${result.checks.length} checks pass${passed < result.checks.length ? ` (failed: ${result.checks.filter((c) => !c.pass).map((c) => c.name).join(', ')})` : ''}` });
+    }
+  } finally {
+    await session.close();
+  }
+  return done();
+};
+
+// ---------------------------------------------------------------------------------------------
+// Chromium
+
+interface Session {
+  context: BrowserContext;
+  userAgent: string;
+  clockStepUs: number | null;
+  close(): Promise<void>;
+}
+
+/** One Chromium per scenario (a cold start takes seconds); a fresh page per server. */
+async function launch(tls: boolean): Promise<Session> {
+  const profile = mkdtempSync(join(tmpdir(), PROFILE_PREFIX));
+  let context: BrowserContext | null = null;
+  let closed = false;
+  /** `fast`: on a signal cleanup.ts allows 2 s before it exits; a graceful close can take longer. */
+  const close = async (fast = false): Promise<void> => {
+    if (closed) return;
+    closed = true;
+    unregister();
+    if (!fast) await context?.close().catch(() => undefined);
+    await killLeftovers(profile);
+    rmSync(profile, { recursive: true, force: true });
+  };
+  // Ctrl-C / SIGTERM go through cleanup.ts (which then exits), not through Playwright's own handlers.
+  const unregister = onShutdown(() => close(true));
+  try {
+    context = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM_PATH,
+      headless: true,
+      // The HTTP/2 server's certificate is a throw-away self-signed one.
+      args: tls ? [...CHROMIUM_ARGS, '--ignore-certificate-errors'] : CHROMIUM_ARGS,
+      handleSIGINT: false,
+      handleSIGTERM: false,
+      handleSIGHUP: false,
+    });
+    const page = context.pages()[0] ?? (await context.newPage());
+    const userAgent = await page.evaluate(() => navigator.userAgent);
+    await page.close();
+    return { context, userAgent, clockStepUs: null, close };
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}
+
+/**
+ * Chromium's processes all carry the profile folder on their command line. After a close they are
+ * gone; should one survive (a crashed close), it is ended here, by its pid, and no other process.
+ */
+async function killLeftovers(profile: string): Promise<void> {
+  for (let round = 0; round < 20; round++) {
+    const pids = chromiumPids(profile);
+    if (pids.length === 0) return;
+    for (const pid of pids) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+    // Dead processes write no more into the profile: only then is removing it final.
+    await sleep(50);
+  }
+}
+
+/** Pids whose command line names this profile folder (exported for the test's leak check). */
+export function chromiumPids(profile: string): number[] {
+  const out: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(profile)) out.push(Number(entry));
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return out;
+}
+
+/**
+ * A page same-origin with the server (the servers serve no page and send no CORS headers): the
+ * page navigates to the server's own /healthz, then its document is replaced by ours
+ * (document.write keeps the origin). Not Playwright's page.route, though routing one URL did not
+ * delay the SSE stream (measured, 600 events each way: p50 1.4–2.1 ms routed, with the route kept,
+ * and loaded from the server alike): a document fulfilled by Playwright has no IP address space,
+ * so Chromium's Local Network Access check counts it as public and blocks its WebSocket to
+ * 127.0.0.1 (net::ERR_BLOCKED_BY_LOCAL_NETWORK_ACCESS_CHECKS). A document the server sent is a
+ * loopback one, like a real page from that server; and no request is intercepted at all.
+ */
+async function openPage(context: BrowserContext, origin: string): Promise<Page> {
+  const page = await context.newPage();
+  const res = await page.goto(`${origin}${PATHS.health}`);
+  if (!res?.ok()) throw new Error(`the browser could not load ${origin}${PATHS.health} (${res ? `status ${res.status()}` : 'no response'})`);
+  await page.setContent(PAGE_HTML);
+  const ready = await page.evaluate(() => typeof (globalThis as unknown as { __pb?: unknown }).__pb === 'object');
+  if (!ready) throw new Error("the browser page's script did not start");
+  return page;
+}
+
+/** Calls window.__pb[method](...args) in the page. */
+async function call<T>(page: Page, method: string, ...args: unknown[]): Promise<T> {
+  const result: unknown = await page.evaluate(
+    ([m, a]) => (globalThis as unknown as { __pb: Record<string, (...x: unknown[]) => unknown> }).__pb[m]!(...a),
+    [method, args] as const,
+  );
+  return result as T;
+}
+
+/**
+ * CLOCK_MONOTONIC minus nothing: wall clock minus process.hrtime, in ns. Date.now() moves in whole
+ * ms, so spin to the moment it ticks: there the wall clock is exactly that ms (within one loop
+ * turn, well under a µs).
+ */
+export function wallMinusMonotonicNs(): bigint {
+  const start = Date.now();
+  let wall = start;
+  let mono = process.hrtime.bigint();
+  while (wall === start) {
+    mono = process.hrtime.bigint();
+    wall = Date.now();
+  }
+  return BigInt(wall) * 1_000_000n - mono;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Per server
+
+async function checkServer(session: Session, spec: ServerSpec, s: BrowserScenario, ctx: ExecutorContext): Promise<BrowserServerResult> {
+  const tls = spec.protocol === 'sse-h2';
+  const result: BrowserServerResult = { server: spec.name, protocol: spec.protocol, origin: null, skipped: null, checks: [] };
+  ctx.progress({ type: 'phase', text: `browser ${spec.name}: starting the server` });
+  let server: RunningServer;
+  try {
+    // Browsers speak HTTP/2 only over TLS: the sse-h2 server serves it (and plain HTTP/1.1 control).
+    server = await startServer(spec, { env: { [ENV.retryMs]: String(s.retryMs), ...(tls ? { [ENV.tls]: '1' } : {}) } });
+  } catch (err) {
+    result.checks.push(failed('server started', 'the server answers /healthz', errorReason(err)));
+    return result;
+  }
+  const origin = `${tls ? 'https' : 'http'}://${server.host}:${server.port}`;
+  result.origin = origin;
+  try {
+    result.checks.push(...(await streamChecks(session, server, origin, spec.protocol === 'ws' ? 'ws' : 'sse', s, ctx)));
+    if (spec.protocol === 'sse') result.checks.push(await http1LimitCheck(session, server, origin, s, ctx));
+    if (tls) result.checks.push(await h2StreamsCheck(session, server, origin, s, ctx));
+  } catch (err) {
+    result.checks.push(failed('checks ran', 'every check runs to its end', errorReason(err)));
+  } finally {
+    await server.stop();
+  }
+  return result;
+}
+
+function failed(name: string, expected: string, detail: string): BrowserCheck {
+  return { name, pass: false, measured: null, unit: '', expected, detail };
+}
+
+/** Named events, ids, latency, then retry and replay across a drop, on one page of `clientsPerPage` clients. */
+async function streamChecks(session: Session, server: RunningServer, origin: string, kind: 'sse' | 'ws', s: BrowserScenario, ctx: ExecutorContext): Promise<BrowserCheck[]> {
+  const name = server.spec.name;
+  const page = await openPage(session.context, origin);
+  try {
+    const offset = wallMinusMonotonicNs();
+    await call(page, 'setup', offset.toString(), s.eventName);
+    const clock = await clockCheck(page);
+    session.clockStepUs = session.clockStepUs === null ? clock.stepUs : Math.min(session.clockStepUs, clock.stepUs);
+    const n = s.clientsPerPage;
+    await call(page, 'open', kind, n);
+    ctx.progress({ type: 'phase', text: `browser ${name}: opening ${n} ${kind === 'ws' ? 'WebSockets' : 'EventSources'}` });
+    const allOpen = await waitFor(async () => {
+      const p = await progress(page);
+      return p.every((c) => c.state === 1) && (await getHealth(server.baseUrl)).connections === n;
+    }, 10_000);
+    if (!allOpen) throw new Error(`the page's ${n} clients did not all open within 10 s (ready states ${(await progress(page)).map((c) => c.state).join(',')})`);
+
+    // Phase 1: named events, ids, latency.
+    ctx.progress({ type: 'phase', text: `browser ${name}: ${s.events} events at ${s.rate}/s` });
+    await postBroadcast(server.baseUrl, { rate: s.rate, count: s.events, bytes: s.bytes, event: s.eventName });
+    await waitFor(async () => (await progress(page)).every((c) => c.events >= s.events), (s.events / s.rate) * 1000 + 5000);
+    await sleep(300); // anything extra (a duplicate) arrives now, not after we looked
+    const first = await call<PageClient[]>(page, 'read');
+
+    // Phase 2: a schedule that keeps sending across a drop; the clients come back after `retry`.
+    const total = s.events + s.replayEvents;
+    ctx.progress({ type: 'phase', text: `browser ${name}: drop after ${s.dropAfter} of ${s.replayEvents} events, reconnect, replay` });
+    await postBroadcast(server.baseUrl, { rate: s.rate, count: s.replayEvents, bytes: s.bytes, event: s.eventName });
+    await waitFor(async () => (await progress(page)).every((c) => c.events >= s.events + s.dropAfter), (s.dropAfter / s.rate) * 1000 + 5000);
+    const dropped = await postDrop(server.baseUrl);
+    // Deadline: the rest of the schedule, the retry delay and slack; a client missing events
+    // (the noresume fault) waits it out, a complete one ends the wait at once.
+    await waitFor(async () => (await progress(page)).every((c) => c.events >= total && c.opens >= 2), ((s.replayEvents - s.dropAfter) / s.rate) * 1000 + s.retryMs + 3000);
+    await sleep(300);
+    const second = await call<PageClient[]>(page, 'read');
+    await call(page, 'closeAll');
+
+    return [
+      namedCheck(first, s, kind),
+      idsCheck(first, second, s),
+      latencyCheck(first, s, clock),
+      retryCheck(second, s, kind),
+      replayCheck(second, s, kind, dropped),
+    ];
+  } finally {
+    await page.close();
+  }
+}
+
+interface Progress {
+  events: number;
+  state: number;
+  opens: number;
+}
+
+async function progress(page: Page): Promise<Progress[]> {
+  const raw = await call<[number, number, number][]>(page, 'progress');
+  return raw.map(([events, state, opens]) => ({ events, state, opens }));
+}
+
+interface Clock {
+  stepUs: number;
+  /** How far the page's CLOCK_MONOTONIC estimate lies outside Node's hrtime bracket around the call (0 = inside). */
+  outsideUs: number;
+  bracketUs: number;
+}
+
+/**
+ * The page's clock against Node's: its CLOCK_MONOTONIC estimate must fall within the hrtime
+ * bracket around the call (±its coarsening), or every latency would carry the difference.
+ */
+async function clockCheck(page: Page): Promise<Clock> {
+  const stepMs = await call<number>(page, 'clockStep');
+  const before = process.hrtime.bigint();
+  const mono = BigInt(await call<string>(page, 'clock'));
+  const after = process.hrtime.bigint();
+  const outside = mono < before ? before - mono : mono > after ? mono - after : 0n;
+  return { stepUs: stepMs * 1000, outsideUs: Number(outside) / 1000, bracketUs: Number(after - before) / 1000 };
+}
+
+function namedCheck(clients: PageClient[], s: BrowserScenario, kind: 'sse' | 'ws'): BrowserCheck {
+  const counts = clients.map((c) => c.events.length);
+  const unnamed = clients.reduce((sum, c) => sum + c.unnamed, 0);
+  const received = counts.reduce((a, b) => a + b, 0);
+  return {
+    name: 'named events',
+    pass: counts.every((n) => n === s.events) && unnamed === 0,
+    measured: received,
+    unit: 'events',
+    expected: `exactly ${s.events} per client × ${clients.length} through addEventListener('${s.eventName}'), none elsewhere`,
+    detail: `per client ${counts.join(', ')}; ${unnamed} arrived ${kind === 'sse' ? "as 'message'" : 'under another name'}`,
+  };
+}
+
+/** Every event's id (lastEventId / envelope id) equals its seq, and phase 1 reads 1..N in order. */
+function idsCheck(first: PageClient[], second: PageClient[], s: BrowserScenario): BrowserCheck {
+  let mismatched = 0;
+  for (const c of second) for (const [id, seq] of c.events) if (id !== seq) mismatched++;
+  const inOrder = first.map((c) => sameSeqs(c.events.map((e) => e[1]), 1, s.events));
+  return {
+    name: 'ids',
+    pass: mismatched === 0 && inOrder.every(Boolean),
+    measured: mismatched,
+    unit: 'ids ≠ seq',
+    expected: `every id equals its seq; each client reads 1..${s.events} in order`,
+    detail: `${mismatched} ids differ from their seq over ${second.reduce((n, c) => n + c.events.length, 0)} events; ${inOrder.filter(Boolean).length} of ${first.length} clients read 1..${s.events} in order`,
+  };
+}
+
+function sameSeqs(seqs: number[], from: number, to: number): boolean {
+  if (seqs.length !== to - from + 1) return false;
+  return seqs.every((seq, i) => seq === from + i);
+}
+
+/** One-way latency from the schedule's t0 to the page's receive time, over phase 1. */
+function latencyCheck(clients: PageClient[], s: BrowserScenario, clock: Clock): BrowserCheck {
+  const h = createLatencyHistogram();
+  let negative = 0;
+  // The server's own lateness, t1 − t0 (t0 = receive − latency): tells a server stall from the rest.
+  let serverLateMaxNs = 0n;
+  for (const c of clients) {
+    for (const e of c.events) {
+      const late = BigInt(e[3]) - (BigInt(e[4]) - BigInt(e[2]));
+      if (late > serverLateMaxNs) serverLateMaxNs = late;
+      const us = Number(BigInt(e[2])) / 1000;
+      // Below zero beyond the clock's coarsening would mean the two clocks disagree.
+      if (us < -clock.stepUs) negative++;
+      record(h, us);
+    }
+  }
+  const sum = summarize(h, 'us');
+  const want = clients.length * s.events;
+  const ms = (us: number): string => `${(us / 1000).toFixed(2)} ms`;
+  return {
+    name: 'latency',
+    pass: sum.count === want && negative === 0 && clock.outsideUs <= clock.stepUs && sum.p50 <= s.latencyP50Ms * 1000 && sum.p99 <= s.latencyP99Ms * 1000,
+    measured: sum.p50 / 1000,
+    unit: 'ms p50',
+    expected: `${want} samples, p50 ≤ ${s.latencyP50Ms} ms, p99 ≤ ${s.latencyP99Ms} ms, none below zero, page clock within Node's bracket`,
+    detail:
+      `p50 ${ms(sum.p50)}, p99 ${ms(sum.p99)}, max ${ms(sum.max)} over ${sum.count} events (server late by up to ${ms(Number(serverLateMaxNs) / 1000)}); ` +
+      `precision ±${Math.max(1, Math.round(clock.stepUs))} µs (performance.now() steps by ${clock.stepUs.toFixed(1)} µs here); ` +
+      `page clock ${clock.outsideUs === 0 ? 'inside' : `${clock.outsideUs.toFixed(0)} µs outside`} a ${clock.bracketUs.toFixed(0)} µs hrtime bracket` +
+      (negative > 0 ? `; ${negative} samples below zero` : ''),
+  };
+}
+
+/** Time from the drop's error/close event to the next open, per client. */
+function retryCheck(clients: PageClient[], s: BrowserScenario, kind: 'sse' | 'ws'): BrowserCheck {
+  const gaps = clients.map((c) => {
+    const firstOpen = c.opens[0];
+    const err = c.errors.find((t) => firstOpen !== undefined && t > firstOpen);
+    const reopen = err === undefined ? undefined : c.opens.find((t) => t > err);
+    return err !== undefined && reopen !== undefined ? reopen - err : null;
+  });
+  const measured = gaps.every((g) => g !== null) ? Math.max(...(gaps as number[])) : null;
+  const hints = kind === 'ws' ? ` (hello frames said ${[...new Set(clients.map((c) => c.retryMs))].join(', ')} ms)` : '';
+  return {
+    name: 'retry honoured',
+    pass: gaps.every((g) => g !== null && g >= RETRY_MIN_MS && g < RETRY_MAX_MS),
+    measured: measured === null ? null : Math.round(measured),
+    unit: 'ms',
+    expected: `server hint ${s.retryMs} ms: every client reconnects after ≥ ${RETRY_MIN_MS} ms and < ${RETRY_MAX_MS} ms`,
+    detail: `${kind === 'sse' ? 'error' : 'close'} → open per client: ${gaps.map((g) => (g === null ? 'no reconnect' : `${Math.round(g)} ms`)).join(', ')}${hints}`,
+  };
+}
+
+/**
+ * After the drop every client must hold exactly 1..events+replayEvents, no gap, no duplicate.
+ * Events whose t1 lies between the client's drop and its reopen were sent while it had no
+ * connection: it can only have them from the server's replay after its Last-Event-ID.
+ */
+function replayCheck(clients: PageClient[], s: BrowserScenario, kind: 'sse' | 'ws', dropped: number | null): BrowserCheck {
+  const total = s.events + s.replayEvents;
+  const rows = clients.map((c) => {
+    const seqs = c.events.map((e) => e[1]);
+    const seen = new Set(seqs);
+    const missing = total - [...seen].filter((q) => q >= 1 && q <= total).length;
+    const duplicates = seqs.length - seen.size;
+    const reopen = c.openMonoNs[1] === undefined ? null : BigInt(c.openMonoNs[1]);
+    // The client's last event before the drop: after it, events went out while it was away.
+    const before = reopen === null ? [] : c.events.filter((e) => BigInt(e[4]) < reopen);
+    const lastSeen = before.length > 0 ? before[before.length - 1]! : null;
+    const replayed = reopen === null || lastSeen === null ? 0 : c.events.filter((e) => e[1] > lastSeen[1] && BigInt(e[3]) < reopen).length;
+    return { ok: sameSeqs(seqs, 1, total), missing, duplicates, replayed, lastSeen: lastSeen?.[1] ?? null };
+  });
+  const problems = rows.reduce((n, r) => n + r.missing + r.duplicates, 0);
+  return {
+    name: 'Last-Event-ID replay',
+    pass: rows.every((r) => r.ok && r.replayed > 0),
+    measured: problems,
+    unit: 'missing + duplicate',
+    expected: `each client reads exactly 1..${total} in order across the drop, some of it replayed`,
+    detail:
+      `${dropped ?? '?'} connections dropped; ` +
+      rows.map((r, i) => `client ${i + 1}: last before drop ${r.lastSeen ?? 'none'}, ${r.replayed} replayed, ${r.missing} missing, ${r.duplicates} duplicates`).join('; ') +
+      (kind === 'sse' ? ' (the browser sent Last-Event-ID itself)' : ' (the page resumed with ?lastEventId=)'),
+  };
+}
+
+/** Chromium allows 6 HTTP/1.1 connections per origin: the 7th EventSource waits in CONNECTING. */
+async function http1LimitCheck(session: Session, server: RunningServer, origin: string, s: BrowserScenario, ctx: ExecutorContext): Promise<BrowserCheck> {
+  ctx.progress({ type: 'phase', text: `browser ${server.spec.name}: ${s.perOrigin} EventSources to one HTTP/1.1 origin` });
+  // The previous page's streams must be gone, or they would count against the limit.
+  await waitFor(async () => (await getHealth(server.baseUrl)).connections === 0, 5000);
+  const page = await openPage(session.context, origin);
+  try {
+    await call(page, 'open', 'sse', s.perOrigin);
+    await waitFor(async () => (await progress(page)).filter((c) => c.state === 1).length >= HTTP1_PER_ORIGIN, 5000);
+    const since = Date.now();
+    await sleep(s.limitHoldMs);
+    const p = await progress(page);
+    const held = Date.now() - since;
+    const open = p.filter((c) => c.state === 1).length;
+    const connecting = p.filter((c) => c.state === 0).length;
+    const serverSees = (await getHealth(server.baseUrl)).connections;
+    await call(page, 'closeAll');
+    return {
+      name: 'HTTP/1.1 six per origin',
+      pass: open === HTTP1_PER_ORIGIN && connecting === s.perOrigin - HTTP1_PER_ORIGIN && serverSees === HTTP1_PER_ORIGIN,
+      measured: open,
+      unit: 'open',
+      expected: `of ${s.perOrigin} EventSources to one origin exactly ${HTTP1_PER_ORIGIN} OPEN, the rest CONNECTING for ≥ ${s.limitHoldMs} ms`,
+      detail: `${open} OPEN, ${connecting} CONNECTING after ${held} ms; the server holds ${serverSees} streams`,
+    };
+  } finally {
+    await page.close();
+  }
+}
+
+/** Over HTTP/2 the same page opens them all: one TCP connection, one stream each. */
+async function h2StreamsCheck(session: Session, server: RunningServer, origin: string, s: BrowserScenario, ctx: ExecutorContext): Promise<BrowserCheck> {
+  ctx.progress({ type: 'phase', text: `browser ${server.spec.name}: ${s.h2Streams} EventSources over HTTP/2` });
+  await waitFor(async () => (await getHealth(server.baseUrl)).connections === 0, 5000);
+  const page = await openPage(session.context, origin);
+  try {
+    await call(page, 'open', 'sse', s.h2Streams);
+    await waitFor(async () => (await progress(page)).every((c) => c.state === 1), 5000);
+    const p = await progress(page);
+    const open = p.filter((c) => c.state === 1).length;
+    const health = await getHealth(server.baseUrl);
+    await call(page, 'closeAll');
+    return {
+      name: 'HTTP/2 streams per origin',
+      pass: open === s.h2Streams && health.connections === s.h2Streams,
+      measured: open,
+      unit: 'open',
+      expected: `all ${s.h2Streams} EventSources to one origin OPEN (no 6-connection limit)`,
+      detail: `${open} OPEN; the server holds ${health.connections} streams on ${health.tcpConnections ?? '?'} TCP connection(s)`,
+    };
+  } finally {
+    await page.close();
+  }
+}
+
+async function waitFor(cond: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await cond()) return true;
+    if (Date.now() > deadline) return false;
+    await sleep(25);
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
