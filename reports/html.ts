@@ -27,6 +27,9 @@ export const EXTRA_RENDERERS: Record<string, ExtraRenderer> = {
   paths: pathsSection,
 };
 
+/** Navigation labels of the extras sections, when a result carries them. */
+const EXTRA_TITLES: Record<string, string> = { calibration: 'Calibration', browser: 'Browser checks', paths: 'Paths', profiles: 'Profiles' };
+
 export interface HtmlOptions {
   /** Defaults to EXTRA_RENDERERS. */
   extraRenderers?: Record<string, ExtraRenderer>;
@@ -92,7 +95,7 @@ export async function renderHtml(results: RunResult[], opts: HtmlOptions = {}): 
 <header>
 <h1>${esc(title)}</h1>
 <p class="muted">Server-Sent Events vs WebSocket, measured by pushbench. Every figure below was measured in the run named and is a median over the valid repetitions of a step; steps that failed their validity checks are marked and left out of the figures.</p>
-<nav aria-label="sections"><a href="#runs">Runs &amp; environment</a><a href="#verdict">Verdict</a><a href="#claims">Claims</a><a href="#charts">Charts</a><a href="#validity">Validity</a><a href="#skipped">Skipped servers</a></nav>
+<nav aria-label="sections"><a href="#runs">Runs &amp; environment</a><a href="#verdict">Verdict</a><a href="#claims">Claims</a><a href="#charts">Charts</a><a href="#validity">Validity</a><a href="#skipped">Skipped servers</a>${extraLinks(results, renderers)}</nav>
 </header>
 <section id="runs"><h2>Runs &amp; environment</h2>
 <div class="runs">${results.map(runCard).join('\n')}</div></section>
@@ -289,6 +292,11 @@ function skippedSection(r: RunResult, labelled: boolean): string {
   const head = labelled ? `<h3>${esc(r.label)}</h3>` : '';
   if (r.skipped.length === 0) return `${head}<p>None: every server asked for ran.</p>`;
   return `${head}<ul>${r.skipped.map((s) => `<li><b>${esc(s.server)}</b>: ${esc(s.reason)}</li>`).join('')}</ul>`;
+}
+
+function extraLinks(results: RunResult[], renderers: Record<string, ExtraRenderer>): string {
+  const names = [...new Set(results.flatMap((r) => Object.keys(r.extras ?? {})))].filter((n) => Object.hasOwn(renderers, n) && Object.hasOwn(EXTRA_TITLES, n));
+  return names.map((n) => `<a href="#extra-${esc(n)}">${esc(EXTRA_TITLES[n]!)}</a>`).join('');
 }
 
 function extrasSection(r: RunResult, renderers: Record<string, ExtraRenderer>, labelled: boolean): string {

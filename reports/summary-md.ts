@@ -8,7 +8,6 @@ import { compareMarkdown, type CompareOutcome } from './compare.ts';
 import { escMd as md } from './escape.ts';
 import { verdictRows } from './verdict.ts';
 
-
 /** Inline code that survives any text: backticks inside become quotes. */
 function code(s: string): string {
   return `\`${s.replace(/`/g, "'").replace(/\r?\n/g, ' ')}\``;

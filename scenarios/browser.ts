@@ -2,12 +2,10 @@
 // server, checking what a browser client relies on (named events, ids, `retry:`, Last-Event-ID
 // replay), the in-page latency, and the browser's per-origin connection limit (HTTP/1.1: 6; HTTP/2:
 // one connection, many streams). It produces no steps: its findings are `extras.browser`.
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { existsSync } from 'node:fs';
+import type { BrowserContext, Page } from 'playwright-core';
 import { getHealth, postBroadcast, postDrop } from '../harness/control.ts';
-import { onShutdown } from '../harness/lifecycle/cleanup.ts';
+import { CHROMIUM_MISSING, CHROMIUM_PATH, launch, type Session } from '../harness/browser/chromium.ts';
 import { startServer, type RunningServer } from '../harness/lifecycle/server-process.ts';
 import { createLatencyHistogram, record, summarize } from '../harness/metrics/histogram.ts';
 import { ENV, PATHS } from '../servers/contract.ts';
@@ -19,11 +17,7 @@ import type { BrowserCheck, BrowserExtra, BrowserServerResult } from './browser-
 
 export type { BrowserCheck, BrowserExtra, BrowserServerResult } from './browser-result.ts';
 
-export const CHROMIUM_PATH = '/usr/bin/chromium';
-/** Temp profile folders of this scenario's Chromium (removed after each run). */
-export const PROFILE_PREFIX = 'pb-browser-scenario-';
-export const CHROMIUM_MISSING = 'headless Chromium not installed: run npm run setup:system';
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+export { CHROMIUM_PATH, chromiumPids, PROFILE_PREFIX } from '../harness/browser/chromium.ts';
 /** Chromium's connections per origin over HTTP/1.1 (its socket pool's per-group limit). */
 export const HTTP1_PER_ORIGIN = 6;
 /** The retry check's window: the browser must wait about the hint, not reconnect at once or give up. */
@@ -68,86 +62,6 @@ export const runBrowser: Executor<BrowserScenario> = async (scenario, ctx) => {
   }
   return done();
 };
-
-// ---------------------------------------------------------------------------------------------
-// Chromium
-
-interface Session {
-  context: BrowserContext;
-  userAgent: string;
-  clockStepUs: number | null;
-  close(): Promise<void>;
-}
-
-/** One Chromium per scenario (a cold start takes seconds); a fresh page per server. */
-async function launch(tls: boolean): Promise<Session> {
-  const profile = mkdtempSync(join(tmpdir(), PROFILE_PREFIX));
-  let context: BrowserContext | null = null;
-  let closed = false;
-  /** `fast`: on a signal cleanup.ts allows 2 s before it exits; a graceful close can take longer. */
-  const close = async (fast = false): Promise<void> => {
-    if (closed) return;
-    closed = true;
-    unregister();
-    if (!fast) await context?.close().catch(() => undefined);
-    await killLeftovers(profile);
-    rmSync(profile, { recursive: true, force: true });
-  };
-  // Ctrl-C / SIGTERM go through cleanup.ts (which then exits), not through Playwright's own handlers.
-  const unregister = onShutdown(() => close(true));
-  try {
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM_PATH,
-      headless: true,
-      // The HTTP/2 server's certificate is a throw-away self-signed one.
-      args: tls ? [...CHROMIUM_ARGS, '--ignore-certificate-errors'] : CHROMIUM_ARGS,
-      handleSIGINT: false,
-      handleSIGTERM: false,
-      handleSIGHUP: false,
-    });
-    const page = context.pages()[0] ?? (await context.newPage());
-    const userAgent = await page.evaluate(() => navigator.userAgent);
-    await page.close();
-    return { context, userAgent, clockStepUs: null, close };
-  } catch (err) {
-    await close();
-    throw err;
-  }
-}
-
-/**
- * Chromium's processes all carry the profile folder on their command line. After a close they are
- * gone; should one survive (a crashed close), it is ended here, by its pid, and no other process.
- */
-async function killLeftovers(profile: string): Promise<void> {
-  for (let round = 0; round < 20; round++) {
-    const pids = chromiumPids(profile);
-    if (pids.length === 0) return;
-    for (const pid of pids) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }
-    // Dead processes write no more into the profile: only then is removing it final.
-    await sleep(50);
-  }
-}
-
-/** Pids whose command line names this profile folder (exported for the test's leak check). */
-export function chromiumPids(profile: string): number[] {
-  const out: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      if (readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(profile)) out.push(Number(entry));
-    } catch {
-      // exited meanwhile
-    }
-  }
-  return out;
-}
 
 /**
  * A page same-origin with the server (the servers serve no page and send no CORS headers): the
