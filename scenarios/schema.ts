@@ -73,6 +73,8 @@ export const sideloadSchema = z
     clients: z.array(positiveInt).min(1),
     pushRate: z.number().nonnegative().max(100_000).default(0),
     durationMs: durationMs.min(500).default(3000),
+    /** Unrecorded load before the baseline: a fresh process's first load runs before the JIT warms. */
+    warmupMs: durationMs.default(1500),
     connections: positiveInt.max(1000).default(10),
     path: z.string().startsWith('/').default('/healthz'),
     repetitions: positiveInt.max(50).default(1),

@@ -43,6 +43,13 @@ async function serverSteps(spec: ServerSpec, scenario: SideloadScenario, rep: nu
   const sampler = new ProcessTreeSampler(server.pid, 200);
   sampler.start();
   try {
+    if (scenario.warmupMs > 0) {
+      // A fresh process's first load runs before the JIT has warmed: without this, express-ws's
+      // no-stream baseline read ~15 % low here and held streams looked like a speed-up (1.2×,
+      // 0.91× with it). The warm-up load is not recorded.
+      ctx.progress({ type: 'phase', text: `${spec.name}: warming up with autocannon ${scenario.path} for ${scenario.warmupMs} ms` });
+      await autocannon({ url: `${server.baseUrl}${scenario.path}`, connections: scenario.connections, duration: scenario.warmupMs / 1000 });
+    }
     let baseline: number | null = null;
     for (const n of [0, ...scenario.clients]) {
       const p = params(n);
