@@ -6,7 +6,6 @@ import { loadConfigFile, type ConfigFile } from './config-file.ts';
 import { registerUserServers } from '../servers/registry.ts';
 import { serversCommand } from './commands/servers.ts';
 import { serveCommand } from './commands/serve.ts';
-import { doctorCommand } from './commands/doctor.ts';
 
 async function withConfig(path: string | undefined): Promise<ConfigFile | null> {
   if (path === undefined) return null;
@@ -124,6 +123,8 @@ export function buildProgram(): Command {
     .command('doctor')
     .description('check this machine: open-file cap, ephemeral ports, optional system parts')
     .action(async () => {
+      // On demand: it looks for Chromium through the browser module, which loads playwright-core.
+      const { doctorCommand } = await import('./commands/doctor.ts');
       process.exitCode = doctorCommand();
     });
 

@@ -1,5 +1,8 @@
 // `pushbench doctor`: the machine facts that bound a run, and which optional parts are present.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { CHROMIUM_MISSING, CHROMIUM_PATH } from '../../harness/browser/chromium.ts';
+import { networkUnavailableReason } from '../../harness/network/availability.ts';
+import { findNginx, nginxUnavailableReason } from '../../harness/proxy/nginx.ts';
 import { listServers } from '../../servers/registry.ts';
 import { unavailableReason } from '../../servers/spec.ts';
 import { EXIT } from '../../harness/errors.ts';
@@ -17,6 +20,10 @@ export function doctorCommand(): number {
   const somaxconn = Number(readFileSync('/proc/sys/net/core/somaxconn', 'utf8').trim());
   rows.push(['net.core.somaxconn', String(somaxconn), somaxconn >= 4096 ? 'ok' : 'low: listen backlogs are capped here; reconnect storms will wait on SYN retransmits']);
   rows.push(['node', process.version, 'ok']);
+  // The optional system parts, each with what needs it.
+  rows.push(['nginx (path --via nginx)', findNginx() ?? '-', nginxUnavailableReason() ?? 'ok']);
+  rows.push(['root, ip, nft, tc (path --net)', process.getuid?.() === 0 ? 'root' : 'not root', networkUnavailableReason() ?? 'ok']);
+  rows.push(['chromium (scenario browser)', existsSync(CHROMIUM_PATH) ? CHROMIUM_PATH : '-', existsSync(CHROMIUM_PATH) ? 'ok' : CHROMIUM_MISSING]);
   for (const s of listServers()) {
     const reason = unavailableReason(s);
     rows.push([`server ${s.name}`, s.protocol, reason ?? 'available']);
