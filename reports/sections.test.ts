@@ -1,0 +1,63 @@
+// The extras sections added for paths and profiles: what they print from a result, escaped.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { HistogramSummary, PathMetrics, StepResult } from '../harness/result.ts';
+import { fixtureResult } from './fixtures/fixture.ts';
+import { pathsSection } from './paths-section.ts';
+import { profilesSection } from './profiles-section.ts';
+
+function summary(unit: 'us' | 'ms', p50: number, p99: number, max: number): HistogramSummary {
+  return { unit, count: 10, min: p50, mean: p50, p50, p90: p99, p99, p999: max, max, encoded: '' };
+}
+
+function pathStep(path: string, metrics: Partial<PathMetrics>): StepResult {
+  const m: PathMetrics = {
+    pathDescription: `described ${path}`,
+    clientsConnected: 10,
+    expected: 400,
+    received: 400,
+    gaps: 0,
+    duplicates: 0,
+    outOfOrder: 0,
+    firstEventMs: summary('ms', 2, 3, 3),
+    latencyFromT0: summary('us', 2000, 5000, 6000),
+    drainedMs: 10,
+    streamsPerTcpConnection: null,
+    server: { rssBytes: 1, hwmBytes: 1, threads: 1, cpuPercent: 1 },
+    client: { workers: 1, sourceAddresses: 1, cpuPercentMax: 1, cpuPercentTotal: 1, rssBytesTotal: 1, eventLoopLagMaxMs: 1, eventLoopLagP90Ms: 1 },
+    ...metrics,
+  };
+  const params = { clients: 10, rate: 20, bytes: 128, durationMs: 2000, path };
+  return { kind: 'path', group: `path/node-sse/${path}`, server: 'node-sse', protocol: 'sse', pair: 'node', repetition: 1, startedAt: '', durationMs: 1, params, outcome: { state: 'completed', metrics: m, checks: [] } };
+}
+
+describe('report sections', () => {
+  it('paths: each path beside direct, the p50 it adds, what was delivered, and the skipped paths', () => {
+    const r = fixtureResult();
+    r.steps = [
+      pathStep('direct', {}),
+      pathStep('nginx-noheader', { firstEventMs: summary('ms', 2505, 2510, 2517), latencyFromT0: summary('us', 1_302_000, 2_500_000, 2_510_000), received: 200 }),
+    ];
+    const html = pathsSection({ skips: [{ server: 'node-ws', path: 'nginx-noheader', reason: 'SSE <only>' }] }, r);
+    assert.match(html, /<h3>node-sse /);
+    assert.match(html, /<code>nginx-noheader<\/code><br><span class="small muted">described nginx-noheader<\/span><\/td><td>2,505 ms<\/td><td>2,517 ms<\/td>/);
+    assert.match(html, /<td>1,302 ms<\/td><td>2,500 ms<\/td><td>\+1,300 ms<\/td><td>200 of 400<\/td>/);
+    assert.ok(html.includes('<b>node-ws</b> via <code>nginx-noheader</code>: SSE &lt;only&gt;'), 'skip reasons are escaped');
+  });
+
+  it('profiles: one link per profile, the unprofiled servers, and the overhead caveat', () => {
+    const html = profilesSection(
+      {
+        profiler: 'flame',
+        folder: 'profiles',
+        records: [{ server: 'node-sse', profiler: 'flame', html: 'node-sse-1.clinic-flame.html', startedAt: '2026-12-01T20:00:00.000Z', finishedAt: '2026-12-01T20:00:09.000Z' }],
+        unprofiled: ['fastapi-sse'],
+      },
+      fixtureResult(),
+    );
+    assert.ok(html.includes('<a href="profiles/node-sse-1.clinic-flame.html">flame graph</a>'));
+    assert.ok(html.includes('<b>fastapi-sse</b> ran unprofiled'));
+    assert.match(html, /every figure of this run includes the profiler's overhead/);
+    assert.match(profilesSection({ profiler: 'doctor', folder: 'profiles', records: [], unprofiled: [] }, fixtureResult()), /<b>No profile was written<\/b>/);
+  });
+});
