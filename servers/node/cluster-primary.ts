@@ -4,6 +4,7 @@
 import cluster, { type Worker } from 'node:cluster';
 import type { HealthBody, Protocol } from '../contract.ts';
 import { readCoreConfig } from './config.ts';
+import type { ControlOp, OpResult } from './control-http.ts';
 import {
   BROADCAST_LEAD_NS,
   COMMAND_TIMEOUT_MS,
@@ -13,9 +14,7 @@ import {
   type AskMessage,
   type CommandMessage,
   type CommandResult,
-  type ControlOp,
   type DoneMessage,
-  type OpResult,
   type WorkerCommand,
 } from './cluster-protocol.ts';
 

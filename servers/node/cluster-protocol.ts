@@ -4,18 +4,10 @@
 //   endpoint answers for the whole server;
 // - the primary tells every worker what to do (`do` → `done`) and combines their results.
 // Messages go as JSON (cluster's default serialization), so bigints travel as decimal strings.
-import { DEFAULTS, ENV, type BroadcastRequest, type HealthBody } from '../contract.ts';
+import { DEFAULTS, ENV, type BroadcastRequest } from '../contract.ts';
+import type { ControlOp } from './control-http.ts';
 
-/** What a worker asks the primary on behalf of an HTTP request. */
-export type ControlOp = { op: 'health'; gc: boolean } | { op: 'broadcast'; req: BroadcastRequest } | { op: 'drop'; fraction: number } | { op: 'reset' };
-
-export interface OpResult {
-  health: HealthBody;
-  broadcast: Record<string, never>;
-  drop: { dropped: number };
-  reset: Record<string, never>;
-}
-
+/** A worker asks the primary for a contract request's op (ControlOp, parsed by control-http.ts). */
 export interface AskMessage {
   kind: 'ask';
   id: number;

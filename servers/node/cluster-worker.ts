@@ -3,9 +3,9 @@
 // broadcast schedule is the one the primary chose (servers/node/cluster.ts).
 import cluster from 'node:cluster';
 import { createServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
-import { PATHS, isBroadcastRequest, type Protocol } from '../contract.ts';
+import type { Protocol } from '../contract.ts';
 import { readCoreConfig } from './config.ts';
-import { fractionFrom, readJson, sendJson } from './control-http.ts';
+import { readControlOp, sendJson, sendOpResult, type ControlOp, type OpResult } from './control-http.ts';
 import { PushCore, type Framer } from './core.ts';
 import { heapUsedFor } from './heap.ts';
 import { listen } from './serve.ts';
@@ -16,9 +16,7 @@ import {
   type AskMessage,
   type CommandMessage,
   type CommandResult,
-  type ControlOp,
   type DoneMessage,
-  type OpResult,
   type WorkerCommand,
 } from './cluster-protocol.ts';
 
@@ -106,43 +104,12 @@ function runCommand(core: PushCore, command: WorkerCommand): CommandResult[Worke
   }
 }
 
-/** The contract endpoints, answered for the whole server through the primary. */
+/** The contract endpoints, answered for the whole server through the primary (503 until every worker listens). */
 function handleClusterControl(primary: PrimaryLink, req: IncomingMessage, res: ServerResponse): boolean {
-  const url = new URL(req.url ?? '/', 'http://x');
-  switch (`${req.method} ${url.pathname}`) {
-    case `GET ${PATHS.health}`:
-      // 503 until every worker listens: the harness's readiness poll waits for a 200.
-      answer(res, primary.ask({ op: 'health', gc: url.searchParams.get('gc') === '1' }), 200, (body) => body);
-      return true;
-    case `POST ${PATHS.broadcast}`:
-      readJson(req, res, (body) => {
-        if (!isBroadcastRequest(body)) {
-          sendJson(res, 400, { ok: false, error: 'body must be {"rate">0,"count">=0,"bytes">=0,"event":name}' });
-          return;
-        }
-        // Only the contract's fields cross IPC.
-        const { rate, count, bytes, event } = body;
-        answer(res, primary.ask({ op: 'broadcast', req: { rate, count, bytes, event } }), 202, () => ({ ok: true }));
-      });
-      return true;
-    case `POST ${PATHS.drop}`:
-      readJson(req, res, (body) => {
-        answer(res, primary.ask({ op: 'drop', fraction: fractionFrom(body) }), 200, (r) => ({ ok: true, dropped: r.dropped }));
-      });
-      return true;
-    case `POST ${PATHS.reset}`:
-      readJson(req, res, () => {
-        answer(res, primary.ask({ op: 'reset' }), 200, () => ({ ok: true }));
-      });
-      return true;
-    default:
-      return false;
-  }
-}
-
-function answer<T>(res: ServerResponse, pending: Promise<T>, status: number, body: (r: T) => unknown): void {
-  pending.then(
-    (r) => sendJson(res, status, body(r)),
-    (err: unknown) => sendJson(res, 503, { ok: false, error: err instanceof Error ? err.message : String(err) }),
-  );
+  return readControlOp(req, res, (op) => {
+    primary.ask(op).then(
+      (result) => sendOpResult(res, op, result),
+      (err: unknown) => sendJson(res, 503, { ok: false, error: err instanceof Error ? err.message : String(err) }),
+    );
+  });
 }

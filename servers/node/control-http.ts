@@ -1,18 +1,36 @@
-// /healthz and /control/* for servers on bare node:http (node-sse, node-ws, tcp-floor).
+// /healthz and /control/* for the Node servers: the contract's endpoints parsed once into a
+// ControlOp, then carried out on this process's core (handleControl) or, for the clustered
+// servers, by the primary across every worker (cluster-worker.ts).
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { PATHS, isBroadcastRequest } from '../contract.ts';
+import { PATHS, isBroadcastRequest, type BroadcastRequest, type HealthBody } from '../contract.ts';
 import type { PushCore } from './core.ts';
 import { heapUsedFor } from './heap.ts';
 
 const MAX_BODY = 64 * 1024;
 
-/** Handles a contract endpoint; returns false when the path is not one. */
-export function handleControl(core: PushCore, req: IncomingMessage, res: ServerResponse): boolean {
+/** One contract request, validated. */
+export type ControlOp = { op: 'health'; gc: boolean } | { op: 'broadcast'; req: BroadcastRequest } | { op: 'drop'; fraction: number } | { op: 'reset' };
+
+/** What each op answers with. */
+export interface OpResult {
+  health: HealthBody;
+  broadcast: Record<string, never>;
+  drop: { dropped: number };
+  reset: Record<string, never>;
+}
+
+/** The contract's status per op: a broadcast is accepted (it runs on), the others are done. */
+const STATUS: Record<ControlOp['op'], number> = { health: 200, broadcast: 202, drop: 200, reset: 200 };
+
+/**
+ * Reads a contract endpoint into a ControlOp (answering 400/413 itself for a bad body) and hands
+ * it to `then`; returns false when the path is not one.
+ */
+export function readControlOp(req: IncomingMessage, res: ServerResponse, then: (op: ControlOp) => void): boolean {
   const url = new URL(req.url ?? '/', 'http://x');
-  const route = `${req.method} ${url.pathname}`;
-  switch (route) {
+  switch (`${req.method} ${url.pathname}`) {
     case `GET ${PATHS.health}`:
-      sendJson(res, 200, core.health(heapUsedFor(url.searchParams.get('gc') === '1')));
+      then({ op: 'health', gc: url.searchParams.get('gc') === '1' });
       return true;
     case `POST ${PATHS.broadcast}`:
       readJson(req, res, (body) => {
@@ -20,25 +38,46 @@ export function handleControl(core: PushCore, req: IncomingMessage, res: ServerR
           sendJson(res, 400, { ok: false, error: 'body must be {"rate">0,"count">=0,"bytes">=0,"event":name}' });
           return;
         }
-        core.broadcast(body);
-        sendJson(res, 202, { ok: true });
+        // Only the contract's fields go on (the clustered servers send them over IPC).
+        const { rate, count, bytes, event } = body;
+        then({ op: 'broadcast', req: { rate, count, bytes, event } });
       });
       return true;
     case `POST ${PATHS.drop}`:
-      readJson(req, res, (body) => {
-        const dropped = core.drop(fractionFrom(body));
-        sendJson(res, 200, { ok: true, dropped });
-      });
+      readJson(req, res, (body) => then({ op: 'drop', fraction: fractionFrom(body) }));
       return true;
     case `POST ${PATHS.reset}`:
-      readJson(req, res, () => {
-        core.reset();
-        sendJson(res, 200, { ok: true });
-      });
+      readJson(req, res, () => then({ op: 'reset' }));
       return true;
     default:
       return false;
   }
+}
+
+/** Carries out an op on one process's core. */
+export function runOnCore(core: PushCore, op: ControlOp): OpResult[ControlOp['op']] {
+  switch (op.op) {
+    case 'health':
+      return core.health(heapUsedFor(op.gc));
+    case 'broadcast':
+      core.broadcast(op.req);
+      return {};
+    case 'drop':
+      return { dropped: core.drop(op.fraction) };
+    case 'reset':
+      core.reset();
+      return {};
+  }
+}
+
+/** The HTTP answer to an op's result: /healthz is the health body, the others `{ok: true, ...}`. */
+export function sendOpResult(res: ServerResponse, op: ControlOp, result: OpResult[ControlOp['op']]): void {
+  sendJson(res, STATUS[op.op], op.op === 'health' ? result : { ok: true, ...result });
+}
+
+/** Handles a contract endpoint on this process's core; returns false when the path is not one. */
+export function handleControl(core: PushCore, req: IncomingMessage, res: ServerResponse): boolean {
+  return readControlOp(req, res, (op) => sendOpResult(res, op, runOnCore(core, op)));
 }
 
 /** `{"fraction": f}` with 0 < f <= 1, else 1 (every client). */
@@ -56,7 +95,7 @@ export function sendJson(res: ServerResponse, status: number, body: unknown): vo
   res.end(text);
 }
 
-/** Reads a small JSON body ({} when empty); answers 413/400 itself. Also used by cluster-worker.ts. */
+/** Reads a small JSON body ({} when empty); answers 413/400 itself. */
 export function readJson(req: IncomingMessage, res: ServerResponse, then: (body: unknown) => void): void {
   const chunks: Buffer[] = [];
   let size = 0;
