@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
-import { alive } from './fixtures/processes.ts';
+import { alive, spawnFixture } from './fixtures/processes.ts';
 import { startServer } from './server-process.ts';
 import { getServer } from '../../servers/registry.ts';
 import type { ServerSpec } from '../../servers/spec.ts';
@@ -23,19 +23,9 @@ async function untilDead(pids: number[], timeoutMs: number): Promise<number[]> {
 }
 
 /** Starts the fixture harness and resolves with the pids of the servers it started. */
-async function startHarness(args: string[] = []): Promise<{ child: ReturnType<typeof spawn>; servers: { name: string; pid: number }[] }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', fixture, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout!.setEncoding('utf8');
-  const line = await new Promise<string>((resolve, reject) => {
-    child.stdout!.on('data', (c: string) => {
-      out += c;
-      const nl = out.indexOf('\n');
-      if (nl >= 0) resolve(out.slice(0, nl));
-    });
-    child.once('exit', (code) => reject(new Error(`fixture exited early with ${code}`)));
-  });
-  return { child, servers: JSON.parse(line) as { name: string; pid: number }[] };
+async function startHarness(args: string[] = []): Promise<{ child: ChildProcess; servers: { name: string; pid: number }[] }> {
+  const { child, info } = await spawnFixture<{ name: string; pid: number }[]>(fixture, args);
+  return { child, servers: info };
 }
 
 describe('cleanup: no child survives the harness', () => {

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import { getServer } from '../../servers/registry.ts';
 import { getHealth } from '../control.ts';
-import { alive } from '../lifecycle/fixtures/processes.ts';
+import { alive, spawnFixture } from '../lifecycle/fixtures/processes.ts';
 import { NAMESPACE_PORT, startServer } from '../lifecycle/server-process.ts';
 import { networkUnavailableReason } from './availability.ts';
 import { startDelayProxy } from './delay-proxy.ts';
@@ -208,23 +208,10 @@ describe('network path (namespace, veth, nft, tbf)', { skip: reason ?? false }, 
 
   /** Starts the fixture harness; resolves with what it created. */
   async function startFixture(mode: string): Promise<{ child: ChildProcess; name: string; hostInterface: string; serverPid: number; stderr: () => string }> {
-    const child = spawn(process.execPath, ['--import', 'tsx', fixture, mode], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let err = '';
-    child.stderr!.setEncoding('utf8');
-    child.stderr!.on('data', (c: string) => (err += c));
-    let out = '';
-    child.stdout!.setEncoding('utf8');
-    const line = await new Promise<string>((resolve, reject) => {
-      child.stdout!.on('data', (c: string) => {
-        out += c;
-        const nl = out.indexOf('\n');
-        if (nl >= 0) resolve(out.slice(0, nl));
-      });
-      child.once('exit', (code) => reject(new Error(`fixture exited early with ${code}: ${err}`)));
-    });
-    const info = JSON.parse(line) as { name: string; hostInterface: string; serverPid: number };
-    return { child, ...info, stderr: () => err };
+    const { child, info, stderr } = await spawnFixture<{ name: string; hostInterface: string; serverPid: number }>(fixture, [mode]);
+    return { child, ...info, stderr };
   }
+
 
   it('SIGTERM to the harness removes its namespace, veth and server', async () => {
     const f = await startFixture('wait');
