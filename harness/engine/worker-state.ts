@@ -84,32 +84,22 @@ interface Window {
 
 export class WorkerState {
   /** `clock`: CLOCK_MONOTONIC ns as a double; injectable so the accounting is testable. */
-  constructor(private clock: () => number = nowNs) {
-    this.hostClock = clock;
-  }
-
-  private readonly hostClock: () => number;
+  constructor(private readonly clock: () => number = nowNs) {}
 
   /**
-   * A worker on a load agent: moves every time it keeps onto the coordinator's clock (that of the
-   * server's t0/t1 stamps and of the disruption mark) by subtracting the agent's offset. Offset 0
-   * (a local worker) changes nothing: the plain clock and the prototype's onEvent stay in place,
-   * so the per-event path is exactly what it was.
+   * A worker on a load agent: this host's CLOCK_MONOTONIC minus the coordinator's (whose clock the
+   * server's t0/t1 stamps and the disruption mark use); 0 for a local worker. Every time this
+   * state keeps is moved onto the coordinator's clock by subtracting it.
    */
+  private offsetNs = 0;
+
   setClockOffset(offsetNs: number): void {
-    if (offsetNs === 0) return;
-    const host = this.hostClock;
-    this.clock = () => host() - offsetNs;
-    const onEvent = WorkerState.prototype.onEvent;
-    this.onEvent = (c, ev) => {
-      ev.recvNs -= offsetNs;
-      onEvent.call(this, c, ev);
-    };
+    this.offsetNs = offsetNs;
   }
 
-  /** Now on this worker's clock (the coordinator's once an offset is set): dial times use it too. */
+  /** Now on the coordinator's clock: dial, open and close times use it. */
   now(): number {
-    return this.clock();
+    return this.clock() - this.offsetNs;
   }
 
   readonly conns: ConnState[] = [];
@@ -135,6 +125,8 @@ export class WorkerState {
 
   onEvent(c: ConnState, ev: ReceivedEvent): void {
     if (this.burnUs > 0) burn(this.burnUs);
+    // On the coordinator's clock (offset 0 for a local worker).
+    const recvNs = ev.recvNs - this.offsetNs;
     // The first event a stream ever gets sets its starting point; nothing before it was expected.
     const tracker = c.tracker ?? (c.tracker = new SeqTracker(ev.seq - 1));
     const verdict = tracker.record(ev.seq);
@@ -144,24 +136,24 @@ export class WorkerState {
       else {
         w.received++;
         if (verdict === 'out-of-order') w.outOfOrder++;
-        record(w.t0, (ev.recvNs - ev.t0) / 1000);
-        if (ev.seq === w.fromSeq) record(w.first, (ev.recvNs - ev.t0) / 1000);
-        record(w.t1, (ev.recvNs - ev.t1) / 1000);
+        record(w.t0, (recvNs - ev.t0) / 1000);
+        if (ev.seq === w.fromSeq) record(w.first, (recvNs - ev.t0) / 1000);
+        record(w.t1, (recvNs - ev.t1) / 1000);
       }
     }
     if (this.timeline !== null) {
-      this.timeline.event(ev.recvNs);
+      this.timeline.event(recvNs);
       // Replayed: sent (t1) before this stream opened, so it came out of the server's ring.
       if (c.reconnected && ev.t1 < c.openedNs && verdict !== 'duplicate') {
         this.replayed++;
-        record(this.replayLatency, (ev.recvNs - ev.t0) / 1000);
+        record(this.replayLatency, (recvNs - ev.t0) / 1000);
       }
     }
   }
 
   onOpen(c: ConnState, reconnect: boolean): void {
     c.open = true;
-    c.openedNs = this.clock();
+    c.openedNs = this.now();
     const phase = this.connecting;
     if (!reconnect && phase && !c.settled) {
       record(phase.connectUs, (c.openedNs - c.dialNs) / 1000);
@@ -182,7 +174,7 @@ export class WorkerState {
   onClose(c: ConnState, willRetry: boolean): void {
     c.open = false;
     if (this.timeline !== null) {
-      const now = this.clock();
+      const now = this.now();
       this.timeline.closed(now);
       // The first loss after the mark is the disruption; only it starts the downtime clock.
       if (!c.disrupted) {
