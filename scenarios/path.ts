@@ -61,7 +61,7 @@ export function skipReason(spec: ServerSpec, path: PathSpec): string | null {
       if (spec.protocol === 'tcp') return 'nginx proxies HTTP; the raw-TCP floor has no path through it';
       if (spec.protocol === 'sse-h2') return 'HTTP/2 to nginx (h2c) is not set up; nginx would speak HTTP/1.x to the server anyway';
       if (path.label !== 'nginx' && spec.protocol !== 'sse') return 'the header and buffering modes concern SSE; a WebSocket is not buffered once upgraded';
-      if (!path.serverHeader && spec.language !== 'node') return 'only the Node servers can leave out X-Accel-Buffering (PUSHBENCH_ACCEL_HEADER=0)';
+      if (!path.serverHeader && spec.language === 'custom') return 'a user-defined server may not honour PUSHBENCH_ACCEL_HEADER=0 (leave out X-Accel-Buffering)';
       return nginxUnavailableReason();
     case 'net':
       return networkUnavailableReason();

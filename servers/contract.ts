@@ -38,7 +38,7 @@ export const ENV = {
   profiler: 'PUSHBENCH_PROFILER',
   /** node-sse-cluster / node-ws-cluster: node:cluster worker processes (default DEFAULTS.clusterWorkers). */
   workers: 'PUSHBENCH_WORKERS',
-  /** `0`: Node SSE servers omit `X-Accel-Buffering: no` (the nginx path scenario's "no header" mode). */
+  /** `0`: the built-in SSE servers omit `X-Accel-Buffering: no` (the nginx path scenario's "no header" mode). */
   accelHeader: 'PUSHBENCH_ACCEL_HEADER',
 } as const;
 

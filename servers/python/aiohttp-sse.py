@@ -18,7 +18,7 @@ async def events(request):
     last = pushcore.parse_last_event_id(request.headers.get("Last-Event-ID"))
     if last is None:
         last = pushcore.parse_last_event_id(request.query.get("lastEventId"))
-    resp = web.StreamResponse(headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+    resp = web.StreamResponse(headers=pushcore.sse_headers())
     await resp.prepare(request)
     sub = AsyncSub()
     core.subscribe(sub, last)

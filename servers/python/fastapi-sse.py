@@ -37,7 +37,7 @@ async def events(request: Request):
         finally:
             core.unsubscribe(sub)
 
-    return StreamingResponse(stream(), media_type="text/event-stream", headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+    return StreamingResponse(stream(), media_type="text/event-stream", headers=pushcore.sse_headers())
 
 
 serve(app, config)

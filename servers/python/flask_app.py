@@ -77,6 +77,6 @@ def make_app():
             finally:
                 core.unsubscribe(sub)
 
-        return Response(stream(), headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+        return Response(stream(), headers=pushcore.sse_headers())
 
     return app, config

@@ -44,6 +44,15 @@ class Config:
         self.seq_start = env_int("PUSHBENCH_SEQ_START", 1, 1)
 
 
+def sse_headers():
+    """The SSE response headers; PUSHBENCH_ACCEL_HEADER=0 leaves out X-Accel-Buffering (the
+    path scenario's nginx-noheader mode, as servers/node/transport-sse.ts)."""
+    headers = {"Content-Type": "text/event-stream", "Cache-Control": "no-cache"}
+    if os.environ.get("PUSHBENCH_ACCEL_HEADER") != "0":
+        headers["X-Accel-Buffering"] = "no"
+    return headers
+
+
 def data_json(seq, t0, t1, size):
     """The event's data, padded so the JSON is about `size` bytes (as servers/node/payload.ts)."""
     head = f'{{"seq":{seq},"t0":"{t0}","t1":"{t1}","pad":"'
