@@ -123,7 +123,7 @@ function resumeWorks(r: RunResult): ClaimRow {
 
 function accelHeader(r: RunResult): ClaimRow {
   const claim = 'X-Accel-Buffering: no stops nginx from delaying SSE.';
-  const rule = 'holds when, for every SSE server measured both ways, the first event through nginx with the header arrives within 100 ms of direct, and without it (nginx defaults) it arrives later than that';
+  const rule = 'holds when, for every SSE server measured both ways, the first event through nginx with the header arrives within 100 ms of direct, and without it (nginx defaults) later than that for at least one; a caveat when no server was delayed without it; does not hold when one is delayed even with it';
   const test = 'path: first event p50 via nginx (server sends the header) vs nginx-noheader vs direct, same run';
   const firstP50 = (server: string, path: string): number | null => {
     const s = r.steps.find((x) => x.kind === 'path' && x.server === server && x.params.path === path && x.outcome.state === 'completed');
@@ -131,17 +131,20 @@ function accelHeader(r: RunResult): ClaimRow {
   };
   const servers = [...new Set(r.steps.filter((s) => s.kind === 'path' && s.protocol === 'sse').map((s) => s.server))];
   const parts: string[] = [];
-  let holds = true;
+  let delayedWithHeader = false;
+  let delayedWithout = false;
   for (const server of servers) {
     const direct = firstP50(server, 'direct');
     const header = firstP50(server, 'nginx');
     const none = firstP50(server, 'nginx-noheader');
     if (direct === null || header === null || none === null) continue;
     parts.push(`${server}: first event ${fmtNumber(direct)} ms direct, ${fmtNumber(header)} ms via nginx with the header, ${fmtNumber(none)} ms without it`);
-    if (!(header - direct <= 100 && none - direct > 100)) holds = false;
+    if (header - direct > 100) delayedWithHeader = true;
+    if (none - direct > 100) delayedWithout = true;
   }
   if (parts.length === 0) return { claim, test, rule, measured: 'no SSE server ran the path scenario direct, via nginx and via nginx-noheader with valid steps', verdict: 'not measured' };
-  return { claim, test, rule, measured: parts.join('; '), verdict: holds ? 'holds' : 'does not hold' };
+  const verdict: ClaimVerdict = delayedWithHeader ? 'does not hold' : delayedWithout ? 'holds' : 'holds with a caveat';
+  return { claim, test, rule, measured: parts.join('; '), verdict };
 }
 
 function notMeasuredYet(claim: string, test: string): ClaimRow {

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { HistogramSummary, PathMetrics, StepResult } from '../harness/result.ts';
 import { fixtureResult } from './fixtures/fixture.ts';
+import { claimRows } from './claims.ts';
 import { pathsSection } from './paths-section.ts';
 import { profilesSection } from './profiles-section.ts';
 
@@ -10,7 +11,7 @@ function summary(unit: 'us' | 'ms', p50: number, p99: number, max: number): Hist
   return { unit, count: 10, min: p50, mean: p50, p50, p90: p99, p99, p999: max, max, encoded: '' };
 }
 
-function pathStep(path: string, metrics: Partial<PathMetrics>): StepResult {
+function pathStep(path: string, metrics: Partial<PathMetrics>, server = 'node-sse'): StepResult {
   const m: PathMetrics = {
     pathDescription: `described ${path}`,
     clientsConnected: 10,
@@ -28,7 +29,7 @@ function pathStep(path: string, metrics: Partial<PathMetrics>): StepResult {
     ...metrics,
   };
   const params = { clients: 10, rate: 20, bytes: 128, durationMs: 2000, path };
-  return { kind: 'path', group: `path/node-sse/${path}`, server: 'node-sse', protocol: 'sse', pair: 'node', repetition: 1, startedAt: '', durationMs: 1, params, outcome: { state: 'completed', metrics: m, checks: [] } };
+  return { kind: 'path', group: `path/${server}/${path}`, server, protocol: 'sse', pair: 'node', repetition: 1, startedAt: '', durationMs: 1, params, outcome: { state: 'completed', metrics: m, checks: [] } };
 }
 
 describe('report sections', () => {
@@ -43,6 +44,18 @@ describe('report sections', () => {
     assert.match(html, /<code>nginx-noheader<\/code><br><span class="small muted">described nginx-noheader<\/span><\/td><td>2,505 ms<\/td><td>2,517 ms<\/td>/);
     assert.match(html, /<td>1,302 ms<\/td><td>2,500 ms<\/td><td>\+1,300 ms<\/td><td>200 of 400<\/td>/);
     assert.ok(html.includes('<b>node-ws</b> via <code>nginx-noheader</code>: SSE &lt;only&gt;'), 'skip reasons are escaped');
+  });
+
+  it('the X-Accel-Buffering claim follows its rule from the path steps', () => {
+    const first = (p50: number): Partial<PathMetrics> => ({ firstEventMs: summary('ms', p50, p50, p50) });
+    const verdict = (noHeaderP50: number, headerP50 = 3): string => {
+      const r = fixtureResult();
+      r.steps = [pathStep('direct', first(2)), pathStep('nginx', first(headerP50)), pathStep('nginx-noheader', first(noHeaderP50)), pathStep('direct', first(4), 'flask-sse'), pathStep('nginx', first(5), 'flask-sse'), pathStep('nginx-noheader', first(90), 'flask-sse')];
+      return claimRows(r).find((c) => c.claim.startsWith('X-Accel-Buffering'))!.verdict;
+    };
+    assert.equal(verdict(2505), 'holds');
+    assert.equal(verdict(40), 'holds with a caveat', 'no server was delayed without the header');
+    assert.equal(verdict(2505, 900), 'does not hold', 'delayed even with the header');
   });
 
   it('profiles: one link per profile, the unprofiled servers, and the overhead caveat', () => {
