@@ -22,7 +22,7 @@ import type { ServerSpec } from '../servers/spec.ts';
 import { errorReason, groupKey, type Executor, type ExecutorContext } from './executor.ts';
 import { describePath, type PathSpec } from './path-spec.ts';
 import type { PathScenario } from './schema.ts';
-import { clientCpuCheck, clientLagCheck, clientSideFrom, NO_RECONNECT, outcomeFrom, sleep, startPool } from './step-common.ts';
+import { agentClockChecks, clientCpuCheck, clientLagCheck, clientSideFrom, NO_RECONNECT, outcomeFrom, sleep, startPool } from './step-common.ts';
 
 /** A (server, path) pair that cannot be measured here, and why; shown in the report's paths section. */
 export interface PathSkip {
@@ -195,6 +195,7 @@ async function measure(spec: ServerSpec, path: PathSpec, params: PathParams, sce
         },
         clientCpuCheck(metrics.client),
         clientLagCheck(metrics.client),
+        ...agentClockChecks(pool),
       ];
       // Direct is the reference every other path is read against: it must deliver everything.
       if (path.kind === 'direct') {
