@@ -31,6 +31,9 @@ export const DEFAULT_THRESHOLDS: Record<string, number> = {
   timeTo100Ms: 0.5,
   reconnectRatePerSecond: 0.5,
   catchUpMs: 1,
+  // Path steps: the time to the first event is what a buffering proxy turns from ms into seconds.
+  firstEventP50Ms: 1.5,
+  firstEventMaxMs: 1.5,
 };
 
 /**
@@ -50,6 +53,8 @@ export const DEFAULT_MIN_CHANGE: Record<string, number> = {
   timeTo99Ms: 100,
   timeTo100Ms: 100,
   catchUpMs: 250,
+  firstEventP50Ms: 50,
+  firstEventMaxMs: 50,
 };
 
 /**
