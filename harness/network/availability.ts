@@ -1,27 +1,12 @@
 // Whether this machine can build the harness's imperfect network: it needs root (network
 // namespaces, veth, nft, tc all need CAP_NET_ADMIN) and the iproute2 and nftables tools.
-import { accessSync, constants } from 'node:fs';
-import { delimiter, join } from 'node:path';
+import { findSystemTool } from '../system-tool.ts';
 
 export type NetTool = 'ip' | 'nft' | 'tc';
 
-// npm scripts and sudo often run with a PATH without the sbin directories, where Debian puts
-// ip/tc/nft; looking there too avoids a false "missing".
-const EXTRA_DIRS = ['/usr/local/sbin', '/usr/sbin', '/sbin', '/usr/bin', '/bin'];
-
 /** Absolute path of a tool, or null when it is not installed. */
 export function resolveTool(name: NetTool): string | null {
-  const dirs = [...(process.env.PATH ?? '').split(delimiter).filter((d) => d !== ''), ...EXTRA_DIRS];
-  for (const dir of dirs) {
-    const candidate = join(dir, name);
-    try {
-      accessSync(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // not here; next directory
-    }
-  }
-  return null;
+  return findSystemTool(name);
 }
 
 /** Null when network conditions can be created here, else one line saying what is missing and the fix. */

@@ -5,28 +5,17 @@
 // The SSE location keeps nginx's defaults on purpose: HTTP/1.0 to the upstream and
 // `proxy_buffering on` are what hold SSE events back in production; `X-Accel-Buffering: no` from
 // the server, or `proxy_buffering off` here, are the two fixes the path scenario measures.
-import { accessSync, constants, mkdirSync, writeFileSync } from 'node:fs';
-import { delimiter, join } from 'node:path';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { DEFAULTS, PATHS } from '../../servers/contract.ts';
 import { CONTRACT_STOP_GRACE_MS, type ServerSpec } from '../../servers/spec.ts';
 import { freePort } from '../lifecycle/ports.ts';
 import { startServer, type RunningServer } from '../lifecycle/server-process.ts';
+import { findSystemTool } from '../system-tool.ts';
 
-const SBIN = ['/usr/sbin', '/sbin', '/usr/local/sbin'];
-
-/** nginx's path, looked up in PATH and the sbin folders (often missing from npm's PATH). */
+/** nginx's path (often in an sbin folder missing from npm's PATH). */
 export function findNginx(): string | null {
-  for (const dir of [...(process.env.PATH ?? '').split(delimiter), ...SBIN]) {
-    if (dir === '') continue;
-    const candidate = join(dir, 'nginx');
-    try {
-      accessSync(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // not here
-    }
-  }
-  return null;
+  return findSystemTool('nginx');
 }
 
 export function nginxUnavailableReason(): string | null {

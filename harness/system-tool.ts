@@ -1,0 +1,21 @@
+// Where a system tool (nginx, ip, nft, tc) is installed. npm scripts and sudo often run with a PATH
+// without the sbin directories, where Debian puts them: looking there too avoids a false "missing".
+import { accessSync, constants } from 'node:fs';
+import { delimiter, join } from 'node:path';
+
+const SBIN_DIRS = ['/usr/local/sbin', '/usr/sbin', '/sbin', '/usr/bin', '/bin'];
+
+/** Absolute path of the tool, or null when it is not installed. */
+export function findSystemTool(name: string): string | null {
+  const dirs = [...(process.env.PATH ?? '').split(delimiter).filter((d) => d !== ''), ...SBIN_DIRS];
+  for (const dir of dirs) {
+    const candidate = join(dir, name);
+    try {
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // not here; next directory
+    }
+  }
+  return null;
+}
