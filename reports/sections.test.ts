@@ -3,7 +3,10 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { HistogramSummary, PathMetrics, StepResult } from '../harness/result.ts';
 import { fixtureResult } from './fixtures/fixture.ts';
+import { groupSummaries } from '../harness/aggregate.ts';
+import { pathsChart } from './charts.ts';
 import { claimRows } from './claims.ts';
+import { renderSvg } from './render.ts';
 import { pathsSection } from './paths-section.ts';
 import { profilesSection } from './profiles-section.ts';
 
@@ -56,6 +59,22 @@ describe('report sections', () => {
     assert.equal(verdict(2505), 'holds');
     assert.equal(verdict(40), 'holds with a caveat', 'no server was delayed without the header');
     assert.equal(verdict(2505, 900), 'does not hold', 'delayed even with the header');
+  });
+
+  it('the paths chart plots the time to first event of every valid path group, and renders', async () => {
+    const r = fixtureResult();
+    r.steps = [pathStep('direct', {}), pathStep('nginx-noheader', { firstEventMs: summary('ms', 2505, 2510, 2517) })];
+    r.groups = groupSummaries(r.steps);
+    const chart = pathsChart([r]);
+    assert.ok(chart);
+    assert.deepEqual(
+      chart.rows.map((row) => [row['path'], row['firstEventP50Ms']]),
+      [
+        ['direct', 2],
+        ['nginx-noheader', 2505],
+      ],
+    );
+    assert.match(await renderSvg(chart.spec), /^<svg/);
   });
 
   it('profiles: one link per profile, the unprofiled servers, and the overhead caveat', () => {
