@@ -2,10 +2,11 @@
 # npm run setup:system — the optional system parts, from Debian's packages:
 #   the Python servers' frameworks (run with /usr/bin/python3), nginx (proxy scenarios) and
 #   chromium (browser checks and the report's screenshot test), iproute2 and nftables (`--net`:
-#   a namespace, veth, tc and nft for loss and bandwidth). Safe to run again: it installs only
+#   a namespace, veth, tc and nft for loss and bandwidth), openssl (node-sse-h2's throw-away TLS
+#   certificate for browsers). Safe to run again: it installs only
 #   what is missing, and with everything present it needs no root.
 set -euo pipefail
-PACKAGES=(python3-fastapi python3-uvicorn python3-aiohttp python3-flask gunicorn python3-websockets nginx chromium iproute2 nftables)
+PACKAGES=(python3-fastapi python3-uvicorn python3-aiohttp python3-flask gunicorn python3-websockets nginx chromium iproute2 nftables openssl)
 
 if ! command -v apt-get >/dev/null || ! command -v dpkg-query >/dev/null; then
   echo "setup:system needs a Debian-based system (apt-get, dpkg-query); install these yourself: ${PACKAGES[*]}" >&2
