@@ -141,13 +141,18 @@ export interface PushParams {
   coalesce: boolean;
 }
 
-export interface PushMetrics {
+/** What a measured window delivered, summed over clients: push and path steps both count it. */
+export interface WindowDelivery {
   clientsConnected: number;
+  /** Events of the window times connected clients. */
   expected: number;
   received: number;
   gaps: number;
   duplicates: number;
   outOfOrder: number;
+}
+
+export interface PushMetrics extends WindowDelivery {
   deliveredPerSecond: number;
   latencyFromT0: HistogramSummary;
   latencyFromT1: HistogramSummary;
@@ -227,16 +232,9 @@ export interface PathParams {
   path: string;
 }
 
-export interface PathMetrics {
+export interface PathMetrics extends WindowDelivery {
   /** The path in words ("nginx, server omits X-Accel-Buffering", "loss 1 %, +20 ms"). */
   pathDescription: string;
-  clientsConnected: number;
-  /** Events of the window times connected clients. */
-  expected: number;
-  received: number;
-  gaps: number;
-  duplicates: number;
-  outOfOrder: number;
   /** Per client: time from the first event's t0 until it arrived (ms); count = clients that got it. */
   firstEventMs: HistogramSummary;
   latencyFromT0: HistogramSummary;
