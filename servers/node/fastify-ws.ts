@@ -1,0 +1,33 @@
+// fastify-ws: a `@fastify/websocket` route on a fastify 5 app. The upgrade runs through fastify's
+// router and hooks (a request, a reply and a stand-in ServerResponse per connection); events are
+// pre-framed once (framers.ts) and written to the upgraded socket, as node-ws and express-ws do:
+// the contract's broadcast rule, so the pair differs from node-ws only by what fastify adds.
+import { PATHS, parseLastEventId } from '../contract.ts';
+import websocket from '@fastify/websocket';
+import { readCoreConfig } from './config.ts';
+import { PushCore } from './core.ts';
+import { fastifyApp } from './fastify-app.ts';
+import { wsFramer } from './framers.ts';
+import { listen } from './serve.ts';
+import { socketSubscriber } from './transport-sse.ts';
+
+const config = readCoreConfig('ws');
+const core = new PushCore(config, wsFramer);
+const app = fastifyApp(core);
+// The same ws options as attachWs (transport-ws.ts), so the ws layer itself is configured alike.
+await app.register(websocket, { options: { perMessageDeflate: false, clientTracking: false, maxPayload: 64 * 1024 } });
+app.get<{ Querystring: { lastEventId?: string } }>(PATHS.ws, { websocket: true }, (ws, req) => {
+  // The raw request's socket is the one ws now owns; whole frames between ws's own writes are safe.
+  const tcp = req.raw.socket;
+  const sub = socketSubscriber(
+    tcp,
+    () => ws.ping(),
+    // 1012 "service restart": the client should come back and resume.
+    () => ws.close(1012, 'drop'),
+  );
+  tcp.setNoDelay(true);
+  ws.on('close', () => core.unsubscribe(sub));
+  core.subscribe(sub, parseLastEventId(req.query.lastEventId));
+});
+await app.ready();
+listen(app.server, core, config, 'fastify-ws');
