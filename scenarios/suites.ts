@@ -16,6 +16,8 @@ export type Suite = 'quick' | 'default' | 'full';
 export const SUITES: readonly Suite[] = ['quick', 'default', 'full'];
 
 const NODE_PAIRS = ['node-sse', 'node-ws', 'express-sse', 'express-ws'];
+/** The other frameworks Node users deploy push on (full suite only: they double the Node steps). */
+const FRAMEWORK_PAIRS = ['fastify-sse', 'fastify-ws', 'hono-sse', 'hono-ws'];
 /** HTTP/2 SSE beside HTTP/1.1 SSE: many streams share one TCP connection. */
 const H2 = 'node-sse-h2';
 const FLOOR = 'tcp-floor';
@@ -37,10 +39,10 @@ export function defaultSuite(suite: Suite): ScenarioInput[] {
       ];
     case 'full':
       return [
-        { kind: 'idle', servers: [...NODE_PAIRS, H2, FLOOR], clients: [1000, 5000, 10000, 19000], repetitions: 3 },
+        { kind: 'idle', servers: [...NODE_PAIRS, ...FRAMEWORK_PAIRS, H2, FLOOR], clients: [1000, 5000, 10000, 19000], repetitions: 3 },
         {
           kind: 'push',
-          servers: [...NODE_PAIRS, FLOOR],
+          servers: [...NODE_PAIRS, ...FRAMEWORK_PAIRS, FLOOR],
           clients: [100, 1000, 10000],
           rates: [10, 100, 1000],
           bytes: [128],

@@ -39,10 +39,6 @@ export const NODE_SERVERS: readonly ServerSpec[] = [
   nodeServer('node-ws', 'ws', 'node', 'ws on bare node:http, each event framed once'),
   nodeServer('express-sse', 'sse', 'express', 'SSE through express 5 routes and res.write'),
   nodeServer('express-ws', 'ws', 'express', 'ws on the http server of an express 5 app'),
-  nodeServer('fastify-sse', 'sse', 'fastify', 'SSE through a fastify 5 route and reply.raw.write (hijacked reply)'),
-  nodeServer('fastify-ws', 'ws', 'fastify', '@fastify/websocket route on a fastify 5 app, each event framed once'),
-  nodeServer('hono-sse', 'sse', 'hono', "hono's streamSSE on @hono/node-server (a web stream per client)"),
-  nodeServer('hono-ws', 'ws', 'hono', "@hono/node-ws's upgradeWebSocket on @hono/node-server, each event framed once"),
   nodeServer('tcp-floor', 'tcp', null, 'raw node:net, newline-delimited JSON: the floor'),
   // Same pair as node-sse/node-ws (one stack): the verdict pairs protocol 'sse' with 'ws' only, so
   // this third member shows beside them in charts without displacing node-sse in the verdict.
@@ -51,6 +47,12 @@ export const NODE_SERVERS: readonly ServerSpec[] = [
   // node-sse / node-ws in node:cluster workers (servers/node/cluster.ts): one host past the
   // per-process open-file cap. A pair of their own: one process vs several is a different stack.
   ...clusterServers(),
+  // The framework pairs beside express (servers/node/fastify-*.ts, hono-*.ts); appended, so the
+  // names above keep their order in messages.
+  nodeServer('fastify-sse', 'sse', 'fastify', 'SSE through a fastify 5 route and reply.raw.write (hijacked reply)'),
+  nodeServer('fastify-ws', 'ws', 'fastify', '@fastify/websocket route on a fastify 5 app, each event framed once'),
+  nodeServer('hono-sse', 'sse', 'hono', "hono's streamSSE on @hono/node-server (a web stream per client)"),
+  nodeServer('hono-ws', 'ws', 'hono', "@hono/node-ws's upgradeWebSocket on @hono/node-server, each event framed once"),
 ];
 
 /** The clustered pair, with the worker count the servers will read from PUSHBENCH_WORKERS. */
