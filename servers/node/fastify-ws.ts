@@ -2,8 +2,8 @@
 // router and hooks (a request, a reply and a stand-in ServerResponse per connection); events are
 // pre-framed once (framers.ts) and written to the upgraded socket, as node-ws and express-ws do:
 // the contract's broadcast rule, so the pair differs from node-ws only by what fastify adds.
-import { PATHS, parseLastEventId } from '../contract.ts';
 import websocket from '@fastify/websocket';
+import { PATHS, parseLastEventId } from '../contract.ts';
 import { readCoreConfig } from './config.ts';
 import { PushCore } from './core.ts';
 import { fastifyApp } from './fastify-app.ts';
@@ -16,7 +16,8 @@ const core = new PushCore(config, wsFramer);
 const app = fastifyApp(core);
 // The same ws options as attachWs (transport-ws.ts), so the ws layer itself is configured alike.
 await app.register(websocket, { options: { perMessageDeflate: false, clientTracking: false, maxPayload: 64 * 1024 } });
-app.get<{ Querystring: { lastEventId?: string } }>(PATHS.ws, { websocket: true }, (ws, req) => {
+// fastify's query parser gives an array for a repeated key; the first one counts, as with URL.
+app.get<{ Querystring: { lastEventId?: string | string[] } }>(PATHS.ws, { websocket: true }, (ws, req) => {
   // The raw request's socket is the one ws now owns; whole frames between ws's own writes are safe.
   const tcp = req.raw.socket;
   const sub = socketSubscriber(
@@ -27,7 +28,8 @@ app.get<{ Querystring: { lastEventId?: string } }>(PATHS.ws, { websocket: true }
   );
   tcp.setNoDelay(true);
   ws.on('close', () => core.unsubscribe(sub));
-  core.subscribe(sub, parseLastEventId(req.query.lastEventId));
+  const lastEventId = req.query.lastEventId;
+  core.subscribe(sub, parseLastEventId(Array.isArray(lastEventId) ? lastEventId[0] : lastEventId));
 });
 await app.ready();
 listen(app.server, core, config, 'fastify-ws');
