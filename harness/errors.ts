@@ -17,3 +17,19 @@ export class UserError extends Error {
     this.name = 'UserError';
   }
 }
+
+/**
+ * A server's answer that breaks the contract (servers/contract.ts): its message is the one line
+ * naming the server, the endpoint, the field and what the contract wants. A runtime failure of
+ * that server (exit 1), not a usage error: the config that named it was valid.
+ */
+export class ContractViolation extends UserError {
+  constructor(
+    readonly server: string,
+    readonly endpoint: string,
+    message: string,
+  ) {
+    super(message, EXIT.failure);
+    this.name = 'ContractViolation';
+  }
+}

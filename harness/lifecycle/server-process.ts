@@ -3,8 +3,8 @@
 import { execa, type ResultPromise } from 'execa';
 import { DEFAULTS, ENV } from '../../servers/contract.ts';
 import type { ServerSpec } from '../../servers/spec.ts';
-import { UserError } from '../errors.ts';
-import { getHealth } from '../control.ts';
+import { ContractViolation, UserError } from '../errors.ts';
+import { checkProtocol, forgetServer, getHealth, nameServer } from '../control.ts';
 import { signalGroup, trackGroup, untrackGroup, groupAlive } from './cleanup.ts';
 import { assertPortFree, freePort } from './ports.ts';
 import { TailBuffer } from './tail-buffer.ts';
@@ -24,6 +24,11 @@ export interface StartOptions {
    * here; nothing else listens in a brand-new namespace, so a fixed port is free by construction.
    */
   inNamespace?: boolean;
+  /**
+   * Check the first /healthz answer against the contract (default true): a violation stops the
+   * server and throws its one line. `pushbench conform` turns it off to report every rule itself.
+   */
+  checkContract?: boolean;
 }
 
 export interface RunningServer {
@@ -87,6 +92,7 @@ export async function startServer(spec: ServerSpec, opts: StartOptions = {}): Pr
   });
 
   const baseUrl = `http://${host}:${port}`;
+  nameServer(baseUrl, spec.name);
   const stopGroup = async (signal: NodeJS.Signals, graceMs: number): Promise<void> => {
     if (!exitedFlag || groupAlive(pid)) {
       signalGroup(pid, signal);
@@ -104,6 +110,7 @@ export async function startServer(spec: ServerSpec, opts: StartOptions = {}): Pr
       if (groupAlive(pid)) signalGroup(pid, 'SIGKILL');
     }
     untrackGroup(pid);
+    forgetServer(baseUrl);
   };
   const running: RunningServer = {
     spec,
@@ -124,8 +131,24 @@ export async function startServer(spec: ServerSpec, opts: StartOptions = {}): Pr
       await running.stop();
       throw new UserError(`server ${spec.name} ${exitDescription} before it became ready${formatTail(tail.text())}`, 1);
     }
-    const health = await getHealth(baseUrl, 500).catch(() => null);
-    if (health) return running;
+    // Not answering (yet), or answering non-200, is "not ready"; a 200 that breaks the contract is
+    // an answer, and waiting longer would not change it.
+    const answer = await getHealth(baseUrl, 500).then(
+      (health) => ({ health }),
+      (err: unknown) => (err instanceof ContractViolation ? { violation: err } : null),
+    );
+    if (answer) {
+      if (opts.checkContract !== false) {
+        try {
+          if ('violation' in answer) throw answer.violation;
+          checkProtocol(baseUrl, answer.health, spec.protocol);
+        } catch (err) {
+          await running.stop();
+          throw err;
+        }
+      }
+      return running;
+    }
     if (Date.now() > deadline) {
       await running.stop();
       throw new UserError(
