@@ -1,0 +1,390 @@
+// The contract's conformance checks, one list for both users of it: `pushbench conform` (any
+// server, built-in or from a config file) and servers/conformance.test.ts (every registered one).
+// Each rule sets up what it needs on the running server and reads only the wire and the control
+// answers, so one broken rule fails alone: a /healthz without "lastSeq" fails the /healthz rules,
+// not the replay rule.
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { postBroadcast, postDrop, postReset } from '../harness/control.ts';
+import { startServer, type RunningServer } from '../harness/lifecycle/server-process.ts';
+import { DEFAULTS, PATHS, checkAnswer } from './contract.ts';
+import { isSse, openWire, sleep, until, type Wire } from './conformance-wire.ts';
+import type { ServerSpec } from './spec.ts';
+
+/** Knobs the checks start every server with (short, so the heartbeat rule is quick). */
+export const CONFORMANCE_ENV = { PUSHBENCH_RETRY_MS: '1234', PUSHBENCH_HEARTBEAT_MS: '300', PUSHBENCH_RING: '100' } as const;
+const RETRY_MS = 1234;
+const HEARTBEAT_MS = 300;
+/** A rule that has not finished by then has failed (a stuck server must not stall `conform`). */
+const RULE_TIMEOUT_MS = 20_000;
+
+export interface RuleContext {
+  spec: ServerSpec;
+  server: RunningServer;
+  /** Opens a stream with the conformance readers; the runner closes it after the rule. */
+  wire(lastEventId: number | null, via?: 'header' | 'query'): Promise<Wire>;
+}
+
+export interface ConformanceRule {
+  id: string;
+  /** What the contract asks, as one line. */
+  title: string;
+  /** What to change in a server that fails the rule. */
+  fix: string;
+  /** Throws with what was seen when the server breaks the rule; returns a reason to skip it. */
+  check(ctx: RuleContext): Promise<void | { skip: string }>;
+}
+
+export type RuleOutcome = { state: 'pass' } | { state: 'fail'; detail: string } | { state: 'skip'; reason: string };
+
+class RuleFailure extends Error {}
+
+function expect(cond: boolean, detail: string): asserts cond {
+  if (!cond) throw new RuleFailure(detail);
+}
+
+function same(actual: unknown, expected: unknown, what: string): void {
+  const a = JSON.stringify(actual);
+  const e = JSON.stringify(expected);
+  expect(a === e, `${what}: got ${a}, want ${e}`);
+}
+
+/** The /healthz body read raw (no schema): a rule about one field should not fail on another. */
+async function rawHealth(server: RunningServer): Promise<Record<string, unknown>> {
+  const res = await fetch(`${server.baseUrl}${PATHS.health}`, { signal: AbortSignal.timeout(5000) });
+  const text = await res.text();
+  expect(res.status === 200, `GET ${PATHS.health} answered ${res.status}`);
+  try {
+    return JSON.parse(text) as Record<string, unknown>;
+  } catch {
+    throw new RuleFailure(`GET ${PATHS.health} answered ${JSON.stringify(text.slice(0, 60))}, not JSON`);
+  }
+}
+
+async function healthUntil(server: RunningServer, what: string, cond: (h: Record<string, unknown>) => boolean, timeoutMs = 3000): Promise<Record<string, unknown>> {
+  const deadline = Date.now() + timeoutMs;
+  let h = await rawHealth(server);
+  while (!cond(h)) {
+    if (Date.now() > deadline) throw new RuleFailure(`${what} within ${timeoutMs} ms; /healthz says ${JSON.stringify(h)}`);
+    await sleep(20);
+    h = await rawHealth(server);
+  }
+  return h;
+}
+
+/** Broadcasts `count` events to a live stream and returns their ids (the server's seqs). */
+async function broadcastSeen(ctx: RuleContext, count: number, event = 'tick'): Promise<number[]> {
+  const live = await ctx.wire(null);
+  await until('the stream preamble', () => live.preamble.length === 1);
+  await postBroadcast(ctx.server.baseUrl, { rate: 500, count, bytes: 64, event });
+  await until(`${count} events on a live stream`, () => live.events.length >= count);
+  return live.events.map((e) => e.id);
+}
+
+/** Every rule, in the order they run. `sigterm` stops the server, so it comes last. */
+export const CONFORMANCE_RULES: readonly ConformanceRule[] = [
+  {
+    id: 'healthz',
+    title: `GET ${PATHS.health} answers 200 with ok, protocol, connections, sent, lastSeq (all zero on a fresh server)`,
+    fix: `answer ${PATHS.health} with 200 {"ok":true,"protocol":"<yours>","connections":0,"sent":0,"lastSeq":0} at start (servers/CONTRACT.md)`,
+    async check({ spec, server }) {
+      const res = await fetch(`${server.baseUrl}${PATHS.health}`, { signal: AbortSignal.timeout(5000) });
+      const text = await res.text();
+      expect(res.status === 200, `GET ${PATHS.health} answered ${res.status}`);
+      const answer = checkAnswer(PATHS.health, text);
+      expect(answer.ok, answer.ok ? '' : answer.problems.join('; '));
+      const h = answer.value;
+      expect(h.protocol === spec.protocol, `"protocol" is "${h.protocol}", but ${spec.name} is registered as "${spec.protocol}"`);
+      same([h.connections, h.sent, h.lastSeq], [0, 0, 0], 'connections, sent, lastSeq on a fresh server');
+      // HTTP/2 only: the TCP connections under the streams (a control request's own is not one).
+      if (spec.protocol === 'sse-h2') same(h.tcpConnections, 0, 'tcpConnections on a fresh server');
+      if (h.workers !== undefined) expect(h.workers.length > 0 && h.workers.every((n) => n === 0), `workers is ${JSON.stringify(h.workers)}, want one 0 per worker`);
+    },
+  },
+  {
+    id: 'stream-start',
+    title: 'every stream starts with the retry hint (SSE: 200 text/event-stream, no-cache, X-Accel-Buffering: no, retry: and a comment; WS/TCP: the hello frame)',
+    fix: `SSE: answer ${PATHS.sse} with those headers and write "retry: <PUSHBENCH_RETRY_MS>" and a ":" comment line first; WS/TCP: send {"hello":true,"retry":<PUSHBENCH_RETRY_MS>} first`,
+    async check(ctx) {
+      const w = await ctx.wire(null);
+      if (isSse(ctx.spec.protocol)) {
+        same(w.status, 200, 'status');
+        // MIME types are case-insensitive and parameters may follow the essence.
+        const type = String(w.headers['content-type'] ?? '');
+        same(type.split(';')[0]!.trim().toLowerCase(), 'text/event-stream', 'Content-Type essence');
+        same(w.headers['cache-control'], 'no-cache', 'Cache-Control');
+        same(w.headers['x-accel-buffering'], 'no', 'X-Accel-Buffering');
+      }
+      await until('the preamble', () => w.preamble.length === 1);
+      if (isSse(ctx.spec.protocol)) {
+        const lines = w.preamble[0]!.split('\n');
+        same(lines[0], `retry: ${RETRY_MS}`, 'first line');
+        expect(
+          lines.slice(1).some((l) => l.startsWith(':')),
+          `no comment line after retry: (got ${JSON.stringify(w.preamble[0])})`,
+        );
+      } else {
+        same(JSON.parse(w.preamble[0]!), { hello: true, retry: RETRY_MS }, 'first frame');
+      }
+    },
+  },
+  {
+    id: 'broadcast',
+    title: `POST ${PATHS.broadcast} answers 202 {"ok":true} and emits exactly count events, in seq order, on the fixed-rate schedule, padded to about bytes`,
+    fix: 'emit event k at start + k/rate with data {seq,t0,t1,pad}, id = seq, t0/t1 CLOCK_MONOTONIC ns as strings, then stop after count',
+    async check(ctx) {
+      const w = await ctx.wire(null);
+      await until('the preamble', () => w.preamble.length === 1);
+      const res = await fetch(`${ctx.server.baseUrl}${PATHS.broadcast}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ rate: 100, count: 10, bytes: 64, event: 'tick' }),
+        signal: AbortSignal.timeout(5000),
+      });
+      const text = await res.text();
+      same(res.status, 202, `${PATHS.broadcast} status`);
+      const answer = checkAnswer(PATHS.broadcast, text);
+      expect(answer.ok, answer.ok ? '' : answer.problems.join('; '));
+      await until('10 events', () => w.events.length >= 10);
+      await sleep(250);
+      same(w.events.length, 10, 'events after a broadcast of count 10');
+      const first = w.events[0]!.id;
+      same(
+        w.events.map((e) => e.id),
+        Array.from({ length: 10 }, (_, k) => first + k),
+        'ids',
+      );
+      const t0 = w.events.map((e) => BigInt(e.data.t0));
+      for (const [k, e] of w.events.entries()) {
+        same(e.event, 'tick', `event ${k + 1} name`);
+        same(e.data.seq, e.id, `event ${k + 1} data.seq`);
+        expect(BigInt(e.data.t1) >= BigInt(e.data.t0) - 1_000_000n, `event ${k + 1}: t1 is before t0 (1 ms slack for rounding)`);
+        const spacingNs = Number(t0[k]! - t0[0]!);
+        expect(Math.abs(spacingNs - k * 10_000_000) < 100_000, `t0 of event ${k + 1} is ${spacingNs} ns after the first, want ${k * 10} ms`);
+        const dataLength = JSON.stringify(e.data).length;
+        expect(dataLength >= 60 && dataLength <= 70, `event ${k + 1}: data is ${dataLength} bytes of JSON, want about 64`);
+      }
+    },
+  },
+  {
+    id: 'healthz-counts',
+    title: `${PATHS.health} counts the open streams, and sent and lastSeq follow the events emitted`,
+    fix: '"connections": streams open now; "sent": events emitted since start or reset; "lastSeq": the last seq emitted',
+    async check(ctx) {
+      const before = await rawHealth(ctx.server);
+      const ids = await broadcastSeen(ctx, 5);
+      const h = await healthUntil(ctx.server, 'sent and lastSeq did not follow 5 events', (x) => x.lastSeq === ids.at(-1));
+      same(h.sent, Number(before.sent) + 5, '"sent" after 5 more events');
+      same(h.connections, 1, '"connections" with one stream open');
+      if (ctx.spec.protocol === 'sse-h2') same(h.tcpConnections, 1, '"tcpConnections" with one stream open');
+      if (Array.isArray(h.workers)) same((h.workers as number[]).reduce((a, b) => a + b, 0), 1, '"workers" summed');
+    },
+  },
+  {
+    id: 'replay',
+    title: 'a stream opened after a lastEventId first replays the ring from the next seq (SSE: Last-Event-ID header and ?lastEventId=)',
+    fix: 'keep the last PUSHBENCH_RING events and send every one with a seq > lastEventId before the live events',
+    async check(ctx) {
+      const ids = await broadcastSeen(ctx, 6);
+      const from = ids[1]!;
+      const want = ids.slice(2);
+      const vias: ('header' | 'query')[] = isSse(ctx.spec.protocol) ? ['header', 'query'] : ['header'];
+      for (const via of vias) {
+        const w = await ctx.wire(from, via);
+        await until(`a replay via ${via}`, () => w.events.length >= want.length);
+        await sleep(100);
+        same(
+          w.events.map((e) => e.id),
+          want,
+          `replayed ids after lastEventId ${from} (${isSse(ctx.spec.protocol) ? (via === 'query' ? '?lastEventId=' : 'Last-Event-ID') : '?lastEventId='})`,
+        );
+      }
+    },
+  },
+  {
+    id: 'heartbeat',
+    title: 'idle streams get a heartbeat every PUSHBENCH_HEARTBEAT_MS (SSE: a comment, WS: a ping, TCP: an empty line)',
+    fix: 'read PUSHBENCH_HEARTBEAT_MS and send the heartbeat on every idle stream at that interval',
+    async check(ctx) {
+      const health = await rawHealth(ctx.server);
+      const w = await ctx.wire(Number(health.lastSeq ?? health.sent ?? 0));
+      await until(`two heartbeats within ${HEARTBEAT_MS * 10} ms`, () => w.heartbeats >= 2, HEARTBEAT_MS * 10);
+      same(w.events.length, 0, 'events on an idle stream');
+    },
+  },
+  {
+    id: 'drop',
+    title: `POST ${PATHS.drop} answers {"ok":true,"dropped":N}, closes every client connection and keeps the ring`,
+    fix: 'close every stream (SSE: end the response; WS: close 1012; TCP: FIN), count them in "dropped", keep the ring for resumes',
+    async check(ctx) {
+      const ws = await Promise.all([ctx.wire(null), ctx.wire(null), ctx.wire(null)]);
+      await until('three stream preambles', () => ws.every((w) => w.preamble.length === 1));
+      await postBroadcast(ctx.server.baseUrl, { rate: 500, count: 4, bytes: 64, event: 'tick' });
+      await until('4 events on each of 3 streams', () => ws.every((w) => w.events.length >= 4));
+      const ids = ws[0]!.events.map((e) => e.id);
+      const dropped = await postDrop(ctx.server.baseUrl);
+      await until('every client closed', () => ws.every((w) => w.closed), 4000);
+      same(dropped, 3, '"dropped" with 3 streams open');
+      const resumed = await ctx.wire(ids[1]!);
+      await until('a replay after the drop', () => resumed.events.length >= 2);
+      await sleep(100);
+      same(
+        resumed.events.map((e) => e.id),
+        ids.slice(2),
+        'replayed ids after the drop',
+      );
+    },
+  },
+  {
+    id: 'reset',
+    title: `POST ${PATHS.reset} answers {"ok":true} and clears ring and counters: sent and lastSeq 0, the next event is seq 1`,
+    fix: 'on reset: stop any broadcast, empty the ring, set sent to 0 and the next seq to PUSHBENCH_SEQ_START (1)',
+    async check(ctx) {
+      await postReset(ctx.server.baseUrl);
+      const h = await rawHealth(ctx.server);
+      same([h.sent, h.lastSeq], [0, 0], 'sent, lastSeq after reset');
+      const w = await ctx.wire(3);
+      await sleep(200);
+      same(w.events.length, 0, 'events replayed after reset');
+      await postBroadcast(ctx.server.baseUrl, { rate: 200, count: 2, bytes: 16, event: 'again' });
+      await until('2 new events', () => w.events.length >= 2);
+      same(
+        w.events.map((e) => [e.id, e.event]),
+        [
+          [1, 'again'],
+          [2, 'again'],
+        ],
+        'events after reset',
+      );
+    },
+  },
+  {
+    id: 'bad-broadcast',
+    title: `an invalid ${PATHS.broadcast} body gets 400`,
+    fix: 'refuse a body without rate > 0, integer count >= 0, integer bytes >= 0 and an event name with 400 {"ok":false,"error":..}',
+    async check({ server }) {
+      const res = await fetch(`${server.baseUrl}${PATHS.broadcast}`, { method: 'POST', body: '{"rate":-1}', headers: { 'content-type': 'application/json' }, signal: AbortSignal.timeout(5000) });
+      await res.text();
+      same(res.status, 400, 'status for {"rate":-1}');
+    },
+  },
+  {
+    id: 'backlog',
+    title: `the listen backlog is ${DEFAULTS.backlog} (or the system's somaxconn if lower)`,
+    fix: `listen with backlog ${DEFAULTS.backlog}: with a small one a reconnect storm overflows the accept queue and clients wait for the kernel's 1 s SYN retransmit`,
+    async check({ server }) {
+      const want = Math.min(DEFAULTS.backlog, somaxconn() ?? DEFAULTS.backlog);
+      const backlog = listenBacklog(server.port);
+      if (backlog === null) return { skip: '`ss` (iproute2) is not installed, so the backlog cannot be read' };
+      expect(backlog >= want, `the listen backlog on port ${server.port} is ${backlog}, want ${want}`);
+    },
+  },
+  {
+    id: 'sigterm',
+    title: 'SIGTERM ends the server within 2 s',
+    fix: 'exit promptly on SIGTERM, without waiting for open streams to end (the harness SIGKILLs the process group after 2 s)',
+    async check({ spec, server }) {
+      const started = Date.now();
+      await server.stop();
+      const took = Date.now() - started;
+      expect(took < spec.launch.stopGraceMs, `still running ${spec.launch.stopGraceMs} ms after SIGTERM (it was killed after ${took} ms)`);
+    },
+  },
+];
+
+/** Starts a server the way the checks expect it (their knobs; no readiness check: the rules report). */
+export function startForConformance(spec: ServerSpec): Promise<RunningServer> {
+  return startServer(spec, { env: { ...CONFORMANCE_ENV }, checkContract: false });
+}
+
+/**
+ * Runs one rule: bounded in time, every stream it opened closed afterwards, and the server given a
+ * moment to notice, so the next rule starts from no open streams.
+ */
+export async function runRule(rule: ConformanceRule, spec: ServerSpec, server: RunningServer): Promise<RuleOutcome> {
+  const open: Wire[] = [];
+  const ctx: RuleContext = {
+    spec,
+    server,
+    wire: async (lastEventId, via = 'header') => {
+      const w = await openWire(spec.protocol, server, lastEventId, via);
+      open.push(w);
+      return w;
+    },
+  };
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new RuleFailure(`no verdict within ${RULE_TIMEOUT_MS} ms (the server is stuck?)`)), RULE_TIMEOUT_MS);
+  });
+  let outcome: RuleOutcome;
+  try {
+    const r = await Promise.race([rule.check(ctx), timeout]);
+    const unreadable = open.flatMap((w) => w.errors);
+    outcome = r ? { state: 'skip', reason: r.skip } : unreadable.length > 0 ? { state: 'fail', detail: `unreadable stream: ${unreadable[0]}` } : { state: 'pass' };
+  } catch (err) {
+    outcome = { state: 'fail', detail: err instanceof Error ? err.message.split('\n')[0]! : String(err) };
+  } finally {
+    clearTimeout(timer);
+    for (const w of open) w.close();
+  }
+  if (open.length > 0 && rule.id !== 'sigterm') await settle(server);
+  return outcome;
+}
+
+/** Waits (up to 2 s) until the server counts no open stream; a server that cannot say is left alone. */
+async function settle(server: RunningServer): Promise<void> {
+  const deadline = Date.now() + 2000;
+  while (Date.now() < deadline) {
+    const h = await rawHealth(server).catch(() => null);
+    if (h === null || h.connections === 0) return;
+    await sleep(20);
+  }
+}
+
+export interface ServerConformance {
+  spec: ServerSpec;
+  /** Null when the server started; else why not (every rule then counts as failed). */
+  startError: string | null;
+  results: { rule: ConformanceRule; outcome: RuleOutcome }[];
+}
+
+/** Starts the server, runs every rule that applies, stops it. */
+export async function checkServer(spec: ServerSpec, onResult?: (rule: ConformanceRule, outcome: RuleOutcome) => void): Promise<ServerConformance> {
+  let server: RunningServer;
+  try {
+    server = await startForConformance(spec);
+  } catch (err) {
+    return { spec, startError: err instanceof Error ? err.message : String(err), results: [] };
+  }
+  const results: ServerConformance['results'] = [];
+  try {
+    for (const rule of CONFORMANCE_RULES) {
+      const outcome = await runRule(rule, spec, server);
+      results.push({ rule, outcome });
+      onResult?.(rule, outcome);
+    }
+  } finally {
+    await server.stop();
+  }
+  return { spec, startError: null, results };
+}
+
+function somaxconn(): number | null {
+  try {
+    const n = Number(readFileSync('/proc/sys/net/core/somaxconn', 'utf8').trim());
+    return Number.isInteger(n) && n > 0 ? n : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The backlog of the socket listening on `port` (ss shows it as Send-Q), or null without ss. */
+function listenBacklog(port: number): number | null {
+  const r = spawnSync('ss', ['-Hltn', `sport = :${port}`], { encoding: 'utf8', timeout: 5000 });
+  if (r.error || r.status !== 0) return null;
+  const line = r.stdout.split('\n').find((l) => l.startsWith('LISTEN'));
+  if (line === undefined) throw new RuleFailure(`nothing listens on port ${port} (ss -ltn)`);
+  const sendQ = Number(line.trim().split(/\s+/)[2]);
+  if (!Number.isInteger(sendQ)) throw new RuleFailure(`cannot read the backlog from ss: ${JSON.stringify(line)}`);
+  return sendQ;
+}
