@@ -42,6 +42,16 @@ export function buildProgram(): Command {
     });
 
   program
+    .command('conform <servers...>')
+    .description("check servers against the contract, rule by rule with the fix; exit 0 all pass, 1 a rule failed, 2 usage")
+    .option('--config <file>', 'config file with your own servers')
+    .action(async (names: string[], opts: { config?: string }) => {
+      await withConfig(opts.config);
+      const { conformCommand } = await import('./commands/conform.ts');
+      process.exitCode = await conformCommand(names);
+    });
+
+  program
     .command('agent')
     .description('a load agent: runs client workers here for a coordinator on another host (`run --agents`)')
     .requiredOption('--listen <host:port>', 'address to listen on (a port alone: 127.0.0.1); e.g. 0.0.0.0:7070')

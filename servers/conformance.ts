@@ -1,8 +1,8 @@
 // The contract's conformance checks, one list for both users of it: `pushbench conform` (any
 // server, built-in or from a config file) and servers/conformance.test.ts (every registered one).
 // Each rule sets up what it needs on the running server and reads only the wire and the control
-// answers, so one broken rule fails alone: a /healthz without "lastSeq" fails the /healthz rules,
-// not the replay rule.
+// answers, so a broken part fails only the rules that use it: a /healthz without "lastSeq" fails
+// the rules that read lastSeq, not the replay or drop rules.
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { postBroadcast, postDrop, postReset } from '../harness/control.ts';
@@ -59,6 +59,14 @@ async function rawHealth(server: RunningServer): Promise<Record<string, unknown>
   } catch {
     throw new RuleFailure(`GET ${PATHS.health} answered ${JSON.stringify(text.slice(0, 60))}, not JSON`);
   }
+}
+
+/** A /healthz counter, or the failure naming it when it is missing or not a number. */
+function counter(h: Record<string, unknown>, field: string): number {
+  const v = h[field];
+  expect(v !== undefined, `${PATHS.health} has no "${field}"`);
+  expect(typeof v === 'number', `${PATHS.health} "${field}" is ${JSON.stringify(v)}, not a number`);
+  return v;
 }
 
 async function healthUntil(server: RunningServer, what: string, cond: (h: Record<string, unknown>) => boolean, timeoutMs = 3000): Promise<Record<string, unknown>> {
@@ -172,9 +180,11 @@ export const CONFORMANCE_RULES: readonly ConformanceRule[] = [
     fix: '"connections": streams open now; "sent": events emitted since start or reset; "lastSeq": the last seq emitted',
     async check(ctx) {
       const before = await rawHealth(ctx.server);
+      const sent0 = counter(before, 'sent');
+      counter(before, 'lastSeq');
       const ids = await broadcastSeen(ctx, 5);
-      const h = await healthUntil(ctx.server, 'sent and lastSeq did not follow 5 events', (x) => x.lastSeq === ids.at(-1));
-      same(h.sent, Number(before.sent) + 5, '"sent" after 5 more events');
+      const h = await healthUntil(ctx.server, `"lastSeq" did not become ${ids.at(-1)} (the last id sent)`, (x) => x.lastSeq === ids.at(-1));
+      same(h.sent, sent0 + 5, '"sent" after 5 more events');
       same(h.connections, 1, '"connections" with one stream open');
       if (ctx.spec.protocol === 'sse-h2') same(h.tcpConnections, 1, '"tcpConnections" with one stream open');
       if (Array.isArray(h.workers)) same((h.workers as number[]).reduce((a, b) => a + b, 0), 1, '"workers" summed');
@@ -207,6 +217,8 @@ export const CONFORMANCE_RULES: readonly ConformanceRule[] = [
     fix: 'read PUSHBENCH_HEARTBEAT_MS and send the heartbeat on every idle stream at that interval',
     async check(ctx) {
       const health = await rawHealth(ctx.server);
+      // The last id emitted, so nothing is replayed (the sent count stands in when lastSeq is missing:
+      // this rule is about heartbeats).
       const w = await ctx.wire(Number(health.lastSeq ?? health.sent ?? 0));
       await until(`two heartbeats within ${HEARTBEAT_MS * 10} ms`, () => w.heartbeats >= 2, HEARTBEAT_MS * 10);
       same(w.events.length, 0, 'events on an idle stream');
@@ -242,7 +254,7 @@ export const CONFORMANCE_RULES: readonly ConformanceRule[] = [
     async check(ctx) {
       await postReset(ctx.server.baseUrl);
       const h = await rawHealth(ctx.server);
-      same([h.sent, h.lastSeq], [0, 0], 'sent, lastSeq after reset');
+      same([counter(h, 'sent'), counter(h, 'lastSeq')], [0, 0], 'sent, lastSeq after reset');
       const w = await ctx.wire(3);
       await sleep(200);
       same(w.events.length, 0, 'events replayed after reset');

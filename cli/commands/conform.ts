@@ -1,0 +1,44 @@
+// `pushbench conform <server...>`: the contract's conformance checks (servers/conformance.ts, the
+// same list servers/conformance.test.ts runs) against any server, built-in or from a config file.
+// Each rule's verdict goes to stdout as it comes, with the fix for a failed one; exit 0 when every
+// rule passed for every server, 1 when one failed (or a server could not start or run here).
+import { EXIT } from '../../harness/errors.ts';
+import { CONFORMANCE_RULES, checkServer, type RuleOutcome } from '../../servers/conformance.ts';
+import { CONTRACT_VERSION } from '../../servers/contract.ts';
+import { getServer } from '../../servers/registry.ts';
+import { unavailableReason } from '../../servers/spec.ts';
+
+const LABEL: Record<RuleOutcome['state'], string> = { pass: 'pass', fail: 'FAIL', skip: 'skip' };
+
+export async function conformCommand(names: string[]): Promise<number> {
+  // Every name first: an unknown one is a usage error (exit 2) before any server starts.
+  const specs = names.map((n) => getServer(n));
+  const idWidth = Math.max(...CONFORMANCE_RULES.map((r) => r.id.length));
+  let failed = 0;
+  for (const spec of specs) {
+    const reason = unavailableReason(spec);
+    if (reason !== null) {
+      process.stdout.write(`${spec.name} (${spec.protocol}): cannot run here: ${reason}\n\n`);
+      failed++;
+      continue;
+    }
+    process.stdout.write(`${spec.name} (${spec.protocol}), contract v${CONTRACT_VERSION}:\n`);
+    process.stderr.write(`starting ${spec.name}…\n`);
+    const report = await checkServer(spec, (rule, outcome) => {
+      const line = `  ${LABEL[outcome.state]}  ${rule.id.padEnd(idWidth)}  ${rule.title}`;
+      const extra = outcome.state === 'fail' ? `\n  ${' '.repeat(6 + idWidth)}got: ${outcome.detail}\n  ${' '.repeat(6 + idWidth)}fix: ${rule.fix}` : outcome.state === 'skip' ? ` (skipped: ${outcome.reason})` : '';
+      process.stdout.write(`${line}${extra}\n`);
+    });
+    if (report.startError !== null) {
+      process.stdout.write(`  FAIL  ${'ready'.padEnd(idWidth)}  starts and answers GET /healthz 200\n  ${' '.repeat(6 + idWidth)}got: ${report.startError.split('\n').join(`\n  ${' '.repeat(6 + idWidth)}`)}\n\n`);
+      failed++;
+      continue;
+    }
+    const count = (s: RuleOutcome['state']) => report.results.filter((r) => r.outcome.state === s).length;
+    process.stdout.write(`${spec.name}: ${count('pass')} passed, ${count('fail')} failed, ${count('skip')} skipped\n\n`);
+    if (count('fail') > 0) failed++;
+  }
+  const verdict = failed === 0 ? `every rule passed (${specs.length} server${specs.length === 1 ? '' : 's'})` : `${failed} of ${specs.length} server${specs.length === 1 ? '' : 's'} broke the contract or could not be checked`;
+  process.stdout.write(`${verdict}\n`);
+  return failed === 0 ? EXIT.ok : EXIT.failure;
+}
