@@ -1,0 +1,86 @@
+// `pushbench conform`: the shared rules against a built-in server (all pass, exit 0), against a
+// user's server from a config that breaks one rule (that rule fails with its fix, exit 1), and
+// usage errors (exit 2). Each case spawns the real bin; servers get free ports (port 0 probes).
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, it } from 'node:test';
+import { CONFORMANCE_RULES } from '../../servers/conformance.ts';
+import { writeBreakerConfig } from '../../servers/fixtures/breaker-config.ts';
+
+const bin = fileURLToPath(new URL('../../bin/pushbench.js', import.meta.url));
+
+function pushbench(...args: string[]): { code: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', timeout: 120_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** rule id → pass/FAIL/skip from conform's output. */
+function verdicts(stdout: string): Map<string, string> {
+  const m = new Map<string, string>();
+  for (const line of stdout.split('\n')) {
+    const hit = /^ {2}(pass|FAIL|skip) {2}(\S+)/.exec(line);
+    if (hit) m.set(hit[2]!, hit[1]!);
+  }
+  return m;
+}
+
+const tmp = () => mkdtempSync(join(tmpdir(), 'pb-conform-'));
+
+describe('pushbench conform', () => {
+  it('node-sse passes every rule, exit 0', () => {
+    const r = pushbench('conform', 'node-sse');
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    const v = verdicts(r.stdout);
+    assert.deepEqual([...v.keys()], CONFORMANCE_RULES.map((x) => x.id));
+    assert.ok([...v.values()].every((x) => x === 'pass'), r.stdout);
+    assert.match(r.stdout, /^node-sse: 11 passed, 0 failed, 0 skipped$/m);
+    assert.equal(r.stdout.trim().split('\n').at(-1), 'every rule passed (1 server)');
+  });
+
+  it('a config server without heartbeats fails that rule alone, with what it saw and the fix, exit 1', () => {
+    const r = pushbench('conform', 'my-sse', '--config', writeBreakerConfig(tmp(), 'no-heartbeat'));
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+    const v = verdicts(r.stdout);
+    assert.deepEqual(
+      [...v.entries()].filter(([, x]) => x !== 'pass'),
+      [['heartbeat', 'FAIL']],
+    );
+    const lines = r.stdout.split('\n');
+    const at = lines.findIndex((l) => l.startsWith('  FAIL  heartbeat'));
+    assert.match(lines[at + 1]!, /^ +got: timed out waiting for two heartbeats within 3000 ms$/);
+    assert.match(lines[at + 2]!, /^ +fix: read PUSHBENCH_HEARTBEAT_MS and send the heartbeat on every idle stream at that interval$/);
+    assert.match(r.stdout, /^my-sse: 10 passed, 1 failed, 0 skipped$/m);
+    assert.equal(r.stdout.trim().split('\n').at(-1), '1 of 1 server broke the contract or could not be checked');
+  });
+
+  it('a /healthz without lastSeq fails the rules that read it, naming the field, exit 1', () => {
+    const r = pushbench('conform', 'my-sse', '--config', writeBreakerConfig(tmp(), 'no-lastSeq'));
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+    const v = verdicts(r.stdout);
+    assert.deepEqual(
+      [...v.entries()].filter(([, x]) => x !== 'pass').map(([id]) => id),
+      ['healthz', 'healthz-counts', 'reset'],
+    );
+    assert.match(r.stdout, /^ +got: \/healthz has no "lastSeq" \(contract v1: the last seq this process emitted\)$/m);
+  });
+
+  it('usage errors are one line, exit 2, before any server starts', () => {
+    const unknown = pushbench('conform', 'node-sse', 'nope');
+    assert.equal(unknown.code, 2);
+    assert.match(unknown.stderr.trim(), /^pushbench: unknown server "nope"; known servers: node-sse, /);
+    assert.equal(unknown.stdout, '', 'nothing checked');
+    const dir = tmp();
+    const bad = join(dir, 'bad.json');
+    writeFileSync(bad, '{"servers":[{"name":"x"}]}');
+    const badConfig = pushbench('conform', 'x', '--config', bad);
+    assert.equal(badConfig.code, 2);
+    assert.match(badConfig.stderr, new RegExp(`^pushbench: invalid config file ${bad.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:`));
+    const none = pushbench('conform');
+    assert.equal(none.code, 2);
+    assert.match(none.stderr, /missing required argument 'servers'/);
+  });
+});
