@@ -68,6 +68,26 @@ describe('pushbench conform', () => {
     assert.match(r.stdout, /^ +got: \/healthz has no "lastSeq" \(contract v1: the last seq this process emitted\)$/m);
   });
 
+  it('a server that cannot run here or never becomes ready is a failure, exit 1, and the others still run', () => {
+    const dir = tmp();
+    const path = join(dir, 'two.json');
+    writeFileSync(
+      path,
+      JSON.stringify({
+        servers: [
+          { name: 'missing', protocol: 'sse', command: './no-such-binary' },
+          { name: 'quitter', protocol: 'sse', command: process.execPath, args: ['-e', 'process.exit(3)'] },
+        ],
+      }),
+    );
+    const r = pushbench('conform', 'missing', 'quitter', 'tcp-floor', '--config', path);
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+    assert.match(r.stdout, /^missing \(sse\): cannot run here: command not found: \.\/no-such-binary$/m);
+    assert.match(r.stdout, /^ {2}FAIL {2}ready +starts and answers GET \/healthz 200\n +got: server quitter exited with code 3 before it became ready/m);
+    assert.match(r.stdout, /^tcp-floor: 11 passed, 0 failed, 0 skipped$/m);
+    assert.equal(r.stdout.trim().split('\n').at(-1), '2 of 3 servers broke the contract or could not be checked');
+  });
+
   it('usage errors are one line, exit 2, before any server starts', () => {
     const unknown = pushbench('conform', 'node-sse', 'nope');
     assert.equal(unknown.code, 2);
