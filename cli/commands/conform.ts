@@ -24,13 +24,17 @@ export async function conformCommand(names: string[]): Promise<number> {
     }
     process.stdout.write(`${spec.name} (${spec.protocol}), contract v${CONTRACT_VERSION}:\n`);
     process.stderr.write(`starting ${spec.name}…\n`);
+    // Detail lines sit under the rule's title.
+    const indent = ' '.repeat(8 + idWidth);
     const report = await checkServer(spec, (rule, outcome) => {
       const line = `  ${LABEL[outcome.state]}  ${rule.id.padEnd(idWidth)}  ${rule.title}`;
-      const extra = outcome.state === 'fail' ? `\n  ${' '.repeat(6 + idWidth)}got: ${outcome.detail}\n  ${' '.repeat(6 + idWidth)}fix: ${rule.fix}` : outcome.state === 'skip' ? ` (skipped: ${outcome.reason})` : '';
-      process.stdout.write(`${line}${extra}\n`);
+      if (outcome.state === 'fail') process.stdout.write(`${line}\n${indent}got: ${outcome.detail}\n${indent}fix: ${rule.fix}\n`);
+      else if (outcome.state === 'skip') process.stdout.write(`${line} (skipped: ${outcome.reason})\n`);
+      else process.stdout.write(`${line}\n`);
     });
     if (report.startError !== null) {
-      process.stdout.write(`  FAIL  ${'ready'.padEnd(idWidth)}  starts and answers GET /healthz 200\n  ${' '.repeat(6 + idWidth)}got: ${report.startError.split('\n').join(`\n  ${' '.repeat(6 + idWidth)}`)}\n\n`);
+      const got = report.startError.split('\n').join(`\n${indent}`);
+      process.stdout.write(`  FAIL  ${'ready'.padEnd(idWidth)}  starts and answers GET /healthz 200\n${indent}got: ${got}\n\n`);
       failed++;
       continue;
     }
