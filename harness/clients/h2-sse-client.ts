@@ -8,6 +8,7 @@ import { connect as http2Connect, constants, type ClientHttp2Session, type Clien
 import { connect as netConnect } from 'node:net';
 import { PATHS } from '../../servers/contract.ts';
 import { causeOf, DialBase, nowNs, ResumingStream, type Dial, type DialOwner } from './resuming-stream.ts';
+import { isEventStream } from './mime.ts';
 import { SseFeed } from './sse-feed.ts';
 import type { CloseCause, OpenStream, StreamTarget } from './types.ts';
 
@@ -163,7 +164,7 @@ class H2Dial extends DialBase {
 
   private onResponse(headers: IncomingHttpHeaders & IncomingHttpStatusHeader): void {
     if (headers[':status'] !== 200) return this.fail('http-status');
-    if (!String(headers['content-type'] ?? '').startsWith('text/event-stream')) return this.fail('protocol-error');
+    if (!isEventStream(headers['content-type'])) return this.fail('protocol-error');
     this.markOpened();
   }
 
@@ -171,7 +172,7 @@ class H2Dial extends DialBase {
     this.bytes += chunk.length;
     if (!this.opened || this.finished) return;
     this.feed.recvNs = nowNs();
-    this.feed.feed(chunk);
+    this.feed.feed(chunk, 0, chunk.length);
   }
 
   /**

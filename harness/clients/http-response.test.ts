@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
-import { ChunkedDecoder, parseHead } from './http-response.ts';
+import { ChunkedDecoder, parseHead, type PayloadSink } from './http-response.ts';
+
+/** Copies every payload range out (the decoder's ranges are only valid during the call). */
+const collect = (parts: Buffer[]): PayloadSink => ({ feed: (b, s, e) => parts.push(Buffer.from(b.subarray(s, e))) });
 
 it('parses a status line and headers, and finds the body', () => {
   const raw = Buffer.from('HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\nabc');
@@ -19,13 +22,18 @@ it('decodes chunked bodies split at every byte, including multi-byte UTF-8 acros
   for (let cut = 0; cut <= encoded.length; cut++) {
     const d = new ChunkedDecoder();
     const parts: Buffer[] = [];
-    d.decode(encoded.subarray(0, cut), (p) => parts.push(Buffer.from(p)));
-    d.decode(encoded.subarray(cut), (p) => parts.push(Buffer.from(p)));
+    d.decode(encoded, 0, cut, collect(parts));
+    d.decode(encoded, cut, encoded.length, collect(parts));
     assert.equal(Buffer.concat(parts).toString(), body, `cut at ${cut}`);
     assert.equal(d.done, true);
   }
   const bytewise = new ChunkedDecoder();
   const parts: Buffer[] = [];
-  for (const b of encoded) bytewise.decode(Buffer.from([b]), (p) => parts.push(Buffer.from(p)));
+  for (const b of encoded) bytewise.decode(Buffer.from([b]), 0, 1, collect(parts));
   assert.equal(Buffer.concat(parts).toString(), body);
+});
+
+it('refuses a malformed chunk size line', () => {
+  assert.throws(() => new ChunkedDecoder().decode(Buffer.from('zz\r\n'), 0, 4, collect([])), /bad chunk size/);
+  assert.throws(() => new ChunkedDecoder().decode(Buffer.from('\r\n'), 0, 2, collect([])), /bad chunk size|empty chunk size/);
 });

@@ -27,44 +27,77 @@ export function parseHead(buf: Buffer): { head: ResponseHead; bodyStart: number 
   };
 }
 
+/** Where decoded payload goes: bytes [start, end) of `buf`, consumed before the call returns. */
+export interface PayloadSink {
+  feed(buf: Buffer, start: number, end: number): void;
+}
+
+const SIZE = 0;
+/** A chunk extension or the CR of the size line: skipped up to LF. */
+const SIZE_REST = 1;
+const DATA = 2;
+/** The CRLF after a chunk's data: skipped up to LF. */
+const DATA_END = 3;
+/** No chunk this client reads comes near it; a bigger size is a broken stream, not a big event. */
+const MAX_CHUNK = 2 ** 40;
+
+function hexValue(c: number): number {
+  if (c >= 0x30 && c <= 0x39) return c - 0x30;
+  if (c >= 0x61 && c <= 0x66) return c - 0x61 + 10;
+  if (c >= 0x41 && c <= 0x46) return c - 0x41 + 10;
+  return -1;
+}
+
 /**
- * Chunked transfer coding, decoded incrementally: feed raw bytes, get payload bytes. Chunk
- * extensions and trailers are ignored; the final zero-size chunk sets `done`.
+ * Chunked transfer coding, decoded incrementally on bytes (no string per chunk size line): feed
+ * raw bytes, get payload ranges of the same buffer. Chunk extensions and trailers are ignored; the
+ * final zero-size chunk sets `done`. A malformed size line throws.
  */
 export class ChunkedDecoder {
   done = false;
-  /** Payload bytes still due in the current chunk; -1 while reading a size line, -2 after a chunk's data (CRLF due). */
-  private left = -1;
-  private line = '';
+  private state = SIZE;
+  private size = 0;
+  private digits = 0;
+  /** Payload bytes still due in the current chunk. */
+  private left = 0;
 
-  decode(buf: Buffer, out: (payload: Buffer) => void): void {
-    let i = 0;
-    while (i < buf.length && !this.done) {
-      if (this.left > 0) {
-        const take = Math.min(this.left, buf.length - i);
-        out(buf.subarray(i, i + take));
+  decode(buf: Buffer, start: number, end: number, out: PayloadSink): void {
+    let i = start;
+    while (i < end && !this.done) {
+      if (this.state === DATA) {
+        const take = Math.min(this.left, end - i);
+        out.feed(buf, i, i + take);
         i += take;
         this.left -= take;
-        if (this.left === 0) this.left = -2;
+        if (this.left === 0) this.state = DATA_END;
         continue;
       }
-      // Size line, or the CRLF after a chunk's data: read up to LF.
-      const lf = buf.indexOf(0x0a, i);
-      if (lf < 0) {
-        this.line += buf.toString('latin1', i);
-        return;
+      const c = buf[i++]!;
+      if (this.state === SIZE) {
+        const h = hexValue(c);
+        if (h >= 0) {
+          this.size = this.size * 16 + h;
+          this.digits++;
+          if (this.size > MAX_CHUNK) throw new Error('chunk size too large');
+        } else if (c === 0x0a) this.sizeLineDone();
+        else if ((c === 0x20 || c === 0x09) && this.digits === 0) continue;
+        else if (this.digits > 0 && (c === 0x0d || c === 0x3b || c === 0x20 || c === 0x09)) this.state = SIZE_REST;
+        else throw new Error(`bad chunk size line (byte 0x${c.toString(16)})`);
+      } else if (c === 0x0a) {
+        if (this.state === SIZE_REST) this.sizeLineDone();
+        else this.state = SIZE;
       }
-      const text = (this.line + buf.toString('latin1', i, lf)).trim();
-      this.line = '';
-      i = lf + 1;
-      if (this.left === -2) {
-        this.left = -1;
-        continue;
-      }
-      const size = parseInt(text.split(';')[0] ?? '', 16);
-      if (!Number.isFinite(size) || size < 0) throw new Error(`bad chunk size line "${text.slice(0, 20)}"`);
-      if (size === 0) this.done = true;
-      else this.left = size;
     }
+  }
+
+  private sizeLineDone(): void {
+    if (this.digits === 0) throw new Error('empty chunk size line');
+    if (this.size === 0) this.done = true;
+    else {
+      this.left = this.size;
+      this.state = DATA;
+    }
+    this.size = 0;
+    this.digits = 0;
   }
 }

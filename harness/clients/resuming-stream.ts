@@ -23,6 +23,8 @@ export interface DialOwner {
 export interface Dialed {
   close(): void;
   bytesRead(): number;
+  /** WS: the code of the close frame the server sent, once one came. */
+  readonly closeCode?: number | null;
 }
 
 export type Dial = (target: StreamTarget, lastEventId: number, owner: DialOwner) => Dialed;
@@ -64,6 +66,7 @@ export abstract class DialBase implements Dialed {
 
 export class ResumingStream implements StreamConnection, DialOwner {
   lastEventId: number;
+  lastCloseCode: number | null = null;
   open = false;
   private stopped = false;
   /** Consecutive failed dials (for maxAttempts); reset by an open. */
@@ -126,6 +129,7 @@ export class ResumingStream implements StreamConnection, DialOwner {
   ended(d: Dialed, cause: CloseCause): void {
     if (d !== this.current) return;
     this.open = false;
+    this.lastCloseCode = d.closeCode ?? null;
     this.retire();
     const retry = !this.stopped && mayRetry(this.policy, this.failures);
     this.handlers.onClose(cause, retry);
@@ -136,6 +140,7 @@ export class ResumingStream implements StreamConnection, DialOwner {
   failed(d: Dialed, cause: CloseCause): void {
     if (d !== this.current) return;
     this.open = false;
+    this.lastCloseCode = d.closeCode ?? null;
     this.retire();
     this.failures++;
     const retry = !this.stopped && mayRetry(this.policy, this.failures);
@@ -192,34 +197,4 @@ export function causeOf(err: unknown): CloseCause {
 /** Now, CLOCK_MONOTONIC ns as a double (see ReceivedEvent). */
 export function nowNs(): number {
   return Number(process.hrtime.bigint());
-}
-
-const SEQ_HEAD = '{"seq":';
-const T0_HEAD = ',"t0":"';
-const T1_HEAD = '","t1":"';
-
-/**
- * Reads seq/t0/t1 of an event's data JSON (the contract's `data`). Fast path for the field order
- * every pushbench server writes (`{"seq":N,"t0":"..","t1":"..",...}`), a full JSON.parse for any
- * other order; the client's CPU per event is part of what a run measures.
- */
-export function eventFrom(dataJson: string, recvNs: number): ReceivedEvent | null {
-  if (dataJson.startsWith(SEQ_HEAD)) {
-    const a = dataJson.indexOf(T0_HEAD, SEQ_HEAD.length);
-    const b = a < 0 ? -1 : dataJson.indexOf(T1_HEAD, a + T0_HEAD.length);
-    const c = b < 0 ? -1 : dataJson.indexOf('"', b + T1_HEAD.length);
-    if (c > 0) {
-      const seq = Number(dataJson.slice(SEQ_HEAD.length, a));
-      const t0 = Number(dataJson.slice(a + T0_HEAD.length, b));
-      const t1 = Number(dataJson.slice(b + T1_HEAD.length, c));
-      if (Number.isInteger(seq) && Number.isFinite(t0) && Number.isFinite(t1)) return { seq, t0, t1, recvNs };
-    }
-  }
-  try {
-    const d = JSON.parse(dataJson) as { seq?: unknown; t0?: unknown; t1?: unknown };
-    if (typeof d.seq !== 'number' || typeof d.t0 !== 'string' || typeof d.t1 !== 'string') return null;
-    return { seq: d.seq, t0: Number(d.t0), t1: Number(d.t1), recvNs };
-  } catch {
-    return null;
-  }
 }

@@ -1,19 +1,23 @@
 // SSE client on a raw socket: the GET written by hand, the response head and (chunked or
-// identity) body decoded by http-response.ts, then the shared SSE feed (sse-feed.ts: UTF-8
-// decoding, the spec parser, the resume point). Resumes with a Last-Event-ID header. Lean on
-// purpose: a class with bound listeners and one feed per connection (node:http costs ~10 KB more
-// per idle stream).
+// identity) body decoded by http-response.ts, then the shared SSE feed (sse-feed.ts: the spec
+// parser on bytes, the resume point). Resumes with a Last-Event-ID header. Lean on purpose: a
+// class with bound listeners and one feed per connection (node:http costs ~10 KB more per idle
+// stream), reads straight from the shared read buffer (socket-dial.ts).
 import { SocketDial } from './socket-dial.ts';
 import { PATHS } from '../../servers/contract.ts';
 import { ChunkedDecoder, parseHead } from './http-response.ts';
+import { isEventStream } from './mime.ts';
 import { nowNs, ResumingStream, type Dial, type DialOwner } from './resuming-stream.ts';
 import { SseFeed } from './sse-feed.ts';
 import type { CloseCause, OpenStream, StreamTarget } from './types.ts';
 
+/** A response head longer than this is not an SSE server's. */
+const MAX_HEAD_BYTES = 16 * 1024;
+
 class SseDial extends SocketDial {
   private readonly feed: SseFeed;
   /** Bytes of the response head until it is complete; null once the body started. */
-  private head: Buffer | null = Buffer.alloc(0);
+  private head: Buffer | null = EMPTY;
   private chunked: ChunkedDecoder | null = null;
 
   constructor(
@@ -21,7 +25,7 @@ class SseDial extends SocketDial {
     private readonly lastEventId: number,
     owner: DialOwner,
   ) {
-    super(target, owner, null);
+    super(target, owner);
     this.feed = new SseFeed(owner, this, lastEventId);
   }
 
@@ -30,37 +34,36 @@ class SseDial extends SocketDial {
     this.socket.write(`GET ${PATHS.sse} HTTP/1.1\r\nHost: ${this.target.host}:${this.target.port}\r\nAccept: text/event-stream\r\nCache-Control: no-cache\r\n${resume}\r\n`);
   }
 
-  protected onData(chunk: Buffer): void {
+  onBytes(chunk: Buffer, n: number): void {
+    if (this.finished) return;
     this.feed.recvNs = nowNs();
-    if (this.head !== null) {
-      const buf = this.head.length === 0 ? chunk : Buffer.concat([this.head, chunk]);
-      const parsed = parseHead(buf);
-      if (!parsed) {
-        if (buf.length > 16 * 1024) return this.fail('protocol-error');
-        this.head = buf;
-        return;
-      }
-      this.head = null;
-      const { head, bodyStart } = parsed;
-      if (head.status !== 200) return this.fail('http-status');
-      if (!(head.headers.get('content-type') ?? '').startsWith('text/event-stream')) return this.fail('protocol-error');
-      if (head.chunked) this.chunked = new ChunkedDecoder();
-      this.markOpened();
-      if (bodyStart < buf.length) this.body(buf.subarray(bodyStart));
+    if (this.head === null) return this.body(chunk, 0, n);
+    // The head is read once per connection: copying it is fine.
+    const buf = Buffer.concat([this.head, chunk.subarray(0, n)]);
+    const parsed = parseHead(buf);
+    if (!parsed) {
+      if (buf.length > MAX_HEAD_BYTES) return this.fail('protocol-error');
+      this.head = buf;
       return;
     }
-    this.body(chunk);
+    this.head = null;
+    const { head, bodyStart } = parsed;
+    if (head.status !== 200) return this.fail('http-status');
+    if (!isEventStream(head.headers.get('content-type'))) return this.fail('protocol-error');
+    if (head.chunked) this.chunked = new ChunkedDecoder();
+    this.markOpened();
+    if (bodyStart < buf.length) this.body(buf, bodyStart, buf.length);
   }
 
-  private body(bytes: Buffer): void {
+  private body(bytes: Buffer, start: number, end: number): void {
     if (this.chunked) {
       try {
-        this.chunked.decode(bytes, this.feed.feed);
+        this.chunked.decode(bytes, start, end, this.feed);
       } catch {
-        this.fail('protocol-error');
+        return this.fail('protocol-error');
       }
       if (this.chunked.done) this.socket.end();
-    } else this.feed.feed(bytes);
+    } else this.feed.feed(bytes, start, end);
   }
 
   private fail(cause: CloseCause): void {
@@ -68,6 +71,8 @@ class SseDial extends SocketDial {
     this.socket.destroy();
   }
 }
+
+const EMPTY = Buffer.alloc(0);
 
 const dialSse: Dial = (target, lastEventId, owner) => new SseDial(target, lastEventId, owner);
 

@@ -56,6 +56,7 @@ export type CloseCause =
 export interface StreamHandlers {
   /** The stream is established (SSE: 200 + headers; WS: open; TCP: hello received). */
   onOpen(reconnect: boolean): void;
+  /** `ev` is one object the process reuses for every event: read it here, copy what you keep. */
   onEvent(ev: ReceivedEvent): void;
   /** The stream ended; `willRetry` says whether the policy schedules another attempt. */
   onClose(cause: CloseCause, willRetry: boolean): void;
@@ -66,6 +67,8 @@ export interface StreamHandlers {
 export interface StreamConnection {
   /** Last event id received (0 when none); sent as Last-Event-ID / ?lastEventId= on reconnect. */
   readonly lastEventId: number;
+  /** WS: the code of the last close frame the server sent (null when none came, and for SSE/TCP). */
+  readonly lastCloseCode: number | null;
   readonly open: boolean;
   /** Bytes read from the network over every socket this stream used (framing included). */
   bytesRead(): number;

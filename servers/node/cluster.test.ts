@@ -113,7 +113,7 @@ describe('node-sse-cluster with 3 workers', () => {
             c.openedNs = Number(process.hrtime.bigint());
             opened();
           },
-          onEvent: (ev) => c.events.push(ev),
+          onEvent: (ev) => c.events.push({ ...ev }),
           onClose: () => undefined,
           onError: () => undefined,
         },
