@@ -202,3 +202,31 @@ describe('openWsStream', () => {
     }
   });
 });
+
+describe('openWsStream beside ws\'s own client, against node-ws', () => {
+  it('both receive the same broadcast, every event once, in order', async () => {
+    const { startServer } = await import('../lifecycle/server-process.ts');
+    const { getServer } = await import('../../servers/registry.ts');
+    const { postBroadcast } = await import('../control.ts');
+    const WS = (await import('ws')).default;
+    const server = await startServer(getServer('node-ws'), {});
+    const { conn, log } = connect(server.port, NO_RETRY);
+    const ref = new WS(`ws://${server.host}:${server.port}/ws`);
+    const refSeqs: number[] = [];
+    ref.on('message', (m) => {
+      const msg = JSON.parse(m.toString()) as { data?: { seq: number } };
+      if (msg.data) refSeqs.push(msg.data.seq);
+    });
+    try {
+      await until(() => log.opens.length === 1 && ref.readyState === WS.OPEN, 'both open');
+      await postBroadcast(server.baseUrl, { rate: 500, count: 50, bytes: 128, event: 'tick' });
+      await until(() => log.events.length === 50 && refSeqs.length === 50, '50 events each');
+      assert.deepEqual(log.events.map((e) => e.seq), refSeqs);
+      assert.deepEqual(refSeqs, Array.from({ length: 50 }, (_, i) => i + 1));
+    } finally {
+      conn.close();
+      ref.terminate();
+      await server.stop();
+    }
+  });
+});
