@@ -118,7 +118,8 @@ export interface IdleMetrics {
   connectMs: HistogramSummary;
   connectRatePerSecond: number;
   /** Which side held the ramp back: CPU of each during the ramp, and the verdict drawn from it. */
-  ramp: { serverCpuPercent: number; clientCpuPercentMax: number; limitedBy: 'server' | 'client' | 'neither' | 'unclear' };
+  /** `accept-queue`: connect p99 ≥ 1 s with neither side saturated (SYNs dropped: the listen backlog overflowed). */
+  ramp: { serverCpuPercent: number; clientCpuPercentMax: number; limitedBy: 'server' | 'client' | 'neither' | 'accept-queue' | 'unclear' };
   failuresByCause: Record<string, number>;
   serverBaseline: ProcessSample & { heapUsedBytes: number | null };
   serverHold: ProcessSample & { heapUsedBytes: number | null };

@@ -12,6 +12,7 @@ import { esc } from './escape.ts';
 import { fmtBytes, fmtNumber, fmtUs } from './format.ts';
 import { renderSvg } from './render.ts';
 import { verdictRows, type VerdictRow } from './verdict.ts';
+import { rampLimitText } from '../scenarios/ramp-limit.ts';
 
 /**
  * A section for one key of `result.extras`: gets the value and the result, returns HTML (and
@@ -229,11 +230,14 @@ function stepSummary(s: StepResult): string {
       // Results written before HTTP/2 support have no such field.
       const streams = m.streamsPerTcpConnection ?? null;
       const perTcp = streams === null ? '' : `, ${fmtNumber(streams)} streams per TCP connection`;
-      return `${m.clientsHeld} held, server ${fmtBytes(m.serverBytesPerConnection)}/conn, client ${fmtBytes(m.clientBytesPerConnection)}/conn, ${fmtNumber(m.connectRatePerSecond)} connects/s (ramp limited by ${m.ramp.limitedBy})${perTcp}`;
+      return `${m.clientsHeld} held, server ${fmtBytes(m.serverBytesPerConnection)}/conn, client ${fmtBytes(m.clientBytesPerConnection)}/conn, ${fmtNumber(m.connectRatePerSecond)} connects/s (ramp: ${rampLimitText(m.ramp.limitedBy)})${perTcp}`;
     }
     case 'push': {
       const m = s.outcome.metrics;
-      return `${m.received}/${m.expected} events, p50 ${fmtUs(m.latencyFromT0.p50)}, p99 ${fmtUs(m.latencyFromT0.p99)}, ${fmtNumber(m.deliveredPerSecond)}/s, client CPU max ${fmtNumber(m.client.cpuPercentMax)} %`;
+      // Headroom: client CPU ÷ server CPU over the same window while the same events flow, i.e.
+      // per delivered event; under 1 the instrument costs less than what it measures.
+      const headroom = m.server.cpuPercent > 0 ? `, client ÷ server CPU per event ${fmtNumber(m.client.cpuPercentTotal / m.server.cpuPercent)}×` : '';
+      return `${m.received}/${m.expected} events, p50 ${fmtUs(m.latencyFromT0.p50)}, p99 ${fmtUs(m.latencyFromT0.p99)}, ${fmtNumber(m.deliveredPerSecond)}/s, client CPU max ${fmtNumber(m.client.cpuPercentMax)} %${headroom}`;
     }
     case 'reconnect': {
       const m = s.outcome.metrics;

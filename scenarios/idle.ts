@@ -12,6 +12,9 @@ import type { ServerSpec } from '../servers/spec.ts';
 import { errorReason, groupKey, type Executor, type ExecutorContext } from './executor.ts';
 import type { IdleScenario } from './schema.ts';
 import { clientSideFrom, NO_RECONNECT, outcomeFrom, sleep, startPool } from './step-common.ts';
+import { rampLimit } from './ramp-limit.ts';
+
+export { rampLimit };
 
 export const runIdle: Executor<IdleScenario> = async (scenario, ctx) => {
   const steps: StepResult[] = [];
@@ -80,7 +83,7 @@ async function idleStep(spec: ServerSpec, params: IdleParams, repetition: number
       ramp: {
         serverCpuPercent: rampServer.cpuPercent,
         clientCpuPercentMax: connect.clientCpuPercentMax,
-        limitedBy: rampLimit(connect.ratePerSecond, params.rampPerSecond, rampServer.cpuPercent, connect.clientCpuPercentMax),
+        limitedBy: rampLimit(connect.ratePerSecond, params.rampPerSecond, rampServer.cpuPercent, connect.clientCpuPercentMax, summarizeAs(decodeHistogram(connect.connectHistogram), 'ms').p99),
       },
       failuresByCause: connect.failuresByCause,
       serverBaseline: { ...baseline, heapUsedBytes: heapBaseline },
@@ -121,12 +124,4 @@ async function idleStep(spec: ServerSpec, params: IdleParams, repetition: number
 function failureText(failures: Record<string, number>): string {
   const entries = Object.entries(failures);
   return entries.length === 0 ? 'no connect failures' : entries.map(([cause, n]) => `${n} ${cause}`).join(', ');
-}
-
-/** The side at ≥ 90 % of a core held the ramp back; neither when the offered rate was reached. */
-export function rampLimit(achieved: number, offered: number, serverCpu: number, clientCpu: number): IdleMetrics['ramp']['limitedBy'] {
-  if (achieved >= offered * 0.95) return 'neither';
-  if (serverCpu >= 90 && serverCpu >= clientCpu) return 'server';
-  if (clientCpu >= 90) return 'client';
-  return 'unclear';
 }

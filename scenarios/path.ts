@@ -22,7 +22,7 @@ import type { ServerSpec } from '../servers/spec.ts';
 import { errorReason, groupKey, type Executor, type ExecutorContext } from './executor.ts';
 import { describePath, type PathSpec } from './path-spec.ts';
 import type { PathScenario } from './schema.ts';
-import { agentClockChecks, clientCpuCheck, clientLagCheck, clientSideFrom, NO_RECONNECT, outcomeFrom, sleep, startPool } from './step-common.ts';
+import { agentClockChecks, clientCpuCheck, clientLagCheck, clientSideFrom, NO_RECONNECT, outcomeFrom, serverCores, sleep, startPool } from './step-common.ts';
 
 /** A (server, path) pair that cannot be measured here, and why; shown in the report's paths section. */
 export interface PathSkip {
@@ -201,7 +201,7 @@ async function measure(spec: ServerSpec, path: PathSpec, params: PathParams, sce
       if (path.kind === 'direct') {
         checks.push({ name: 'direct delivery complete', ok: window.received === expected && window.gaps === 0, detail: `${window.received} of ${expected} events, ${window.gaps} gaps` });
       }
-      return outcomeFrom(metrics, checks);
+      return outcomeFrom(metrics, checks, { clientCpuPercentMax: metrics.client.cpuPercentMax, serverCpuPercent: server.cpuPercent, serverCores: serverCores(spec.processes) });
     } finally {
       await pool.close();
     }

@@ -11,7 +11,7 @@ import type { KneeResult, PushMetrics, PushParams, StepOutcome, StepResult, Vali
 import type { ServerSpec } from '../servers/spec.ts';
 import { errorReason, groupKey, type Executor, type ExecutorContext } from './executor.ts';
 import type { PushScenario } from './schema.ts';
-import { agentClockChecks, startPool, clientCpuCheck, clientLagCheck, clientSideFrom, NO_RECONNECT, outcomeFrom, sleep } from './step-common.ts';
+import { agentClockChecks, startPool, clientCpuCheck, clientLagCheck, clientSideFrom, NO_RECONNECT, outcomeFrom, serverCores, sleep } from './step-common.ts';
 
 /** Time allowed after the last event is due for every client to receive it. */
 const DRAIN_MS = 5000;
@@ -167,7 +167,7 @@ async function pushWindow(s: Session, params: PushParams, ctx: ExecutorContext):
     clientLagCheck(metrics.client),
     ...agentClockChecks(s.pool),
   ];
-  return outcomeFrom(metrics, checks);
+  return outcomeFrom(metrics, checks, { clientCpuPercentMax: metrics.client.cpuPercentMax, serverCpuPercent: server.cpuPercent, serverCores: serverCores(s.spec.processes) });
 }
 
 /**

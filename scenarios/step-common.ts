@@ -1,16 +1,63 @@
 // Small pieces every executor's step uses: the outcome from validity checks, the client-side
 // summary, and the reconnect policies.
+import { availableParallelism } from 'node:os';
 import type { ReconnectPolicy } from '../harness/clients/types.ts';
 import { ClientPool } from '../harness/engine/pool.ts';
 import type { RunningServer } from '../harness/lifecycle/server-process.ts';
 import type { ExecutorContext } from './executor.ts';
 import type { ClientSide, StepOutcome, ValidityCheck } from '../harness/result.ts';
 
-/** Completed when every check holds; otherwise invalid, naming each failed check. */
-export function outcomeFrom<M>(metrics: M, checks: ValidityCheck[]): StepOutcome<M> {
+/** CPU of both ends over a step's window, to say which of them ran out of it. */
+export interface CpuSides {
+  /** Busiest client worker, % of one core (a worker is one event loop: one core at most). */
+  clientCpuPercentMax: number;
+  /** The server's process tree, % of one core. */
+  serverCpuPercent: number;
+  /** Cores the server can use: its processes, at most the machine's cores. */
+  serverCores: number;
+}
+
+/**
+ * Completed when every check holds; otherwise invalid, naming each failed check and, when `sides`
+ * is given, which side saturated, so a reader knows whether a figure is missing because of the
+ * instrument (the client) or because of what it measures (the server).
+ */
+export function outcomeFrom<M>(metrics: M, checks: ValidityCheck[], sides?: CpuSides): StepOutcome<M> {
   const failed = checks.filter((c) => !c.ok);
   if (failed.length === 0) return { state: 'completed', metrics, checks };
-  return { state: 'invalid', metrics, checks, reasons: failed.map((c) => `${c.name}: ${c.detail}`) };
+  const reasons = failed.map((c) => `${c.name}: ${c.detail}`);
+  if (sides) reasons.push(saturationText(sides));
+  return { state: 'invalid', metrics, checks, reasons };
+}
+
+export type SaturatedSide = 'client' | 'server' | 'both' | 'neither';
+
+/** Each side is saturated at CLIENT_CPU_LIMIT_PERCENT of every core it can use. */
+export function saturatedSide(s: CpuSides): SaturatedSide {
+  const client = s.clientCpuPercentMax >= CLIENT_CPU_LIMIT_PERCENT;
+  const server = s.serverCpuPercent >= CLIENT_CPU_LIMIT_PERCENT * Math.max(1, s.serverCores);
+  return client && server ? 'both' : client ? 'client' : server ? 'server' : 'neither';
+}
+
+export function saturationText(s: CpuSides): string {
+  const cores = Math.max(1, s.serverCores);
+  const server = `server ${s.serverCpuPercent.toFixed(0)} % of ${cores === 1 ? 'a core' : `${cores} cores (${(s.serverCpuPercent / cores).toFixed(0)} % each)`}`;
+  const client = `busiest client worker ${s.clientCpuPercentMax.toFixed(0)} % of a core`;
+  switch (saturatedSide(s)) {
+    case 'both':
+      return `saturated: both sides (${server}, ${client})`;
+    case 'server':
+      return `saturated: the server (${server}), not the client (${client})`;
+    case 'client':
+      return `saturated: the client (${client}), not the server (${server})`;
+    case 'neither':
+      return `saturated: neither side (${server}, ${client})`;
+  }
+}
+
+/** Cores a server with `processes` processes can use on this machine. */
+export function serverCores(processes: number): number {
+  return Math.max(1, Math.min(processes, availableParallelism()));
 }
 
 export interface WorkerSample {

@@ -4,6 +4,7 @@ import { formatTable } from '../cli/table.ts';
 import { HEADLINE_METRICS } from '../harness/headline.ts';
 import type { RunResult } from '../harness/result.ts';
 import { browserSummaryLine } from './browser-result.ts';
+import { rampLimitText } from './ramp-limit.ts';
 
 export function summaryTable(result: RunResult): string {
   const out: string[] = [];
@@ -30,7 +31,7 @@ export function summaryTable(result: RunResult): string {
       for (const s of result.steps) {
         if (s.kind !== 'idle' || s.outcome.state === 'failed') continue;
         const r = s.outcome.metrics.ramp;
-        out.push(`ramp ${s.server} clients=${s.params.clients}: ${formatNumber(s.outcome.metrics.connectRatePerSecond)}/s of ${s.params.rampPerSecond}/s offered, limited by ${r.limitedBy} (server ${r.serverCpuPercent.toFixed(0)} % CPU, busiest client worker ${r.clientCpuPercentMax.toFixed(0)} %)\n`);
+        out.push(`ramp ${s.server} clients=${s.params.clients}: ${formatNumber(s.outcome.metrics.connectRatePerSecond)}/s of ${s.params.rampPerSecond}/s offered, ${rampLimitText(r.limitedBy)} (server ${r.serverCpuPercent.toFixed(0)} % CPU, busiest client worker ${r.clientCpuPercentMax.toFixed(0)} %)\n`);
       }
     }
   }

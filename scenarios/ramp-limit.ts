@@ -1,0 +1,23 @@
+// What held an idle step's connect ramp back: a side's CPU, the server's accept queue, or unknown.
+import type { IdleMetrics } from '../harness/result.ts';
+
+/** Connects this slow are the kernel's SYN retransmits (1 s, then 3 s...), not a busy process. */
+export const SYN_RETRANSMIT_MS = 1000;
+
+/**
+ * The side at ≥ 90 % of a core held the ramp back; neither when the offered rate was reached.
+ * Connect p99 ≥ 1 s with neither side saturated: SYNs were dropped and retransmitted, because the
+ * server's accept queue (its listen backlog) overflowed.
+ */
+export function rampLimit(achieved: number, offered: number, serverCpu: number, clientCpu: number, connectP99Ms = 0): IdleMetrics['ramp']['limitedBy'] {
+  if (achieved >= offered * 0.95) return 'neither';
+  if (serverCpu >= 90 && serverCpu >= clientCpu) return 'server';
+  if (clientCpu >= 90) return 'client';
+  if (connectP99Ms >= SYN_RETRANSMIT_MS) return 'accept-queue';
+  return 'unclear';
+}
+
+/** What held the ramp back, in words (reports and the summary print this). */
+export function rampLimitText(limitedBy: IdleMetrics['ramp']['limitedBy']): string {
+  return limitedBy === 'accept-queue' ? "the server's accept queue overflowed (listen backlog; the contract asks for 4096)" : `limited by ${limitedBy}`;
+}
