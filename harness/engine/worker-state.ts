@@ -335,8 +335,13 @@ export class WorkerState {
   }
 }
 
-/** Busy-spins `us` microseconds: the calibration "slow reader". */
+/**
+ * Busy-spins until this process has used `us` more microseconds of CPU: the calibration "slow
+ * reader". CPU time, not wall time, so the reader is exactly as slow on a busy machine, where a
+ * wall-clock spin would be preempted and cost less CPU than it claims.
+ */
 function burn(us: number): void {
-  const until = process.hrtime.bigint() + BigInt(us) * 1000n;
-  while (process.hrtime.bigint() < until);
+  const start = process.cpuUsage();
+  const until = start.user + start.system + us;
+  for (let u = start; u.user + u.system < until; u = process.cpuUsage());
 }
