@@ -201,7 +201,7 @@ async function measure(spec: ServerSpec, path: PathSpec, params: PathParams, sce
       if (path.kind === 'direct') {
         checks.push({ name: 'direct delivery complete', ok: window.received === expected && window.gaps === 0, detail: `${window.received} of ${expected} events, ${window.gaps} gaps` });
       }
-      return outcomeFrom(metrics, checks, { clientCpuPercentMax: metrics.client.cpuPercentMax, serverCpuPercent: server.cpuPercent, serverCores: serverCores(spec.processes) });
+      return outcomeFrom(metrics, checks, { clientCpuPercentMax: metrics.client.cpuPercentMax, clientLagP90Ms: metrics.client.eventLoopLagP90Ms, serverCpuPercent: server.cpuPercent, serverCores: serverCores(spec.processes) });
     } finally {
       await pool.close();
     }

@@ -167,7 +167,7 @@ async function pushWindow(s: Session, params: PushParams, ctx: ExecutorContext):
     clientLagCheck(metrics.client),
     ...agentClockChecks(s.pool),
   ];
-  return outcomeFrom(metrics, checks, { clientCpuPercentMax: metrics.client.cpuPercentMax, serverCpuPercent: server.cpuPercent, serverCores: serverCores(s.spec.processes) });
+  return outcomeFrom(metrics, checks, { clientCpuPercentMax: metrics.client.cpuPercentMax, clientLagP90Ms: metrics.client.eventLoopLagP90Ms, serverCpuPercent: server.cpuPercent, serverCores: serverCores(s.spec.processes) });
 }
 
 /**

@@ -21,4 +21,6 @@ it('client, both, neither; a server of several processes is saturated only acros
   assert.equal(saturatedSide({ clientCpuPercentMax: 50, serverCpuPercent: 185, serverCores: 2 }), 'server');
   assert.match(saturationText({ clientCpuPercentMax: 95, serverCpuPercent: 185, serverCores: 2 }), /^saturated: both sides \(server 185 % of 2 cores \(93 % each\), busiest client worker 95 % of a core\)$/);
   assert.match(saturationText({ clientCpuPercentMax: 20, serverCpuPercent: 30, serverCores: 1 }), /^saturated: neither side/);
+  // A worker that got less than a core on a busy machine but whose loop fell seconds behind.
+  assert.equal(saturationText({ clientCpuPercentMax: 63, clientLagP90Ms: 2680.6, serverCpuPercent: 2, serverCores: 1 }), 'saturated: the client (busiest client worker 63 % of a core, its event loop p90 2681 ms behind), not the server (server 2 % of a core)');
 });

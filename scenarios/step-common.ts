@@ -11,6 +11,11 @@ import type { ClientSide, StepOutcome, ValidityCheck } from '../harness/result.t
 export interface CpuSides {
   /** Busiest client worker, % of one core (a worker is one event loop: one core at most). */
   clientCpuPercentMax: number;
+  /**
+   * Worst client event-loop delay p90: a loop this far behind could not keep up even below 90 % of
+   * a core (on a busy machine a worker gets less than one), so the client counts as saturated.
+   */
+  clientLagP90Ms?: number;
   /** The server's process tree, % of one core. */
   serverCpuPercent: number;
   /** Cores the server can use: its processes, at most the machine's cores. */
@@ -34,7 +39,7 @@ export type SaturatedSide = 'client' | 'server' | 'both' | 'neither';
 
 /** Each side is saturated at CLIENT_CPU_LIMIT_PERCENT of every core it can use. */
 export function saturatedSide(s: CpuSides): SaturatedSide {
-  const client = s.clientCpuPercentMax >= CLIENT_CPU_LIMIT_PERCENT;
+  const client = s.clientCpuPercentMax >= CLIENT_CPU_LIMIT_PERCENT || (s.clientLagP90Ms ?? 0) > EVENT_LOOP_LAG_LIMIT_MS;
   const server = s.serverCpuPercent >= CLIENT_CPU_LIMIT_PERCENT * Math.max(1, s.serverCores);
   return client && server ? 'both' : client ? 'client' : server ? 'server' : 'neither';
 }
@@ -42,7 +47,8 @@ export function saturatedSide(s: CpuSides): SaturatedSide {
 export function saturationText(s: CpuSides): string {
   const cores = Math.max(1, s.serverCores);
   const server = `server ${s.serverCpuPercent.toFixed(0)} % of ${cores === 1 ? 'a core' : `${cores} cores (${(s.serverCpuPercent / cores).toFixed(0)} % each)`}`;
-  const client = `busiest client worker ${s.clientCpuPercentMax.toFixed(0)} % of a core`;
+  const lag = (s.clientLagP90Ms ?? 0) > EVENT_LOOP_LAG_LIMIT_MS ? `, its event loop p90 ${s.clientLagP90Ms!.toFixed(0)} ms behind` : '';
+  const client = `busiest client worker ${s.clientCpuPercentMax.toFixed(0)} % of a core${lag}`;
   switch (saturatedSide(s)) {
     case 'both':
       return `saturated: both sides (${server}, ${client})`;
