@@ -64,8 +64,10 @@ describe('push scenario', () => {
     const s = out.steps[0]!;
     assert.equal(s.outcome.state, 'invalid');
     if (s.outcome.state !== 'invalid') return;
+    // Below 90 % of a core on a busy machine (a worker then gets less than one), the saturation
+    // note still names the client from its event loop's delay.
     assert.ok(
-      s.outcome.reasons.some((r) => r.startsWith('client not saturated: busiest client worker used')),
+      s.outcome.reasons.some((r) => r.startsWith('saturated: the client (busiest client worker')),
       s.outcome.reasons.join('; '),
     );
   });
