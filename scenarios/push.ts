@@ -151,7 +151,8 @@ async function pushWindow(s: Session, params: PushParams, ctx: ExecutorContext):
     deliveredPerSecond: window.received / (window.received >= expected ? params.durationMs / 1000 : Math.max(params.durationMs / 1000, measuredSeconds)),
     latencyFromT0,
     latencyFromT1: summarize(decodeHistogram(window.latencyFromT1), 'us'),
-    wireBytesPerEvent: window.received > 0 ? window.wireBytes / window.received : 0,
+    // The byte count starts at begin-window, before the warm-up: divide by every event it carried.
+    wireBytesPerEvent: window.receivedSinceBegin > 0 ? window.wireBytes / window.receivedSinceBegin : 0,
     server,
     serverCpuMsPer1kEvents: window.received > 0 ? (serverCpuMs / window.received) * 1000 : 0,
     client: clientSideFrom(window.workers, s.pool.sourceAddresses),

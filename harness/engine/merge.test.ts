@@ -35,7 +35,7 @@ it('two workers merged report what one worker holding every connection reports',
   const single = mergeWindows([worker(0, 5).endWindow(150, SELF)!]);
   assert.deepEqual(
     { ...merged, latencyFromT0: '', latencyFromT1: '', firstEventFromT0: '', workers: [] },
-    { connected: 5, received: 9999, duplicates: 0, outOfOrder: 0, gaps: 1, lostWithProcess: 0, wireBytes: 150, latencyFromT0: '', latencyFromT1: '', firstEventFromT0: '', workers: [] },
+    { connected: 5, received: 9999, receivedSinceBegin: 9999, duplicates: 0, outOfOrder: 0, gaps: 1, lostWithProcess: 0, wireBytes: 150, latencyFromT0: '', latencyFromT1: '', firstEventFromT0: '', workers: [] },
   );
   assert.equal(merged.received, single.received);
   assert.equal(merged.workers.length, 2);

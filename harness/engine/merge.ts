@@ -62,6 +62,7 @@ export function mergeWindows(reports: WindowReport[]): MergedWindow {
   return {
     connected: sum(reports.map((r) => r.connected)),
     received: sum(reports.map((r) => r.received)),
+    receivedSinceBegin: sum(reports.map((r) => r.receivedSinceBegin)),
     duplicates: sum(reports.map((r) => r.duplicates)),
     outOfOrder: sum(reports.map((r) => r.outOfOrder)),
     gaps: sum(reports.map((r) => r.gaps)),

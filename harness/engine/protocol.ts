@@ -51,6 +51,8 @@ export interface ConnectReport {
 export interface WindowReport {
   connected: number;
   received: number;
+  /** Events of any seq received since begin-window (the warm-up's too): what wireBytes carried. */
+  receivedSinceBegin: number;
   duplicates: number;
   outOfOrder: number;
   gaps: number;

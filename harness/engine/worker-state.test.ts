@@ -35,7 +35,7 @@ describe('worker state', () => {
     const r = ws.endWindow(1234, SELF)!;
     assert.deepEqual(
       { ...r, latencyFromT0: '', latencyFromT1: '', firstEventFromT0: '' },
-      { connected: 2, received: 9, duplicates: 1, outOfOrder: 1, gaps: 1, lostWithProcess: 0, wireBytes: 1234, latencyFromT0: '', latencyFromT1: '', firstEventFromT0: '', self: SELF },
+      { connected: 2, received: 9, receivedSinceBegin: 10, duplicates: 1, outOfOrder: 1, gaps: 1, lostWithProcess: 0, wireBytes: 1234, latencyFromT0: '', latencyFromT1: '', firstEventFromT0: '', self: SELF },
     );
     // The window's first seq (2) reached both connections: a at 200 µs, b at 50 µs.
     const first = decodeHistogram(r.firstEventFromT0);

@@ -75,6 +75,8 @@ interface Window {
   fromSeq: number;
   toSeq: number;
   received: number;
+  /** Every event (any seq, duplicates apart) since the window began: the divisor of its wire bytes, which the warm-up's events count in too. */
+  receivedSinceBegin: number;
   duplicates: number;
   outOfOrder: number;
   t0: Histogram;
@@ -131,6 +133,7 @@ export class WorkerState {
     const tracker = c.tracker ?? (c.tracker = new SeqTracker(ev.seq - 1));
     const verdict = tracker.record(ev.seq);
     const w = this.window;
+    if (w !== null && verdict !== 'duplicate') w.receivedSinceBegin++;
     if (w !== null && ev.seq >= w.fromSeq && ev.seq <= w.toSeq) {
       if (verdict === 'duplicate') w.duplicates++;
       else {
@@ -200,7 +203,7 @@ export class WorkerState {
   }
 
   beginWindow(fromSeq: number, toSeq: number): void {
-    this.window = { fromSeq, toSeq, received: 0, duplicates: 0, outOfOrder: 0, t0: createHistogram('us'), t1: createHistogram('us'), first: createHistogram('us') };
+    this.window = { fromSeq, toSeq, received: 0, receivedSinceBegin: 0, duplicates: 0, outOfOrder: 0, t0: createHistogram('us'), t1: createHistogram('us'), first: createHistogram('us') };
   }
 
   /** Closes the window: its counters, gaps and histograms (null when none was begun). */
@@ -210,6 +213,7 @@ export class WorkerState {
     const report: WindowReport = {
       connected: this.openCount(),
       received: w.received,
+      receivedSinceBegin: w.receivedSinceBegin,
       duplicates: w.duplicates,
       outOfOrder: w.outOfOrder,
       gaps: this.windowGaps(),
