@@ -17,8 +17,9 @@ class WsDial extends DialBase {
 
   constructor(target: StreamTarget, lastEventId: number, owner: DialOwner) {
     super(owner);
-    const query = lastEventId > 0 ? `?lastEventId=${lastEventId}` : '';
-    this.ws = new WebSocket(`ws://${target.host}:${target.port}${PATHS.ws}${query}`, {
+    const path = target.path ?? PATHS.ws;
+    const query = lastEventId > 0 ? `${path.includes('?') ? '&' : '?'}lastEventId=${lastEventId}` : '';
+    this.ws = new WebSocket(`ws://${target.host}:${target.port}${path}${query}`, {
       perMessageDeflate: false,
       skipUTF8Validation: true,
       ...(target.localAddress ? { localAddress: target.localAddress } : {}),
