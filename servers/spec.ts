@@ -2,7 +2,8 @@
 import type { Protocol } from './contract.ts';
 import type { BrokerDescription } from './broker/types.ts';
 
-export type Language = 'node' | 'python' | 'custom';
+/** `broker`: a push server nobody here wrote, driven through its publish API (servers/broker/). */
+export type Language = 'node' | 'python' | 'custom' | 'broker';
 
 export interface LaunchSpec {
   /** Executable; relative paths are resolved from `cwd`. */

@@ -39,21 +39,33 @@ export async function postOrThrow(url: string, init: { method: string; headers: 
   if (res.status >= 300) throw new Error(`publish to ${url} answered ${res.status}: ${text.slice(0, 200)}`);
 }
 
-/** Fills a user's publish template for one event. */
+/** A whole SSE event as a broker that streams raw text (Pushpin's http-stream format) must send it. */
+export function sseEventOf(e: OutgoingEvent): string {
+  return `id: ${e.seq}\nevent: tick\ndata: ${e.data}\n\n`;
+}
+
+export const PLACEHOLDERS = ['data', 'envelope', 'sse_event', 'data_string', 'envelope_string', 'sse_event_string', 'seq'] as const;
+
+/** Fills a user's publish template for one event: `{{name}}` for each of PLACEHOLDERS. */
 export function fillTemplate(template: string, e: OutgoingEvent): string {
-  const envelope = envelopeOf(e);
-  return template.replace(/\{\{(data|envelope|data_string|envelope_string|seq)\}\}/g, (_m, name: string) => {
+  return template.replace(/\{\{([a-z_]+)\}\}/g, (m, name: string) => {
     switch (name) {
       case 'data':
         return e.data;
       case 'envelope':
-        return envelope;
+        return envelopeOf(e);
+      case 'sse_event':
+        return sseEventOf(e);
       case 'data_string':
         return JSON.stringify(e.data);
       case 'envelope_string':
-        return JSON.stringify(envelope);
-      default:
+        return JSON.stringify(envelopeOf(e));
+      case 'sse_event_string':
+        return JSON.stringify(sseEventOf(e));
+      case 'seq':
         return String(e.seq);
+      default:
+        return m;
     }
   });
 }

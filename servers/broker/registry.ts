@@ -22,7 +22,7 @@ function broker(name: string, protocol: Protocol, pair: string, description: str
   return {
     name,
     protocol,
-    language: 'custom',
+    language: 'broker',
     pair,
     description,
     reportsHeap: false,

@@ -9,8 +9,9 @@ export interface PublishTemplate {
   headers: Record<string, string>;
   /**
    * Placeholders: {{data}} the event's data JSON `{"seq":..,"t0":"..","t1":"..","pad":".."}`,
-   * {{envelope}} the WS envelope `{"id":seq,"event":"tick","data":<data>}`, {{data_string}} and
-   * {{envelope_string}} the same as JSON string literals (to embed in a JSON body), {{seq}}.
+   * {{envelope}} the WS envelope `{"id":seq,"event":"tick","data":<data>}`, {{sse_event}} a whole
+   * SSE event `id: seq\nevent: tick\ndata: <data>\n\n`; {{data_string}}, {{envelope_string}},
+   * {{sse_event_string}} the same as JSON string literals (to embed in a JSON body); {{seq}}.
    */
   body: string;
 }
