@@ -51,6 +51,8 @@ export const userBrokerSchema = z
       })
       .strict(),
     status: z.object({ url: loopbackUrl(['http:']), connections: z.string().min(1) }).strict().nullable().default(null),
+    /** Connections per second the broker takes without refusing any; the ramp is held to it. */
+    maxRampPerSecond: z.number().int().positive().optional(),
   })
   .strict()
   .superRefine((b, ctx) => {
@@ -91,6 +93,7 @@ export function brokerSpecs(b: UserBroker, base: string): ServerSpec[] {
         port: Number(url.port),
         publish: { url: b.publish.url, method: b.publish.method, headers: b.publish.headers, body: b.publish.body[protocol] },
         status: b.status,
+        ...(b.maxRampPerSecond === undefined ? {} : { maxRampPerSecond: b.maxRampPerSecond }),
       },
     });
   }

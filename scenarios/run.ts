@@ -22,6 +22,7 @@ import { runBrowser } from './browser.ts';
 import type { Plan, Scenario } from './schema.ts';
 import { UserError } from '../harness/errors.ts';
 import { brokerSkipReason } from '../harness/broker/scenarios.ts';
+import { brokersExtra } from '../harness/broker/extra.ts';
 import { listProfiles, PROFILES_FOLDER, profiledSpec, profilingUnsupportedReason, type ProfilesExtra } from '../harness/profiling/clinic.ts';
 import type { Profiler } from '../harness/profiling/profilers.ts';
 
@@ -145,6 +146,8 @@ export async function runPlan(plan: Plan, opts: RunOptions): Promise<RunOutcome>
       Object.assign(extras, out.extras);
     }
     if (agentClocks.length > 0) extras.agents = agentClocks;
+    const brokers = brokersExtra(runnable.flatMap((r) => r.servers).concat(resolved.flatMap((r) => r.specs)), skipped);
+    if (brokers) extras.brokers = brokers;
   } finally {
     stopListening();
   }

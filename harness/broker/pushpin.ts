@@ -51,7 +51,8 @@ stats_connection_ttl=120
 services=condure,zurl,pushpin-proxy,pushpin-handler
 http_port=${DEFAULTS.host}:${o.ports.http}
 logdir=${o.logDir}
-log_level=2
+# Warnings and errors only: at level 2 every subscribe and publish is a log line the broker pays for.
+log_level=1
 client_buffer_size=8192
 client_maxconn=50000
 condure_bin=condure

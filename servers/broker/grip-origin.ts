@@ -30,6 +30,7 @@ const server = createServer((req, res) => {
     res.end(':ok\n\n');
   });
 });
-server.listen(Number(process.env.PORT ?? 0), process.env.HOST ?? '127.0.0.1');
+// zurl opens a connection per held request: a ramp's burst of subscribes must not overflow the backlog.
+server.listen({ port: Number(process.env.PORT ?? 0), host: process.env.HOST ?? '127.0.0.1', backlog: 4096 });
 // Nothing to flush: Pushpin holds the streams, not this process.
 process.on('SIGTERM', () => process.exit(0));

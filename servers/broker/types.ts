@@ -23,7 +23,7 @@ export interface StatusSpec {
   connections: string;
 }
 
-export type BrokerDescription =
+export type BrokerDescription = (
   | { kind: 'nchan' }
   | { kind: 'pushpin' }
   | {
@@ -34,7 +34,14 @@ export type BrokerDescription =
       port: number;
       publish: PublishTemplate;
       status: StatusSpec | null;
-    };
+    }
+) & {
+  /**
+   * Most connections per second the broker accepts without refusing some: the ramp is held to it
+   * (and says so). Pushpin 1.36 answers 502 to subscribes beyond ~100 queued to its origin.
+   */
+  maxRampPerSecond?: number;
+};
 
 /** Every broker's subscribers get this channel; one channel per broker process. */
 export const BROKER_CHANNEL = 'pushbench';
