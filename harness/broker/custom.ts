@@ -4,7 +4,7 @@
 import { connect } from 'node:net';
 import type { ServerSpec } from '../../servers/spec.ts';
 import { startServer } from '../lifecycle/server-process.ts';
-import { establishedOnPort } from './established.ts';
+import { establishedOn } from './established.ts';
 import { getOnce } from './http-check.ts';
 import { templatePublisher } from './publisher.ts';
 import type { RunningBroker } from './running.ts';
@@ -44,7 +44,7 @@ export async function startCustomBroker(spec: ServerSpec): Promise<RunningBroker
     subscribePath: b.subscribePath,
     publisher: templatePublisher(b.publish),
     connections: async () => {
-      if (status === null) return establishedOnPort(b.port);
+      if (status === null) return establishedOn(b.host, b.port);
       const res = await getOnce(status.url, 5000);
       if (res.status !== 200) throw new Error(`${status.url} answered ${res.status}`);
       return countFromStatus(res.body, status.connections);

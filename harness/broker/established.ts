@@ -1,24 +1,32 @@
 // Subscribers of a broker without a status endpoint (Pushpin): the established TCP connections
 // whose local end is its listening port, from /proc/net/tcp. Clients and broker share this host's
 // loopback, so each connection appears twice there (both ends); only the broker's end has the
-// listening port as its local port.
+// listening port as its local port. The local address counts too: another process's client bound
+// to another loopback address (127.0.0.5, say) may use the same port number for its own end.
 import { readFileSync } from 'node:fs';
 
 const ESTABLISHED = '01';
 
-/** Counts established IPv4 connections with local port `port` in /proc/net/tcp's text. */
-export function countEstablished(procNetTcp: string, port: number): number {
-  const hexPort = port.toString(16).toUpperCase().padStart(4, '0');
+/** /proc/net/tcp's spelling of an IPv4 address and port: 127.0.0.1:8080 is 0100007F:1F90. */
+export function procAddress(host: string, port: number): string {
+  const octets = host.split('.').map(Number);
+  if (octets.length !== 4 || octets.some((o) => !Number.isInteger(o) || o < 0 || o > 255)) throw new Error(`not an IPv4 address: ${host}`);
+  const hex = (n: number, width: number) => n.toString(16).toUpperCase().padStart(width, '0');
+  return `${octets.reverse().map((o) => hex(o, 2)).join('')}:${hex(port, 4)}`;
+}
+
+/** Counts established IPv4 connections whose local end is host:port in /proc/net/tcp's text. */
+export function countEstablished(procNetTcp: string, host: string, port: number): number {
+  const local = procAddress(host, port);
   let n = 0;
   for (const line of procNetTcp.split('\n')) {
     // "  sl  local_address rem_address   st ..." then "   0: 0100007F:1F90 0100007F:C1A2 01 ..."
     const f = line.trim().split(/\s+/);
-    if (f.length < 4 || f[3] !== ESTABLISHED) continue;
-    if (f[1]?.endsWith(`:${hexPort}`)) n++;
+    if (f[3] === ESTABLISHED && f[1] === local) n++;
   }
   return n;
 }
 
-export function establishedOnPort(port: number): number {
-  return countEstablished(readFileSync('/proc/net/tcp', 'utf8'), port);
+export function establishedOn(host: string, port: number): number {
+  return countEstablished(readFileSync('/proc/net/tcp', 'utf8'), host, port);
 }

@@ -18,7 +18,7 @@ import { freePort } from '../lifecycle/ports.ts';
 import { startServer, type RunningServer } from '../lifecycle/server-process.ts';
 import { processTree } from '../metrics/proc-sampler.ts';
 import { findSystemTool } from '../system-tool.ts';
-import { establishedOnPort } from './established.ts';
+import { establishedOn } from './established.ts';
 import { getOnce } from './http-check.ts';
 import { postOrThrow, type OutgoingEvent } from './publisher.ts';
 import type { RunningBroker } from './running.ts';
@@ -205,7 +205,7 @@ export async function startPushpin(spec: ServerSpec, dir: string): Promise<Runni
         maxBatch: MAX_ITEMS,
         send: (events) => postOrThrow(`${publishBase}/publish/`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: pushpinItems(protocol, events) }),
       },
-      connections: async () => establishedOnPort(ports.http),
+      connections: async () => establishedOn(DEFAULTS.host, ports.http),
       countedBy: `established connections to port ${ports.http} in /proc/net/tcp (Pushpin has no status endpoint over HTTP)`,
       stop: stopAll,
     };

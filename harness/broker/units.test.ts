@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { getServer } from '../../servers/registry.ts';
 import { brokerSkipReason } from './scenarios.ts';
-import { countEstablished } from './established.ts';
+import { countEstablished, procAddress } from './established.ts';
 import { parseNchanSubscribers } from './nchan.ts';
 import { fillTemplate, type OutgoingEvent, type Publisher } from './publisher.ts';
 import { PublishRun } from './publish-run.ts';
@@ -81,16 +81,20 @@ describe('subscriber counts', () => {
   });
 
   it("counts the broker's end of established connections only", () => {
-    // Port 8080 = 0x1F90. Line 2: the client's end of line 1 (local ephemeral port); line 3: LISTEN.
+    // Port 8080 = 0x1F90. Line 2: the client's end of line 1 (local ephemeral port); line 3: LISTEN;
+    // line 4: closing; line 5: someone else's client on 127.0.0.5 whose own port is 8080.
     const text = [
       '  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode',
       '   0: 0100007F:1F90 0100007F:C1A2 01 00000000:00000000 00:00000000 00000000  1000        0 1',
       '   1: 0100007F:C1A2 0100007F:1F90 01 00000000:00000000 00:00000000 00000000  1000        0 2',
       '   2: 0100007F:1F90 00000000:0000 0A 00000000:00000000 00:00000000 00000000  1000        0 3',
       '   3: 0100007F:1F90 0100007F:C1A3 06 00000000:00000000 00:00000000 00000000  1000        0 4',
+      '   4: 0500007F:1F90 0100007F:2328 01 00000000:00000000 00:00000000 00000000  1000        0 5',
     ].join('\n');
-    assert.equal(countEstablished(text, 8080), 1);
-    assert.equal(countEstablished(text, 80), 0);
+    assert.equal(procAddress('127.0.0.5', 8080), '0500007F:1F90');
+    assert.equal(countEstablished(text, '127.0.0.1', 8080), 1);
+    assert.equal(countEstablished(text, '127.0.0.5', 8080), 1);
+    assert.equal(countEstablished(text, '127.0.0.1', 80), 0);
   });
 
   it("reads a user broker's count with its pattern", () => {
