@@ -7,7 +7,7 @@ const RUNS = new Set(['idle', 'push']);
 
 const WHY: Record<string, string> = {
   reconnect:
-    'reconnect is not built for broker targets: the clients resume by the contract\'s numeric event ids (nchan\'s message ids are "<time>:<tag>", and Pushpin keeps no history to resume from), and a broker has no /control/drop to cut its subscribers',
+    'not built for broker targets: the clients resume by the contract\'s numeric event ids (nchan\'s message ids are "<time>:<tag>", and Pushpin keeps no history to resume from), and a broker has no /control/drop to cut its subscribers',
   sideload: 'sideload measures a contract server answering plain requests beside its streams; a broker target has no such endpoint',
   path: 'path puts nginx or a delay between the harness and a contract server; a broker target is itself the thing in the path',
   browser: "browser checks load a page from the server's own origin, which a broker target does not serve",
@@ -16,5 +16,5 @@ const WHY: Record<string, string> = {
 /** Null when the broker (or any contract server) can run this scenario kind, else why not. */
 export function brokerSkipReason(spec: ServerSpec, kind: string): string | null {
   if (spec.broker === undefined || RUNS.has(kind)) return null;
-  return `${kind}: ${WHY[kind] ?? 'not built for broker targets'}`;
+  return `in the ${kind} scenario: ${WHY[kind] ?? 'not built for broker targets'}`;
 }

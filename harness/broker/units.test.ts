@@ -108,8 +108,8 @@ describe('scenarios a broker runs', () => {
     const nchan = getServer('nchan-sse');
     assert.equal(brokerSkipReason(nchan, 'idle'), null);
     assert.equal(brokerSkipReason(nchan, 'push'), null);
-    assert.match(brokerSkipReason(nchan, 'reconnect') ?? '', /^reconnect: reconnect is not built for broker targets/);
-    assert.match(brokerSkipReason(nchan, 'browser') ?? '', /^browser: /);
+    assert.match(brokerSkipReason(nchan, 'reconnect') ?? '', /^in the reconnect scenario: not built for broker targets/);
+    assert.match(brokerSkipReason(nchan, 'browser') ?? '', /^in the browser scenario: /);
     assert.equal(brokerSkipReason(getServer('node-sse'), 'reconnect'), null);
   });
 
