@@ -13,7 +13,7 @@ import { DEFAULTS, PATHS, type Protocol } from '../../servers/contract.ts';
 import { BROKER_CHANNEL } from '../../servers/broker/types.ts';
 import { REPO_ROOT, TSX_IMPORT } from '../../servers/registry.ts';
 import { CONTRACT_STOP_GRACE_MS, type ServerSpec } from '../../servers/spec.ts';
-import { groupAlive, signalGroup, trackGroup, untrackGroup } from '../lifecycle/cleanup.ts';
+import { groupAlive, onShutdown, signalGroup, trackGroup, untrackGroup } from '../lifecycle/cleanup.ts';
 import { freePort } from '../lifecycle/ports.ts';
 import { startServer, type RunningServer } from '../lifecycle/server-process.ts';
 import { processTree } from '../metrics/proc-sampler.ts';
@@ -167,7 +167,9 @@ export async function startPushpin(spec: ServerSpec, dir: string): Promise<Runni
   const ipcDir = mkdtempSync(join(tmpdir(), 'pbpp-'));
   const started: RunningServer[] = [];
   const children: number[] = [];
+  let forget = (): void => undefined;
   const stopAll = async (): Promise<void> => {
+    forget();
     for (const s of started.reverse()) await s.stop();
     for (const pid of children) {
       if (groupAlive(pid)) signalGroup(pid, 'SIGKILL');
@@ -175,6 +177,8 @@ export async function startPushpin(spec: ServerSpec, dir: string): Promise<Runni
     }
     rmSync(ipcDir, { recursive: true, force: true });
   };
+  // Ctrl-C: the process groups are ended by cleanup.ts anyway; this also removes the ipc folder.
+  forget = onShutdown(stopAll);
   try {
     const ports: PushpinPorts = { http: await freePort(DEFAULTS.host), publish: await freePort(DEFAULTS.host), origin: await freePort(DEFAULTS.host) };
     const origin = await startServer(originSpec(spec), { host: DEFAULTS.host, port: ports.origin, ready: (base) => answers(`${base}${PATHS.health}`) });
