@@ -4,7 +4,7 @@
 // status endpoint or /proc. The executors see one interface and do not know which one they drive.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { BroadcastRequest, HealthBody } from '../../servers/contract.ts';
+import { DEFAULTS, type BroadcastRequest, type HealthBody } from '../../servers/contract.ts';
 import type { ServerSpec } from '../../servers/spec.ts';
 import { getHealth, postBroadcast } from '../control.ts';
 import { startServer, type RunningServer, type StartOptions } from '../lifecycle/server-process.ts';
@@ -105,6 +105,8 @@ let stepFolders = 0;
 export async function startTarget(spec: ServerSpec, opts: StartOptions & { workDir: string }): Promise<StepTarget> {
   const broker = spec.broker;
   if (broker === undefined) return contractTarget(await startServer(spec, opts));
+  // The built-in brokers' configs bind 127.0.0.1, a user's broker binds what its own config says.
+  if (opts.host !== undefined && opts.host !== DEFAULTS.host) throw new Error(`${spec.name} is a broker target and listens on ${DEFAULTS.host} only; --server-host ${opts.host} (load agents on other hosts) cannot reach it`);
   const dir = join(opts.workDir, 'brokers', `${spec.name}-${++stepFolders}`);
   mkdirSync(dir, { recursive: true });
   switch (broker.kind) {
