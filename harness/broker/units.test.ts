@@ -9,7 +9,7 @@ import { parseNchanSubscribers } from './nchan.ts';
 import { fillTemplate, type OutgoingEvent, type Publisher } from './publisher.ts';
 import { PublishRun } from './publish-run.ts';
 import { pushpinItems } from './pushpin.ts';
-import { publishCheck } from './step-target.ts';
+import { brokerTarget, publishCheck } from './step-target.ts';
 import { countFromStatus } from './custom.ts';
 
 const ev: OutgoingEvent = { seq: 7, data: '{"seq":7,"t0":"1","t1":"2","pad":""}' };
@@ -51,6 +51,30 @@ describe('PublishRun', () => {
     assert.equal(check.ok, false);
     assert.match(check.detail, /^5 of 10 publishes failed \(first: 503 busy\)/);
     assert.equal(publishCheck(null, 10).ok, false);
+  });
+});
+
+describe('broker step target', () => {
+  it('a new broadcast stops the one still running and continues the seqs after what it assigned', async () => {
+    const sent: number[] = [];
+    const target = brokerTarget({
+      server: { spec: getServer('nchan-sse'), pid: 1, host: '127.0.0.1', port: 1, baseUrl: '', exited: new Promise(() => undefined), tail: () => '', stop: async () => undefined, kill: async () => undefined },
+      subscribePath: '/events',
+      publisher: { maxBatch: 1, send: async (e) => void sent.push(...e.map((x) => x.seq)) },
+      connections: async () => 0,
+      countedBy: 'test',
+      stop: async () => undefined,
+    });
+    await target.broadcast({ rate: 10, count: 100, bytes: 0, event: 'tick' });
+    await new Promise((r) => setTimeout(r, 150));
+    await target.broadcast({ rate: 1000, count: 5, bytes: 0, event: 'tick' });
+    assert.equal(await target.lastSeq(), 105);
+    const [check] = await target.windowChecks();
+    assert.equal(check?.ok, true);
+    const early = sent.filter((q) => q <= 100);
+    assert.ok(early.length >= 1 && early.length < 100, `the first broadcast was cut short after ${early.length} events`);
+    assert.deepEqual(sent.filter((q) => q > 100), [101, 102, 103, 104, 105]);
+    await target.stop();
   });
 });
 
