@@ -106,7 +106,7 @@ describe('subscriber counts', () => {
 
   it("counts the broker's end of established connections only", () => {
     // Port 8080 = 0x1F90. Line 2: the client's end of line 1 (local ephemeral port); line 3: LISTEN;
-    // line 4: closing; line 5: someone else's client on 127.0.0.5 whose own port is 8080.
+    // line 4: closing; line 5: someone else's client on 127.0.0.5 whose own port is 8080; line 6: line 1 again.
     const text = [
       '  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode',
       '   0: 0100007F:1F90 0100007F:C1A2 01 00000000:00000000 00:00000000 00000000  1000        0 1',
@@ -114,6 +114,8 @@ describe('subscriber counts', () => {
       '   2: 0100007F:1F90 00000000:0000 0A 00000000:00000000 00:00000000 00000000  1000        0 3',
       '   3: 0100007F:1F90 0100007F:C1A3 06 00000000:00000000 00:00000000 00000000  1000        0 4',
       '   4: 0500007F:1F90 0100007F:2328 01 00000000:00000000 00:00000000 00000000  1000        0 5',
+      // Listed twice while the file was read under churn: still one connection.
+      '   5: 0100007F:1F90 0100007F:C1A2 01 00000000:00000000 00:00000000 00000000  1000        0 1',
     ].join('\n');
     assert.equal(procAddress('127.0.0.5', 8080), '0500007F:1F90');
     assert.equal(countEstablished(text, '127.0.0.1', 8080), 1);
