@@ -146,7 +146,7 @@ export async function runPlan(plan: Plan, opts: RunOptions): Promise<RunOutcome>
       Object.assign(extras, out.extras);
     }
     if (agentClocks.length > 0) extras.agents = agentClocks;
-    const brokers = brokersExtra(runnable.flatMap((r) => r.servers).concat(resolved.flatMap((r) => r.specs)), skipped);
+    const brokers = brokersExtra(resolved.flatMap((r) => r.specs), skipped);
     if (brokers) extras.brokers = brokers;
   } finally {
     stopListening();
