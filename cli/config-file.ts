@@ -8,6 +8,7 @@ import { scenarioSchema, engineFields, formatIssues, type ScenarioInput } from '
 import { PROTOCOLS } from '../servers/contract.ts';
 import { CONTRACT_STOP_GRACE_MS, type ServerSpec } from '../servers/spec.ts';
 import { commandRequirement } from './requirements.ts';
+import { brokerSpecs, userBrokerSchema } from './broker-config.ts';
 
 const userServerSchema = z
   .object({
@@ -27,6 +28,8 @@ const userServerSchema = z
 const configSchema = z
   .object({
     servers: z.array(userServerSchema).default([]),
+    /** Broker targets: push servers driven through their own publish API (cli/broker-config.ts). */
+    brokers: z.array(userBrokerSchema).default([]),
     scenarios: z.array(scenarioSchema).optional(),
     engine: engineFields.partial().optional(),
     thresholds: z.record(z.string(), z.number().positive()).default({}),
@@ -65,6 +68,7 @@ export function loadConfigFile(path: string): ConfigFile {
       requires: [commandRequirement(s.command, cwd)],
     };
   });
+  userServers.push(...parsed.data.brokers.flatMap((b) => brokerSpecs(b, base)));
   const { scenarios: _resolved, ...rest } = parsed.data;
   const scenarios = (raw as { scenarios?: ScenarioInput[] }).scenarios;
   return { ...rest, ...(scenarios === undefined ? {} : { scenarios }), path, userServers };

@@ -3,6 +3,7 @@
 // in it is generated from them, and every piece of text from a result is HTML-escaped.
 import type { RunResult, StepResult } from '../harness/result.ts';
 import { browserSection } from './browser-section.ts';
+import { brokersSection } from './brokers-section.ts';
 import { calibrationSection } from './calibration-section.ts';
 import { pathsSection } from './paths-section.ts';
 import { profilesSection } from './profiles-section.ts';
@@ -26,10 +27,11 @@ export const EXTRA_RENDERERS: Record<string, ExtraRenderer> = {
   browser: browserSection,
   profiles: profilesSection,
   paths: pathsSection,
+  brokers: brokersSection,
 };
 
 /** Navigation labels of the extras sections, when a result carries them. */
-const EXTRA_TITLES: Record<string, string> = { calibration: 'Calibration', browser: 'Browser checks', paths: 'Paths', profiles: 'Profiles' };
+const EXTRA_TITLES: Record<string, string> = { calibration: 'Calibration', browser: 'Browser checks', paths: 'Paths', profiles: 'Profiles', brokers: 'Broker targets' };
 
 export interface HtmlOptions {
   /** Defaults to EXTRA_RENDERERS. */

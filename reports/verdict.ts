@@ -7,6 +7,10 @@ import type { GroupSummary, KneeResult, RunResult, ScenarioKind, Stat } from '..
 import { fmtMetric, fmtNumber } from './format.ts';
 import { SINGLE_RUN_NOISE } from './noise.ts';
 import { compareOrder, describeParams } from './params-text.ts';
+import { brokerServerNames } from './brokers-section.ts';
+
+/** A broker pair's latency includes the harness's publish request: its rows say so in the topic. */
+const PUBLISH_TO_RECEIVE = ', publish-to-receive';
 
 export interface VerdictRow {
   pair: string;
@@ -191,11 +195,14 @@ function questionRows(result: RunResult, q: Question, pairs: string[]): VerdictR
       const floorG = find('tcp', false);
       const sse = side(result, sseG, q.metric, fmt);
       const ws = side(result, wsG, q.metric, fmt);
+      const brokers = brokerServerNames(result);
+      const viaPublish = q.metric === 'p99FromT0Us' && [sseG, wsG].some((g) => g !== undefined && brokers.has(g.server));
+      const topic = viaPublish ? `${q.topic}${PUBLISH_TO_RECEIVE}` : q.topic;
       rows.push({
         pair,
-        topic: q.topic,
+        topic,
         params: key,
-        question: `${q.topic} (${key})`,
+        question: `${topic} (${key})`,
         sse: cellText(sse),
         ws: cellText(ws),
         floor: floorG ? side(result, floorG, q.metric, fmt).text : 'not measured',
@@ -225,7 +232,8 @@ function kneeRows(result: RunResult, pairs: string[]): VerdictRow[] {
       if (!sseK && !wsK) continue;
       const first = (sseK ?? wsK)!;
       const params = `${first.clients} clients, ${first.bytes} B, p99 ≤ ${first.thresholdMs} ms and every event delivered`;
-      const topic = 'Knee: the highest rate that still meets the bound';
+      const brokers = brokerServerNames(result);
+      const topic = `Knee: the highest rate that still meets the bound${[sseK, wsK].some((k) => k !== undefined && brokers.has(k.server)) ? PUBLISH_TO_RECEIVE : ''}`;
       const [sse, ws] = [kneeSide(sseK), kneeSide(wsK)];
       const floorK = at.find((k) => k.protocol === 'tcp');
       rows.push({

@@ -6,7 +6,7 @@ import type { ClientPool } from '../harness/engine/pool.ts';
 import { summarizeAs, decodeHistogram } from '../harness/metrics/histogram.ts';
 import { ProcessTreeSampler } from '../harness/metrics/proc-sampler.ts';
 import { readSockstat } from '../harness/metrics/sockstat.ts';
-import { startServer } from '../harness/lifecycle/server-process.ts';
+import { startTarget } from '../harness/broker/step-target.ts';
 import type { IdleMetrics, IdleParams, StepResult, ValidityCheck } from '../harness/result.ts';
 import type { ServerSpec } from '../servers/spec.ts';
 import { errorReason, groupKey, type Executor, type ExecutorContext } from './executor.ts';
@@ -37,7 +37,7 @@ export const runIdle: Executor<IdleScenario> = async (scenario, ctx) => {
 async function idleStep(spec: ServerSpec, params: IdleParams, repetition: number, ctx: ExecutorContext): Promise<StepResult> {
   const startedAt = new Date();
   const base = { kind: 'idle' as const, group: groupKey('idle', spec.name, params), server: spec.name, protocol: spec.protocol, pair: spec.pair, repetition, params, startedAt: startedAt.toISOString() };
-  const server = await startServer(spec, { host: ctx.engine.serverHost }).catch((err: unknown) => err as Error);
+  const server = await startTarget(spec, { host: ctx.engine.serverHost, workDir: ctx.workDir }).catch((err: unknown) => err as Error);
   if (server instanceof Error) {
     return { ...base, durationMs: Date.now() - startedAt.getTime(), outcome: { state: 'failed', reason: errorReason(server) } };
   }
@@ -69,7 +69,7 @@ async function idleStep(spec: ServerSpec, params: IdleParams, repetition: number
     const sockHold = readSockstat();
     // A thread-per-request server whose threads all hold streams cannot answer /healthz (gunicorn
     // gthread with 4 threads): that is a finding about the server, recorded as a failed check.
-    const health = await getHealth(server.baseUrl).catch((err: unknown) => errorReason(err));
+    const health = await server.health().catch((err: unknown) => errorReason(err));
 
     const held = window.connected;
     const perConn = (v: number): number => (held > 0 ? v / held : 0);

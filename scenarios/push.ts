@@ -2,11 +2,10 @@
 // receive − t0 (the intended send time: coordinated-omission safe) and receive − t1 (transport only).
 // Per (server, N) the server starts once and the clients connect once; each (rate, bytes,
 // repetition) is one broadcast whose warm-up events are excluded by seq.
-import { getHealth, postBroadcast } from '../harness/control.ts';
 import type { ClientPool } from '../harness/engine/pool.ts';
 import { decodeHistogram, summarize } from '../harness/metrics/histogram.ts';
 import { ProcessTreeSampler } from '../harness/metrics/proc-sampler.ts';
-import { startServer, type RunningServer } from '../harness/lifecycle/server-process.ts';
+import { startTarget, type StepTarget } from '../harness/broker/step-target.ts';
 import type { KneeResult, PushMetrics, PushParams, StepOutcome, StepResult, ValidityCheck } from '../harness/result.ts';
 import type { ServerSpec } from '../servers/spec.ts';
 import { errorReason, groupKey, type Executor, type ExecutorContext } from './executor.ts';
@@ -18,7 +17,7 @@ const DRAIN_MS = 5000;
 
 interface Session {
   spec: ServerSpec;
-  server: RunningServer;
+  server: StepTarget;
   pool: ClientPool;
   sampler: ProcessTreeSampler;
   clients: number;
@@ -91,7 +90,7 @@ async function titledStep(
 }
 
 async function openSession(spec: ServerSpec, clients: number, scenario: PushScenario, ctx: ExecutorContext): Promise<Session> {
-  const server = await startServer(spec, { host: ctx.engine.serverHost, env: { PUSHBENCH_COALESCE: scenario.coalesce ? '1' : '0' } });
+  const server = await startTarget(spec, { host: ctx.engine.serverHost, env: { PUSHBENCH_COALESCE: scenario.coalesce ? '1' : '0' }, workDir: ctx.workDir });
   const sampler = new ProcessTreeSampler(server.pid, 200);
   sampler.start();
   try {
@@ -120,15 +119,15 @@ async function closeSession(s: Session): Promise<void> {
 }
 
 async function pushWindow(s: Session, params: PushParams, ctx: ExecutorContext): Promise<StepOutcome<PushMetrics>> {
-  const before = await getHealth(s.server.baseUrl);
+  const beforeSeq = await s.server.lastSeq();
   const warmup = Math.round((params.rate * params.warmupMs) / 1000);
   const measured = Math.max(1, Math.round((params.rate * params.durationMs) / 1000));
-  const firstSeq = before.lastSeq! + warmup + 1;
-  const lastSeq = before.lastSeq! + warmup + measured;
+  const firstSeq = beforeSeq + warmup + 1;
+  const lastSeq = beforeSeq + warmup + measured;
   await s.pool.beginWindow({ fromSeq: firstSeq, toSeq: lastSeq });
   ctx.progress({ type: 'phase', text: `${s.spec.name}: ${params.rate}/s for ${params.warmupMs + params.durationMs} ms` });
   const windowStart = Date.now();
-  await postBroadcast(s.server.baseUrl, { rate: params.rate, count: warmup + measured, bytes: params.bytes, event: 'tick' });
+  await s.server.broadcast({ rate: params.rate, count: warmup + measured, bytes: params.bytes, event: 'tick' });
   const scheduleMs = ((warmup + measured) * 1000) / params.rate;
   await sleep(scheduleMs);
   const reached = await s.pool.waitUntilAllReached(lastSeq, DRAIN_MS);
@@ -167,6 +166,7 @@ async function pushWindow(s: Session, params: PushParams, ctx: ExecutorContext):
     clientCpuCheck(metrics.client),
     clientLagCheck(metrics.client),
     ...agentClockChecks(s.pool),
+    ...(await s.server.windowChecks()),
   ];
   return outcomeFrom(metrics, checks, { clientCpuPercentMax: metrics.client.cpuPercentMax, clientLagP90Ms: metrics.client.eventLoopLagP90Ms, serverCpuPercent: server.cpuPercent, serverCores: serverCores(s.spec.processes) });
 }

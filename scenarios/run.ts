@@ -21,6 +21,8 @@ import { runPath } from './path.ts';
 import { runBrowser } from './browser.ts';
 import type { Plan, Scenario } from './schema.ts';
 import { UserError } from '../harness/errors.ts';
+import { brokerSkipReason } from '../harness/broker/scenarios.ts';
+import { brokersExtra } from '../harness/broker/extra.ts';
 import { listProfiles, PROFILES_FOLDER, profiledSpec, profilingUnsupportedReason, type ProfilesExtra } from '../harness/profiling/clinic.ts';
 import type { Profiler } from '../harness/profiling/profilers.ts';
 
@@ -78,8 +80,8 @@ export async function runPlan(plan: Plan, opts: RunOptions): Promise<RunOutcome>
   const runnable = resolved.map(({ scenario, specs }) => ({
     scenario,
     servers: specs.filter((spec: ServerSpec) => {
-      const reason = unavailableReason(spec);
-      if (reason !== null) skipped.set(spec.name, reason);
+      const reason = unavailableReason(spec) ?? brokerSkipReason(spec, scenario.kind);
+      if (reason !== null) skipped.set(spec.name, skipped.has(spec.name) && skipped.get(spec.name) !== reason ? `${skipped.get(spec.name)}; ${reason}` : reason);
       return reason === null;
     }),
   }));
@@ -144,6 +146,8 @@ export async function runPlan(plan: Plan, opts: RunOptions): Promise<RunOutcome>
       Object.assign(extras, out.extras);
     }
     if (agentClocks.length > 0) extras.agents = agentClocks;
+    const brokers = brokersExtra(resolved.flatMap((r) => r.specs), skipped);
+    if (brokers) extras.brokers = brokers;
   } finally {
     stopListening();
   }

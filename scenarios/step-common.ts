@@ -143,14 +143,16 @@ export function agentClockChecks(pool: Pick<ClientPool, 'agentClocks'>): Validit
 /** A client pool aimed at a running server, sized by the run's engine options. */
 export async function startPool(
   /** The server, or what stands in front of it (nginx, a delay proxy): where clients connect. */
-  server: Pick<RunningServer, 'host' | 'port'> & { spec: Pick<RunningServer['spec'], 'protocol' | 'processes'> },
+  server: Pick<RunningServer, 'host' | 'port'> & { path?: string; spec: Pick<RunningServer['spec'], 'name' | 'protocol' | 'processes' | 'broker'> },
   ctx: ExecutorContext,
   opts: { clients: number; rampPerSecond: number; policy: ReconnectPolicy; workers?: number },
 ): Promise<ClientPool> {
+  const cap = server.spec.broker?.maxRampPerSecond;
+  if (cap !== undefined && cap < opts.rampPerSecond) ctx.progress({ type: 'notice', text: `${server.spec.name}: ramp held to ${cap}/s, the most this broker accepts without refusing connections` });
   const pool = await ClientPool.start({
-    target: { protocol: server.spec.protocol, host: server.host, port: server.port },
+    target: { protocol: server.spec.protocol, host: server.host, port: server.port, ...(server.path === undefined ? {} : { path: server.path }) },
     clients: opts.clients,
-    rampPerSecond: opts.rampPerSecond,
+    rampPerSecond: cap === undefined ? opts.rampPerSecond : Math.min(cap, opts.rampPerSecond),
     maxPerWorker: ctx.engine.maxPerWorker,
     connectTimeoutMs: ctx.engine.connectTimeoutMs,
     workers: ctx.engine.workers || opts.workers || 0,

@@ -7,6 +7,7 @@ import { DEFAULTS, type Protocol } from './contract.ts';
 import { clusterWorkers } from './node/cluster-protocol.ts';
 import { CONTRACT_STOP_GRACE_MS, type ServerSpec } from './spec.ts';
 import { pythonServers } from './python/registry.ts';
+import { brokerServers } from './broker/registry.ts';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -74,11 +75,14 @@ function clusterServers(): ServerSpec[] {
 
 export const PYTHON_SERVERS: readonly ServerSpec[] = pythonServers(REPO_ROOT);
 
+/** nginx + nchan and Pushpin, driven through their publish APIs (servers/broker/). */
+export const BROKER_SERVERS: readonly ServerSpec[] = brokerServers(REPO_ROOT);
+
 let extraServers: ServerSpec[] = [];
 
-/** Built-in servers (Node, then Python) and user-defined ones. */
+/** Built-in servers (Node, Python, brokers) and user-defined ones. */
 export function listServers(): ServerSpec[] {
-  return [...NODE_SERVERS, ...PYTHON_SERVERS, ...extraServers];
+  return [...NODE_SERVERS, ...PYTHON_SERVERS, ...BROKER_SERVERS, ...extraServers];
 }
 
 /** Adds servers from a user's config file; their names must not clash with built-in ones. */

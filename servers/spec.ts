@@ -1,7 +1,9 @@
 // What the registry knows about a server: enough to launch it and to say why it cannot run here.
 import type { Protocol } from './contract.ts';
+import type { BrokerDescription } from './broker/types.ts';
 
-export type Language = 'node' | 'python' | 'custom';
+/** `broker`: a push server nobody here wrote, driven through its publish API (servers/broker/). */
+export type Language = 'node' | 'python' | 'custom' | 'broker';
 
 export interface LaunchSpec {
   /** Executable; relative paths are resolved from `cwd`. */
@@ -44,6 +46,11 @@ export interface ServerSpec {
   processes: number;
   launch: LaunchSpec;
   requires: Requirement[];
+  /**
+   * Set for a broker target (servers/broker/): it speaks no contract; the harness publishes to it
+   * and starts it through harness/broker/, and `launch` is only its main command.
+   */
+  broker?: BrokerDescription;
 }
 
 /** Null when the server can run here, else the first missing requirement's reason. */

@@ -2,7 +2,7 @@
 // same list servers/conformance.test.ts runs) against any server, built-in or from a config file.
 // Each rule's verdict goes to stdout as it comes, with the fix for a failed one; exit 0 when every
 // rule passed for every server, 1 when one failed (or a server could not start or run here).
-import { EXIT } from '../../harness/errors.ts';
+import { EXIT, UserError } from '../../harness/errors.ts';
 import { CONFORMANCE_RULES, checkServer, type RuleOutcome } from '../../servers/conformance.ts';
 import { CONTRACT_VERSION } from '../../servers/contract.ts';
 import { getServer } from '../../servers/registry.ts';
@@ -13,6 +13,8 @@ const LABEL: Record<RuleOutcome['state'], string> = { pass: 'pass', fail: 'FAIL'
 export async function conformCommand(names: string[]): Promise<number> {
   // Every name first: an unknown one is a usage error (exit 2) before any server starts.
   const specs = names.map((n) => getServer(n));
+  const broker = specs.find((s) => s.broker);
+  if (broker) throw new UserError(`${broker.name} is a broker target, not a contract server: conform checks contract servers; measure it with \`pushbench run --servers ${broker.name}\``);
   const idWidth = Math.max(...CONFORMANCE_RULES.map((r) => r.id.length));
   let failed = 0;
   for (const spec of specs) {

@@ -9,6 +9,7 @@ export async function serveCommand(name: string, opts: { port?: string; host: st
   const spec = getServer(name);
   const reason = unavailableReason(spec);
   if (reason !== null) throw new UserError(`server ${name} cannot run here: ${reason}`, 1);
+  if (spec.broker) throw new UserError(`${name} is a broker target, not a contract server: measure it with \`pushbench run --servers ${name}\` (the harness starts and publishes to it)`);
   let port: number | undefined;
   if (opts.port !== undefined) {
     port = Number(opts.port);

@@ -31,7 +31,7 @@ class SseDial extends SocketDial {
 
   protected onConnect(): void {
     const resume = this.lastEventId > 0 ? `Last-Event-ID: ${this.lastEventId}\r\n` : '';
-    this.socket.write(`GET ${PATHS.sse} HTTP/1.1\r\nHost: ${this.target.host}:${this.target.port}\r\nAccept: text/event-stream\r\nCache-Control: no-cache\r\n${resume}\r\n`);
+    this.socket.write(`GET ${this.target.path ?? PATHS.sse} HTTP/1.1\r\nHost: ${this.target.host}:${this.target.port}\r\nAccept: text/event-stream\r\nCache-Control: no-cache\r\n${resume}\r\n`);
   }
 
   onBytes(chunk: Buffer, n: number): void {

@@ -6,6 +6,8 @@ export interface StreamTarget {
   protocol: Protocol;
   host: string;
   port: number;
+  /** Path (and query) to subscribe at when it is not the contract's (a broker target's). */
+  path?: string;
   /** Explicit source address; only set when one address would run out of ephemeral ports. */
   localAddress: string | null;
 }

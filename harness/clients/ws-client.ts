@@ -112,9 +112,10 @@ class WsDial extends SocketDial {
   protected onConnect(): void {
     const key = randomBytes(16).toString('base64');
     this.expectedAccept = acceptFor(key);
-    const query = this.lastEventId > 0 ? `?lastEventId=${this.lastEventId}` : '';
+    const path = this.target.path ?? PATHS.ws;
+    const query = this.lastEventId > 0 ? `${path.includes('?') ? '&' : '?'}lastEventId=${this.lastEventId}` : '';
     this.socket.write(
-      `GET ${PATHS.ws}${query} HTTP/1.1\r\nHost: ${this.target.host}:${this.target.port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+      `GET ${path}${query} HTTP/1.1\r\nHost: ${this.target.host}:${this.target.port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
     );
   }
 

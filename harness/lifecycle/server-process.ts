@@ -29,6 +29,11 @@ export interface StartOptions {
    * server and throws its one line. `pushbench conform` turns it off to report every rule itself.
    */
   checkContract?: boolean;
+  /**
+   * When the server is ready, instead of /healthz. A broker target speaks no contract, so its
+   * launcher asks the broker's own status endpoint or its listening port (harness/broker).
+   */
+  ready?: (baseUrl: string) => Promise<boolean>;
 }
 
 export interface RunningServer {
@@ -131,28 +136,32 @@ export async function startServer(spec: ServerSpec, opts: StartOptions = {}): Pr
       await running.stop();
       throw new UserError(`server ${spec.name} ${exitDescription} before it became ready${formatTail(tail.text())}`, 1);
     }
-    // Not answering (yet), or answering non-200, is "not ready"; a 200 that breaks the contract is
-    // an answer, and waiting longer would not change it.
-    const answer = await getHealth(baseUrl, 500).then(
-      (health) => ({ health }),
-      (err: unknown) => (err instanceof ContractViolation ? { violation: err } : null),
-    );
-    if (answer) {
-      if (opts.checkContract !== false) {
-        try {
-          if ('violation' in answer) throw answer.violation;
-          checkProtocol(baseUrl, answer.health, spec.protocol);
-        } catch (err) {
-          await running.stop();
-          throw err;
+    if (opts.ready) {
+      if (await opts.ready(baseUrl).catch(() => false)) return running;
+    } else {
+      // Not answering (yet), or answering non-200, is "not ready"; a 200 that breaks the contract is
+      // an answer, and waiting longer would not change it.
+      const answer = await getHealth(baseUrl, 500).then(
+        (health) => ({ health }),
+        (err: unknown) => (err instanceof ContractViolation ? { violation: err } : null),
+      );
+      if (answer) {
+        if (opts.checkContract !== false) {
+          try {
+            if ('violation' in answer) throw answer.violation;
+            checkProtocol(baseUrl, answer.health, spec.protocol);
+          } catch (err) {
+            await running.stop();
+            throw err;
+          }
         }
+        return running;
       }
-      return running;
     }
     if (Date.now() > deadline) {
       await running.stop();
       throw new UserError(
-        `server ${spec.name} did not answer ${baseUrl}/healthz within ${timeoutMs} ms${formatTail(tail.text())}`,
+        `server ${spec.name} did not ${opts.ready ? 'become ready at' : 'answer'} ${baseUrl}${opts.ready ? '' : '/healthz'} within ${timeoutMs} ms${formatTail(tail.text())}`,
         1,
       );
     }
