@@ -4,7 +4,7 @@ import { UserError } from '../harness/errors.ts';
 import type { PlanInput, ScenarioInput } from '../scenarios/schema.ts';
 import { PROFILERS, type Profiler } from '../harness/profiling/profilers.ts';
 import { NGINX_PATHS } from '../scenarios/path-spec.ts';
-import { defaultSuite, EXTRA_SCENARIOS, SUITES, type Suite } from '../scenarios/suites.ts';
+import { defaultSuite, EXTRA_SCENARIOS, SUITES, WRITE_UP_SCENARIOS, type Suite } from '../scenarios/suites.ts';
 import type { ConfigFile } from './config-file.ts';
 
 export interface RunFlags {
@@ -71,7 +71,11 @@ export function parseProfiler(raw: string): Profiler {
 
 export function buildPlanInput(flags: RunFlags, config: ConfigFile | null): PlanInput {
   const suite = parseSuite(flags.suite);
-  const base: ScenarioInput[] = config?.scenarios ?? defaultSuite(suite);
+  // The write-up's entries are about their own servers and sizes: a run that picks scenarios,
+  // servers or client counts is about something else, and leaves them out.
+  const writeUp = (s: ScenarioInput) => WRITE_UP_SCENARIOS.includes(s);
+  const picks = flags.scenario !== undefined || flags.servers !== undefined || flags.clients !== undefined || flags.via !== undefined || flags.net !== undefined;
+  const base: ScenarioInput[] = config?.scenarios ?? defaultSuite(suite).filter((s) => !(picks && writeUp(s)));
   let scenarios: ScenarioInput[];
   const pathFlags = flags.via !== undefined || flags.net !== undefined;
   // --via and --net are about the path scenario: alone, they ask for it.
@@ -85,7 +89,7 @@ export function buildPlanInput(flags: RunFlags, config: ConfigFile | null): Plan
       if (!(KINDS as readonly string[]).includes(k)) throw new UserError(`unknown scenario "${k}"; scenarios: ${KINDS.join(', ')}`);
     }
     scenarios = kinds.map((k) => {
-      const s = { ...(base.find((b) => b.kind === k) ?? [...defaultSuite(suite), ...EXTRA_SCENARIOS].find((b) => b.kind === k)!) };
+      const s = { ...(base.find((b) => b.kind === k) ?? [...defaultSuite(suite).filter((b) => !writeUp(b)), ...EXTRA_SCENARIOS].find((b) => b.kind === k)!) };
       // A knee search is asked for explicitly with --find-knee, never inherited from a suite.
       if (s.kind === 'push') delete s.findKnee;
       return s;
@@ -93,7 +97,7 @@ export function buildPlanInput(flags: RunFlags, config: ConfigFile | null): Plan
   } else {
     scenarios = base;
   }
-  scenarios = scenarios.map((s) => withFloor(applyFlags(s, flags), flags.floor !== false));
+  scenarios = scenarios.map((s) => (writeUp(s) ? applyFlags(s, flags) : withFloor(applyFlags(s, flags), flags.floor !== false)));
   const label = flags.label ?? (scenarioFlag ? scenarioFlag.replace(/,/g, '-') : `bench-${suite}`);
   const input: PlanInput = { label, scenarios };
   if (flags.out !== undefined) input.resultsDir = flags.out;

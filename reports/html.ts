@@ -9,6 +9,7 @@ import { pathsSection } from './paths-section.ts';
 import { profilesSection } from './profiles-section.ts';
 import { allCharts, type Chart } from './charts.ts';
 import { claimRows } from './claims.ts';
+import { openingSentences } from './opening.ts';
 import { esc } from './escape.ts';
 import { fmtBytes, fmtNumber, fmtUs } from './format.ts';
 import { renderSvg } from './render.ts';
@@ -67,6 +68,7 @@ figure svg{display:block;max-width:100%;height:auto;margin:0 auto}
 figcaption{color:var(--muted);font-size:.88em;margin-top:8px}
 details{margin-top:.5em}summary{cursor:pointer;color:var(--accent)}details table{margin-top:6px}
 ul.reasons{margin:.3em 0;padding-left:1.2em}
+p.answer{font-size:1.05em;max-width:75ch}
 footer{margin:3em 0 1em;color:var(--muted);font-size:.85em}
 @media (max-width:700px){
   main{padding:10px}h1{font-size:1.35em}body{font-size:14px}h2{margin-top:1.5em}
@@ -98,8 +100,10 @@ export async function renderHtml(results: RunResult[], opts: HtmlOptions = {}): 
 <header>
 <h1>${esc(title)}</h1>
 <p class="muted">Server-Sent Events vs WebSocket, measured by pushbench. Every figure below was measured in the run named and is a median over the valid repetitions of a step; steps that failed their validity checks are marked and left out of the figures.</p>
-<nav aria-label="sections"><a href="#runs">Runs &amp; environment</a><a href="#verdict">Verdict</a><a href="#claims">Claims</a><a href="#charts">Charts</a><a href="#validity">Validity</a><a href="#skipped">Skipped servers</a>${extraLinks(results, renderers)}</nav>
+<nav aria-label="sections"><a href="#answer">Answer</a><a href="#runs">Runs &amp; environment</a><a href="#verdict">Verdict</a><a href="#claims">Claims</a><a href="#charts">Charts</a><a href="#validity">Validity</a><a href="#skipped">Skipped servers</a>${extraLinks(results, renderers)}</nav>
 </header>
+<section id="answer"><h2>The answer</h2>
+${results.map((r) => `${labelled ? `<h3>${esc(r.label)}</h3>` : ''}<p class="answer">${openingSentences(r).map(esc).join(' ')}</p>`).join('\n')}</section>
 <section id="runs"><h2>Runs &amp; environment</h2>
 <div class="runs">${results.map(runCard).join('\n')}</div></section>
 <section id="verdict"><h2>Verdict: SSE vs WebSocket</h2>
@@ -211,7 +215,7 @@ function claimsSection(r: RunResult, labelled: boolean): string {
   const rows = claimRows(r);
   return `${labelled ? `<h3>${esc(r.label)}</h3>` : ''}<div class="scroll"><table class="stack">
 <thead><tr><th>claim</th><th>tested by</th><th>measured</th><th>verdict</th><th>rule</th></tr></thead>
-<tbody>${rows.map((c) => `<tr><td class="lead" data-label="claim">${esc(c.claim)}</td><td data-label="tested by">${esc(c.test)}</td><td data-label="measured">${esc(c.measured)}</td><td class="verdict" data-label="verdict"><b>${esc(c.verdict)}</b></td><td class="muted" data-label="rule">${esc(c.rule)}</td></tr>`).join('\n')}</tbody>
+<tbody>${rows.map((c) => `<tr><td class="lead" data-label="claim">${esc(c.claim)}</td><td data-label="tested by">${esc(c.test)}</td><td data-label="measured">${esc(c.measured)}</td><td class="verdict" data-label="verdict"><b>${esc(c.verdict)}</b>${c.note === null ? '' : `: ${esc(c.note)}`}</td><td class="muted" data-label="rule">${esc(c.rule)}</td></tr>`).join('\n')}</tbody>
 </table></div>`;
 }
 

@@ -293,7 +293,7 @@ describe('summary.md', () => {
     const base = fixtureResult();
     const cur: RunResult = fixtureResult({ latencyScale: { 'node-sse': 1.3 } });
     const text = summaryMarkdown([cur], compareResults(base, cur));
-    assert.match(text, /^## pushbench: fixture\n\n34 steps, 32 completed, 2 invalid or failed\. Fixture CPU, 2 cores, Node v20\.20\.2, commit `0f731b2`\. Reproduce: `pushbench run --suite default --find-knee`\n/);
+    assert.match(text, /^## pushbench: fixture\n\nOn this machine \(Fixture CPU, 2 cores\), idle memory: [^\n]+\n\n34 steps, 32 completed, 2 invalid or failed\. Fixture CPU, 2 cores, Node v20\.20\.2, commit `0f731b2`\. Reproduce: `pushbench run --suite default --find-knee`\n/);
     assert.match(text, /\n\| question \| SSE \| WebSocket \| tcp-floor \| verdict \|\n\| --- \| --- \| --- \| --- \| --- \|\n\| Server memory per idle connection \(1000 clients\) \| node-sse: 11\.4 KB/);
     assert.match(text, /\n- \*\*invalid\*\* idle node-ws rep 2: all connections held: 4987 of 5000 held through the hold \(13 connect timeouts\)\n/);
     assert.match(text, /\n- skipped fastapi-sse: missing python3-fastapi \(npm run setup:system\)\n/);

@@ -3,9 +3,10 @@
 // escaped: GitHub renders HTML inside Markdown, and a `|` would break a table.
 import type { RunResult } from '../harness/result.ts';
 import { browserSummaryLine } from '../scenarios/browser-result.ts';
-import { claimRows } from './claims.ts';
+import { claimRows, pathSkips, verdictText } from './claims.ts';
 import { compareMarkdown, type CompareOutcome } from './compare.ts';
 import { escMd as md } from './escape.ts';
+import { openingSentences } from './opening.ts';
 import { verdictRows } from './verdict.ts';
 
 /** Inline code that survives any text: backticks inside become quotes. */
@@ -19,6 +20,8 @@ export function summaryMarkdown(results: RunResult[], comparison: CompareOutcome
     const bad = r.steps.filter((s) => s.outcome.state !== 'completed');
     const e = r.environment;
     out.push(`## pushbench: ${md(r.label)}`, '');
+    // The answer first, before any table.
+    out.push(md(openingSentences(r).join(' ')), '');
     out.push(
       `${r.steps.length} steps, ${r.steps.length - bad.length} completed, ${bad.length} invalid or failed. ${md(`${e.cpuModel}, ${e.cores} cores, Node ${e.node}`)}${e.gitSha ? `, commit ${code(e.gitSha.slice(0, 12))}` : ''}. Reproduce: ${code(r.command)}`,
       '',
@@ -30,17 +33,16 @@ export function summaryMarkdown(results: RunResult[], comparison: CompareOutcome
       for (const v of rows) out.push(`| ${manyPairs ? `${md(v.pair)} | ` : ''}${md(v.question)} | ${md(v.sse)} | ${md(v.ws)} | ${md(v.floor)} | ${md(v.conclusion)} |`);
       out.push('');
     } else out.push('No SSE/WebSocket pair was measured.', '');
-    const claims = claimRows(r).filter((c) => c.verdict !== 'not measured');
-    if (claims.length > 0) {
-      out.push("### The write-up's claims, tested", '', '| claim | measured | verdict |', '| --- | --- | --- |');
-      for (const c of claims) out.push(`| ${md(c.claim)} | ${md(c.measured)} | ${md(c.verdict)} |`);
-      out.push('');
-    }
+    // Every claim has a row: one not measured says why (often: what to install).
+    out.push("### The write-up's claims, tested", '', '| claim | measured | verdict |', '| --- | --- | --- |');
+    for (const c of claimRows(r)) out.push(`| ${md(c.claim)} | ${md(c.measured)} | ${md(verdictText(c))} |`);
+    out.push('');
     for (const s of bad) {
       const why = s.outcome.state === 'failed' ? s.outcome.reason : s.outcome.state === 'invalid' ? s.outcome.reasons.join('; ') : '';
       out.push(`- **${s.outcome.state}** ${md(s.kind)} ${md(s.server)} rep ${s.repetition}: ${md(why)}`);
     }
     for (const s of r.skipped) out.push(`- skipped ${md(s.server)}: ${md(s.reason)}`);
+    for (const k of pathSkips(r)) out.push(`- skipped ${md(k.server)} via ${md(k.path)}: ${md(k.reason)}`);
     const browser = browserSummaryLine(r.extras?.browser);
     if (browser !== null) out.push(`- ${md(browser)}`);
     out.push('');

@@ -24,7 +24,25 @@ export interface VerdictRow {
   ws: string;
   floor: string;
   conclusion: string;
+  /** The conclusion as data, for sentences built from several rows (reports/opening.ts). */
+  outcome: RowOutcome;
 }
+
+/** One side's figure, for a sentence: `node-ws` `4.9 KB`. */
+export interface Figure {
+  server: string;
+  value: string;
+}
+
+/**
+ * What a row concluded: one protocol better by `ratio`; no difference the run can tell (`tie`);
+ * both zero (a count that should be); or not compared, with each missing side and its reason.
+ */
+export type RowOutcome =
+  | { kind: 'better'; winner: 'sse' | 'ws'; ratio: number; win: Figure; lose: Figure }
+  | { kind: 'tie' }
+  | { kind: 'both-zero' }
+  | { kind: 'missing'; sides: { server: string; why: string }[] };
 
 /** One side of a comparison: a median with its spread, or why there is none. */
 interface Side {
@@ -147,27 +165,35 @@ function side(result: RunResult, g: GroupSummary | undefined, metric: string, fm
  * repetition (no spread to judge by), differences within what single runs of the same code
  * moved by (noise.ts), e.g. 17 % for p99.
  */
-function conclude(direction: 'lower' | 'higher', wording: Wording, fmt: (v: number) => string, sse: Side, ws: Side, noiseBand: number): string {
+function conclude(direction: 'lower' | 'higher', wording: Wording, fmt: (v: number) => string, sse: Side, ws: Side, noiseBand: number): { text: string; outcome: RowOutcome } {
   if (sse.stat === null || ws.stat === null) {
-    const gone = [sse, ws].filter((s) => s.stat === null).map((s) => `${s.server || (s === sse ? 'the SSE server' : 'the WS server')} ${s.missing}`);
-    return `not compared: ${gone.join(' and ')}`;
+    const gone = [sse, ws].filter((s) => s.stat === null);
+    const name = (s: Side) => s.server || (s === sse ? 'the SSE server' : 'the WS server');
+    return {
+      text: `not compared: ${gone.map((s) => `${name(s)} ${s.missing}`).join(' and ')}`,
+      outcome: { kind: 'missing', sides: gone.map((s) => ({ server: name(s), why: s.text })) },
+    };
   }
+  const tie = (text: string) => ({ text, outcome: { kind: 'tie' } as const });
   const [a, b] = [sse.stat.median, ws.stat.median];
-  if (wording.bothZero && a === 0 && b === 0) return wording.bothZero;
+  if (wording.bothZero && a === 0 && b === 0) return { text: wording.bothZero, outcome: { kind: 'both-zero' } };
   const sseWins = direction === 'lower' ? a < b : a > b;
   const [win, lose] = sseWins ? [sse, ws] : [ws, sse];
   const [wv, lv] = [win.stat!.median, lose.stat!.median];
-  if (a === b) return `the same: ${sse.server} ${fmt(a)}, ${ws.server} ${fmt(b)}`;
+  if (a === b) return tie(`the same: ${sse.server} ${fmt(a)}, ${ws.server} ${fmt(b)}`);
   const lo = Math.min(wv, lv);
   const ratio = lo > 0 ? Math.max(wv, lv) / lo : Infinity;
-  if (ratio < 1.05) return `about the same: ${sse.server} ${fmt(a)}, ${ws.server} ${fmt(b)} (within 5 %)`;
+  if (ratio < 1.05) return tie(`about the same: ${sse.server} ${fmt(a)}, ${ws.server} ${fmt(b)} (within 5 %)`);
   if (Math.min(sse.stat.n, ws.stat.n) === 1 && ratio <= 1 + noiseBand) {
-    return `no clear difference: ${sse.server} ${fmt(a)}, ${ws.server} ${fmt(b)}, within the ${Math.round(noiseBand * 100)} % that single runs moved by`;
+    return tie(`no clear difference: ${sse.server} ${fmt(a)}, ${ws.server} ${fmt(b)}, within the ${Math.round(noiseBand * 100)} % that single runs moved by`);
   }
   const overlap = sse.stat.n > 1 && ws.stat.n > 1 && sse.stat.min <= ws.stat.max && ws.stat.min <= sse.stat.max;
-  if (overlap) return `no clear difference: the repetitions overlap (${sse.server} ${fmt(sse.stat.min)}–${fmt(sse.stat.max)}, ${ws.server} ${fmt(ws.stat.min)}–${fmt(ws.stat.max)})`;
+  if (overlap) return tie(`no clear difference: the repetitions overlap (${sse.server} ${fmt(sse.stat.min)}–${fmt(sse.stat.max)}, ${ws.server} ${fmt(ws.stat.min)}–${fmt(ws.stat.max)})`);
   const r = Number.isFinite(ratio) ? ratio.toFixed(ratio >= 10 ? 0 : 1) : '∞';
-  return wording.better(win.server, fmt(wv), lose.server, fmt(lv), r);
+  return {
+    text: wording.better(win.server, fmt(wv), lose.server, fmt(lv), r),
+    outcome: { kind: 'better', winner: sseWins ? 'sse' : 'ws', ratio, win: { server: win.server, value: fmt(wv) }, lose: { server: lose.server, value: fmt(lv) } },
+  };
 }
 
 function cellText(s: Side): string {
@@ -198,6 +224,7 @@ function questionRows(result: RunResult, q: Question, pairs: string[]): VerdictR
       const brokers = brokerServerNames(result);
       const viaPublish = q.metric === 'p99FromT0Us' && [sseG, wsG].some((g) => g !== undefined && brokers.has(g.server));
       const topic = viaPublish ? `${q.topic}${PUBLISH_TO_RECEIVE}` : q.topic;
+      const { text: conclusion, outcome } = conclude(spec.direction, q.wording, fmt, sse, ws, SINGLE_RUN_NOISE[q.metric] ?? 0.05);
       rows.push({
         pair,
         topic,
@@ -206,7 +233,8 @@ function questionRows(result: RunResult, q: Question, pairs: string[]): VerdictR
         sse: cellText(sse),
         ws: cellText(ws),
         floor: floorG ? side(result, floorG, q.metric, fmt).text : 'not measured',
-        conclusion: conclude(spec.direction, q.wording, fmt, sse, ws, SINGLE_RUN_NOISE[q.metric] ?? 0.05),
+        conclusion,
+        outcome,
       });
     }
   }
@@ -236,6 +264,8 @@ function kneeRows(result: RunResult, pairs: string[]): VerdictRow[] {
       const topic = `Knee: the highest rate that still meets the bound${[sseK, wsK].some((k) => k !== undefined && brokers.has(k.server)) ? PUBLISH_TO_RECEIVE : ''}`;
       const [sse, ws] = [kneeSide(sseK), kneeSide(wsK)];
       const floorK = at.find((k) => k.protocol === 'tcp');
+      // A knee is one search, not a median; its resolution is the search's rate step.
+      const { text: conclusion, outcome } = conclude('higher', KNEE_WORDING, KNEE_WORDING.fmt!, sse, ws, 0);
       rows.push({
         pair,
         topic,
@@ -244,8 +274,8 @@ function kneeRows(result: RunResult, pairs: string[]): VerdictRow[] {
         sse: cellText(sse),
         ws: cellText(ws),
         floor: floorK ? kneeSide(floorK).text : 'not measured',
-        // A knee is one search, not a median; its resolution is the search's rate step.
-        conclusion: conclude('higher', KNEE_WORDING, KNEE_WORDING.fmt!, sse, ws, 0),
+        conclusion,
+        outcome,
       });
     }
   }
@@ -254,7 +284,10 @@ function kneeRows(result: RunResult, pairs: string[]): VerdictRow[] {
 
 /** Every verdict row of one result, question by question (knee after the push questions). */
 export function verdictRows(result: RunResult): VerdictRow[] {
-  const pairs = [...new Set(result.groups.map((g) => g.pair).filter((p): p is string => p !== null))];
+  // A pair is compared when the run measured both its sides: a pair of which only the SSE server
+  // ran (the write-up's Python servers in the default suite) has nothing to compare.
+  const protocolsOf = (pair: string) => new Set(result.groups.filter((g) => g.pair === pair).map((g) => g.protocol));
+  const pairs = [...new Set(result.groups.map((g) => g.pair).filter((p): p is string => p !== null))].filter((p) => protocolsOf(p).has('sse') && protocolsOf(p).has('ws'));
   const rows: VerdictRow[] = [];
   for (const q of QUESTIONS) {
     rows.push(...questionRows(result, q, pairs));

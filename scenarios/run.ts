@@ -10,7 +10,9 @@ import type { ProgressSink } from '../harness/progress.ts';
 import { RESULT_SCHEMA, type KneeResult, type RunResult, type StepResult } from '../harness/result.ts';
 import { createRunFolder, writeJsonAtomic } from '../harness/result-store.ts';
 import { getServer } from '../servers/registry.ts';
-import { unavailableReason, type ServerSpec } from '../servers/spec.ts';
+import type { ServerSpec } from '../servers/spec.ts';
+import { planAvailability } from './availability.ts';
+import type { PathSkip } from './path.ts';
 import type { Executor, ExecutorContext } from './executor.ts';
 import type { AgentClock } from '../harness/engine/agent-client.ts';
 import { runIdle } from './idle.ts';
@@ -21,7 +23,6 @@ import { runPath } from './path.ts';
 import { runBrowser } from './browser.ts';
 import type { Plan, Scenario } from './schema.ts';
 import { UserError } from '../harness/errors.ts';
-import { brokerSkipReason } from '../harness/broker/scenarios.ts';
 import { brokersExtra } from '../harness/broker/extra.ts';
 import { listProfiles, PROFILES_FOLDER, profiledSpec, profilingUnsupportedReason, type ProfilesExtra } from '../harness/profiling/clinic.ts';
 import type { Profiler } from '../harness/profiling/profilers.ts';
@@ -76,15 +77,7 @@ export async function runPlan(plan: Plan, opts: RunOptions): Promise<RunOutcome>
     // browser opens a few clients in Chromium, never through the engine's workers.
     if (scenario.kind !== 'browser') for (const n of scenario.clients) planShards(n, { maxPerWorker: plan.engine.maxPerWorker, serverProcesses });
   }
-  const skipped = new Map<string, string>();
-  const runnable = resolved.map(({ scenario, specs }) => ({
-    scenario,
-    servers: specs.filter((spec: ServerSpec) => {
-      const reason = unavailableReason(spec) ?? brokerSkipReason(spec, scenario.kind);
-      if (reason !== null) skipped.set(spec.name, skipped.has(spec.name) && skipped.get(spec.name) !== reason ? `${skipped.get(spec.name)}; ${reason}` : reason);
-      return reason === null;
-    }),
-  }));
+  const { runnable, skipped, pathSkips: plannedPathSkips } = planAvailability(resolved);
   if (runnable.every((r) => r.servers.length === 0)) {
     throw new UserError(`none of the servers asked for can run here: ${[...skipped].map(([n, r]) => `${n}: ${r}`).join('; ')}`, 1);
   }
@@ -98,6 +91,7 @@ export async function runPlan(plan: Plan, opts: RunOptions): Promise<RunOutcome>
   const totalSteps = runnable.reduce((sum, r) => sum + stepCount(r.scenario, r.servers.length), 0);
   opts.progress({ type: 'run-start', runDir, totalSteps });
   for (const [server, reason] of skipped) opts.progress({ type: 'skip', server, reason });
+  for (const k of plannedPathSkips) opts.progress({ type: 'notice', text: `path ${k.path} skipped for ${k.server}: ${k.reason}` });
   const profilesDir = join(runDir, PROFILES_FOLDER);
   if (plan.profile !== 'none') {
     const profiler = plan.profile;
@@ -148,6 +142,11 @@ export async function runPlan(plan: Plan, opts: RunOptions): Promise<RunOutcome>
     if (agentClocks.length > 0) extras.agents = agentClocks;
     const brokers = brokersExtra(resolved.flatMap((r) => r.specs), skipped);
     if (brokers) extras.brokers = brokers;
+    // The paths of servers that could not run at all, beside those the path executor skipped.
+    if (plannedPathSkips.length > 0) {
+      const ran = (extras.paths as { skips?: PathSkip[] } | undefined) ?? {};
+      extras.paths = { ...ran, skips: [...plannedPathSkips, ...(ran.skips ?? [])] };
+    }
   } finally {
     stopListening();
   }

@@ -22,6 +22,28 @@ const FRAMEWORK_PAIRS = ['fastify-sse', 'fastify-ws', 'hono-sse', 'hono-ws'];
 const H2 = 'node-sse-h2';
 const FLOOR = 'tcp-floor';
 
+/**
+ * The write-up's own servers (shared/reference/python-sse-patterns.txt), so the default run answers
+ * each of its claims (reports/claims.ts). They need optional parts (npm run setup:system): on a
+ * machine without them, the run records each server or path as skipped with what to install, and
+ * the claims table says so. Each entry names every server it runs (no floor is added to them: the
+ * idle one lists tcp-floor itself, the push one compares each server with itself across rates),
+ * and they run only with the suite as it is (no --scenario, --servers or --clients: run-options.ts).
+ * Measured here (2 cores, load average 14 from other work): 11 steps, all valid, in 31 s.
+ */
+export const WRITE_UP_SCENARIOS: readonly ScenarioInput[] = [
+  // Thousands of idle streams; flask-sse's thread per stream shows in its thread count. Not
+  // flask-sse-gunicorn: its 4 threads hold 4 streams, the rest wait out the 30 s connect timeout
+  // and /healthz cannot answer, so its step is invalid by design and costs ~45 s.
+  { kind: 'idle', servers: ['fastapi-sse', 'aiohttp-sse', 'flask-sse', FLOOR], clients: [2000], holdMs: 1000, settleMs: 500 },
+  // Idle vs pushing CPU of the async pair: two rates, 2k and 20k deliveries/s.
+  { kind: 'push', servers: ['fastapi-sse', 'aiohttp-sse'], clients: [200], rates: [10, 100], bytes: [128], durationMs: 1000, warmupMs: 300 },
+  // The header claim on the write-up's FastAPI pattern. 512 B at 20/s fills nginx's 4 KB proxy
+  // buffer in ~0.35 s, so buffering shows as a delay of the first event well past 100 ms within a
+  // 1 s schedule; the tail nginx still holds is a finding, so the wait after it is short.
+  { kind: 'path', servers: ['fastapi-sse'], paths: ['direct', 'nginx', 'nginx-noheader'], clients: [20], rate: 20, bytes: 512, durationMs: 1000, drainMs: 1000 },
+];
+
 export function defaultSuite(suite: Suite): ScenarioInput[] {
   switch (suite) {
     case 'quick':
@@ -36,6 +58,7 @@ export function defaultSuite(suite: Suite): ScenarioInput[] {
         // 50/s x 1000 clients = 50k deliveries/s: clear of the ~100k/s where one client worker nears a core here.
         { kind: 'push', servers: [...NODE_PAIRS, H2, FLOOR], clients: [1000], rates: [10, 50], bytes: [128], durationMs: 3000 },
         { kind: 'reconnect', servers: ['node-sse', 'node-ws'], clients: [1000], modes: ['drop', 'restart'] },
+        ...WRITE_UP_SCENARIOS,
       ];
     case 'full':
       return [
