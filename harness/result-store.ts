@@ -5,6 +5,7 @@ import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, st
 import { basename, dirname, join } from 'node:path';
 import { EXIT, UserError } from './errors.ts';
 import { RESULT_SCHEMA, type RunResult } from './result.ts';
+import { checkResult } from './result-schema.ts';
 
 /** A label as a safe folder-name part: anything but letters, digits, '.', '_' and '-' becomes '-'. */
 export function safeLabel(label: string): string {
@@ -79,8 +80,9 @@ function syncDir(dir: string): void {
 }
 
 /**
- * Reads a result file. Anything that is not one (missing, a folder, not JSON, another schema,
- * missing its top-level lists) is one UserError line naming the file and the problem.
+ * Reads a result file. Anything that is not one (missing, a folder, not JSON, another schema, any
+ * field of the wrong type, a non-finite figure, an unknown state) is one UserError line (exit 2)
+ * naming the file and the first wrong field.
  */
 export function readResult(path: string): RunResult {
   let text: string;
@@ -107,5 +109,8 @@ export function readResult(path: string): RunResult {
     if (!Array.isArray(r[key])) throw new UserError(`${path} is a damaged pushbench result: "${key}" is not a list`);
   }
   if (typeof r['environment'] !== 'object' || r['environment'] === null) throw new UserError(`${path} is a damaged pushbench result: no "environment"`);
-  return value as RunResult;
+  // Untrusted from here on: every field is checked before anything renders or compares it.
+  const checked = checkResult(value);
+  if (!checked.ok) throw new UserError(`${path} is a damaged pushbench result: ${checked.problem}; re-run it, or fix that field`);
+  return checked.result;
 }
