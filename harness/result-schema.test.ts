@@ -6,7 +6,8 @@ import { fixtureResult } from '../reports/fixtures/fixture.ts';
 import { checkResult } from './result-schema.ts';
 
 const baseline = JSON.parse(readFileSync(fileURLToPath(new URL('../bench/baseline.json', import.meta.url)), 'utf8')) as unknown;
-const fixture = (): Record<string, unknown> => JSON.parse(JSON.stringify(fixtureResult())) as Record<string, unknown>;
+const FIXTURE = JSON.stringify(fixtureResult());
+const fixture = (): Record<string, unknown> => JSON.parse(FIXTURE) as Record<string, unknown>;
 
 function problem(value: unknown): string {
   const r = checkResult(value);

@@ -1,7 +1,7 @@
 // Result files: every run gets a NEW folder, files are written atomically (temp + fsync + rename),
 // so an interrupted or failed run never damages an earlier result.
 import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { accessSync, closeSync, constants, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { EXIT, UserError } from './errors.ts';
 import { RESULT_SCHEMA, type RunResult } from './result.ts';
@@ -19,7 +19,7 @@ export function safeLabel(label: string): string {
  * two runs, even concurrent ones, never share a folder.
  */
 export function createRunFolder(resultsRoot: string, label: string, now: Date = new Date()): { dir: string; runId: string } {
-  mkdirSync(resultsRoot, { recursive: true });
+  ensureOutDir(resultsRoot);
   const stamp = now.toISOString().slice(0, 19).replace('T', '_').replace(/:/g, '-');
   const base = `${stamp}-${safeLabel(label)}`;
   for (let i = 0; i < 1000; i++) {
@@ -33,6 +33,29 @@ export function createRunFolder(resultsRoot: string, label: string, now: Date = 
     }
   }
   throw new UserError(`could not create a new run folder under ${resultsRoot}: 1000 folders named ${base}[-N] exist`, EXIT.failure);
+}
+
+/**
+ * Makes sure `dir` (an `--out` folder) is a folder this process can write into, creating it (and
+ * its parents) when missing. A file in the way or a folder we may not write is one line, exit 2.
+ */
+export function ensureOutDir(dir: string, flag = '--out'): void {
+  const notDir = (what: string) => new UserError(`${flag} ${dir} is not a directory (${what}): name a folder, or a path that does not exist yet`);
+  const notWritable = (code: string) => new UserError(`${flag} ${dir} is not writable (${code}): pick a folder you can write to, or fix its permissions`);
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? 'error';
+    if (code === 'EEXIST') throw notDir('it is a file');
+    if (code === 'ENOTDIR') throw notDir('a part of the path is a file');
+    if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') throw notWritable(code);
+    throw new UserError(`${flag} ${dir} cannot be created (${code}): ${(err as Error).message}`);
+  }
+  try {
+    accessSync(dir, constants.W_OK | constants.X_OK);
+  } catch (err) {
+    throw notWritable((err as NodeJS.ErrnoException).code ?? 'error');
+  }
 }
 
 /**

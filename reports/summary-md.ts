@@ -38,7 +38,7 @@ export function summaryMarkdown(results: RunResult[], comparison: CompareOutcome
     }
     for (const s of bad) {
       const why = s.outcome.state === 'failed' ? s.outcome.reason : s.outcome.state === 'invalid' ? s.outcome.reasons.join('; ') : '';
-      out.push(`- **${s.outcome.state}** ${md(s.kind)} ${md(s.server)} rep ${s.repetition}: ${md(why)}`);
+      out.push(`- **${md(s.outcome.state)}** ${md(s.kind)} ${md(s.server)} rep ${md(s.repetition)}: ${md(why)}`);
     }
     for (const s of r.skipped) out.push(`- skipped ${md(s.server)}: ${md(s.reason)}`);
     const browser = browserSummaryLine(r.extras?.browser);
