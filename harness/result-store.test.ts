@@ -10,7 +10,8 @@ import { createRunFolder, readResult, safeLabel, writeJsonAtomic, writeTextAtomi
 const root = mkdtempSync(join(tmpdir(), 'pb-store-'));
 after(() => rmSync(root, { recursive: true, force: true }));
 
-const MINIMAL = { schema: RESULT_SCHEMA, runId: 'r', label: 'l', startedAt: '', finishedAt: '', command: '', environment: {}, plan: {}, steps: [], groups: [], knees: [], skipped: [], extras: {} };
+const ENVIRONMENT = { cpuModel: 'cpu', cores: 2, memoryBytes: 1, kernel: 'k', platform: 'linux', node: 'v20', packages: {}, gitSha: null, date: '', openFileCap: 1024, ephemeralPorts: 28000 };
+const MINIMAL = { schema: RESULT_SCHEMA, runId: 'r', label: 'l', startedAt: '', finishedAt: '', command: '', environment: ENVIRONMENT, plan: {}, steps: [], groups: [], knees: [], skipped: [], extras: {} };
 
 it('creates a new UTC-stamped folder per run and never reuses one', () => {
   const results = join(root, 'results');

@@ -1,10 +1,11 @@
 // Result files: every run gets a NEW folder, files are written atomically (temp + fsync + rename),
 // so an interrupted or failed run never damages an earlier result.
 import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { accessSync, closeSync, constants, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { EXIT, UserError } from './errors.ts';
 import { RESULT_SCHEMA, type RunResult } from './result.ts';
+import { checkResult } from './result-schema.ts';
 
 /** A label as a safe folder-name part: anything but letters, digits, '.', '_' and '-' becomes '-'. */
 export function safeLabel(label: string): string {
@@ -18,7 +19,7 @@ export function safeLabel(label: string): string {
  * two runs, even concurrent ones, never share a folder.
  */
 export function createRunFolder(resultsRoot: string, label: string, now: Date = new Date()): { dir: string; runId: string } {
-  mkdirSync(resultsRoot, { recursive: true });
+  ensureOutDir(resultsRoot);
   const stamp = now.toISOString().slice(0, 19).replace('T', '_').replace(/:/g, '-');
   const base = `${stamp}-${safeLabel(label)}`;
   for (let i = 0; i < 1000; i++) {
@@ -32,6 +33,29 @@ export function createRunFolder(resultsRoot: string, label: string, now: Date = 
     }
   }
   throw new UserError(`could not create a new run folder under ${resultsRoot}: 1000 folders named ${base}[-N] exist`, EXIT.failure);
+}
+
+/**
+ * Makes sure `dir` (an `--out` folder) is a folder this process can write into, creating it (and
+ * its parents) when missing. A file in the way or a folder we may not write is one line, exit 2.
+ */
+export function ensureOutDir(dir: string, flag = '--out'): void {
+  const notDir = (what: string) => new UserError(`${flag} ${dir} is not a directory (${what}): name a folder, or a path that does not exist yet`);
+  const notWritable = (code: string) => new UserError(`${flag} ${dir} is not writable (${code}): pick a folder you can write to, or fix its permissions`);
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? 'error';
+    if (code === 'EEXIST') throw notDir('it is a file');
+    if (code === 'ENOTDIR') throw notDir('a part of the path is a file');
+    if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') throw notWritable(code);
+    throw new UserError(`${flag} ${dir} cannot be created (${code}): ${(err as Error).message}`);
+  }
+  try {
+    accessSync(dir, constants.W_OK | constants.X_OK);
+  } catch (err) {
+    throw notWritable((err as NodeJS.ErrnoException).code ?? 'error');
+  }
 }
 
 /**
@@ -79,8 +103,9 @@ function syncDir(dir: string): void {
 }
 
 /**
- * Reads a result file. Anything that is not one (missing, a folder, not JSON, another schema,
- * missing its top-level lists) is one UserError line naming the file and the problem.
+ * Reads a result file. Anything that is not one (missing, a folder, not JSON, another schema, any
+ * field of the wrong type, a non-finite figure, an unknown state) is one UserError line (exit 2)
+ * naming the file and the first wrong field.
  */
 export function readResult(path: string): RunResult {
   let text: string;
@@ -107,5 +132,8 @@ export function readResult(path: string): RunResult {
     if (!Array.isArray(r[key])) throw new UserError(`${path} is a damaged pushbench result: "${key}" is not a list`);
   }
   if (typeof r['environment'] !== 'object' || r['environment'] === null) throw new UserError(`${path} is a damaged pushbench result: no "environment"`);
-  return value as RunResult;
+  // Untrusted from here on: every field is checked before anything renders or compares it.
+  const checked = checkResult(value);
+  if (!checked.ok) throw new UserError(`${path} is a damaged pushbench result: ${checked.problem}; re-run it, or fix that field`);
+  return checked.result;
 }

@@ -1,15 +1,45 @@
-// Every piece of text that comes from a result file is escaped before it reaches HTML: a server
-// name is data, never markup.
+// The one escaping path from result text to HTML and Markdown. A result file is untrusted input
+// (reports are published and shared, anyone can edit a results.json): every piece of text from it,
+// numbers included, goes through esc / escMd, and every link through safeHref.
 const MAP: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
+/** Text for HTML content or a quoted attribute value. */
 export function esc(value: unknown): string {
   return String(value).replace(/[&<>"']/g, (c) => MAP[c]!);
 }
 
 /**
  * Text for a Markdown table cell or line: GitHub renders HTML inside Markdown, so markup is
- * escaped as in HTML; `|` would end the cell and a newline the row.
+ * escaped as in HTML; Markdown's own syntax that could make a link, an image, code or emphasis out
+ * of data (`[ ] ( ) \` * _ ~ \\`) is backslash-escaped; `|` would end the cell and a newline the row.
  */
 export function escMd(value: unknown): string {
-  return esc(value).replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
+  return esc(String(value).replace(/[\\`*_~[\]|]/g, '\\$&')).replace(/\r?\n|\r/g, ' ');
+}
+
+/** Schemes a report may link to; anything else (javascript:, data:, vbscript:, file:) is refused. */
+const SAFE_PROTOCOLS = new Set(['http:', 'https:']);
+/** Stands in for the report's own location, so a relative link resolves to http: and passes. */
+const BASE = 'http://report.invalid/run/';
+
+/**
+ * An escaped href for a link, or null when the target is neither http(s): nor relative. Parsed
+ * the way a browser parses it (WHATWG URL), so `java\tscript:`, ` javascript:` or `JaVaScRiPt:`
+ * are seen for what they are.
+ */
+export function safeHref(target: unknown): string | null {
+  if (typeof target !== 'string' || target === '') return null;
+  let url: URL;
+  try {
+    url = new URL(target, BASE);
+  } catch {
+    return null;
+  }
+  return SAFE_PROTOCOLS.has(url.protocol) ? esc(target) : null;
+}
+
+/** `<a href>` around escaped text when the target is safe; the text alone (no link) when it is not. */
+export function link(target: unknown, text: unknown): string {
+  const href = safeHref(target);
+  return href === null ? esc(text) : `<a href="${href}">${esc(text)}</a>`;
 }

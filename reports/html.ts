@@ -272,7 +272,7 @@ function paramsText(s: StepResult): string {
 }
 
 function badge(s: StepResult): string {
-  return `<span class="badge ${s.outcome.state}">${s.outcome.state}</span>`;
+  return `<span class="badge ${esc(s.outcome.state)}">${esc(s.outcome.state)}</span>`;
 }
 
 function validitySection(r: RunResult, labelled: boolean): string {
@@ -285,7 +285,7 @@ function validitySection(r: RunResult, labelled: boolean): string {
       : `<div class="scroll"><table class="stack"><thead><tr><th>state</th><th>step</th><th>parameters</th><th>why</th></tr></thead><tbody>${problems
           .map(
             (s) =>
-              `<tr><td data-label="state">${badge(s)}</td><td data-label="step">${esc(s.kind)} · ${esc(s.server)} · rep ${s.repetition}</td><td data-label="parameters" class="small">${esc(paramsText(s))}</td><td data-label="why"><ul class="reasons">${why(s)
+              `<tr><td data-label="state">${badge(s)}</td><td data-label="step">${esc(s.kind)} · ${esc(s.server)} · rep ${esc(s.repetition)}</td><td data-label="parameters" class="small">${esc(paramsText(s))}</td><td data-label="why"><ul class="reasons">${why(s)
                 .map((w) => `<li>${esc(w)}</li>`)
                 .join('')}</ul></td></tr>`,
           )
@@ -293,7 +293,7 @@ function validitySection(r: RunResult, labelled: boolean): string {
   const all = `<details><summary>every step (${r.steps.length}) with its figures</summary><div class="scroll"><table>
 <thead><tr><th>state</th><th>scenario</th><th>server</th><th>parameters</th><th>rep</th><th>figures</th><th>why</th></tr></thead>
 <tbody>${r.steps
-    .map((s) => `<tr><td>${badge(s)}</td><td>${esc(s.kind)}</td><td>${esc(s.server)}</td><td class="small">${esc(paramsText(s))}</td><td>${s.repetition}</td><td class="small">${esc(stepSummary(s))}</td><td>${esc(why(s).join('; '))}</td></tr>`)
+    .map((s) => `<tr><td>${badge(s)}</td><td>${esc(s.kind)}</td><td>${esc(s.server)}</td><td class="small">${esc(paramsText(s))}</td><td>${esc(s.repetition)}</td><td class="small">${esc(stepSummary(s))}</td><td>${esc(why(s).join('; '))}</td></tr>`)
     .join('\n')}</tbody></table></div></details>`;
   return `${labelled ? `<h3>${esc(r.label)}</h3>` : ''}${summary}${problemTable}${all}`;
 }

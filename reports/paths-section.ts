@@ -27,7 +27,7 @@ function serverTable(server: string, steps: PathStep[]): string {
     const o = s.outcome;
     if (o.state !== 'completed') {
       const why = o.state === 'failed' ? o.reason : o.reasons.join('; ');
-      return `<tr><td><code>${esc(s.params.path)}</code></td><td colspan="6"><span class="badge ${o.state}">${o.state}</span> ${esc(why)}</td></tr>`;
+      return `<tr><td><code>${esc(s.params.path)}</code></td><td colspan="6"><span class="badge ${esc(o.state)}">${esc(o.state)}</span> ${esc(why)}</td></tr>`;
     }
     const m = o.metrics;
     const added = directP50 !== null && s.params.path !== 'direct' ? `${m.latencyFromT0.p50 >= directP50 ? '+' : '−'}${fmtUs(Math.abs(m.latencyFromT0.p50 - directP50))}` : '';
@@ -36,7 +36,7 @@ function serverTable(server: string, steps: PathStep[]): string {
     return `<tr><td><code>${esc(s.params.path)}</code><br><span class="small muted">${esc(m.pathDescription)}${esc(perTcp)}</span></td><td>${esc(fmtNumber(m.firstEventMs.p50))} ms</td><td>${esc(fmtNumber(m.firstEventMs.max))} ms</td><td>${esc(fmtUs(m.latencyFromT0.p50))}</td><td>${esc(fmtUs(m.latencyFromT0.p99))}</td><td>${esc(added)}</td><td>${esc(delivered)}</td></tr>`;
   });
   const p = steps[0]!.params;
-  return `<h3>${esc(server)} <span class="muted small">(${p.clients} clients, ${p.rate}/s, ${p.bytes} B, ${p.durationMs} ms)</span></h3>
+  return `<h3>${esc(server)} <span class="muted small">(${esc(p.clients)} clients, ${esc(p.rate)}/s, ${esc(p.bytes)} B, ${esc(p.durationMs)} ms)</span></h3>
 <div class="scroll"><table><thead><tr><th>path</th><th>first event p50</th><th>first event max</th><th>p50 from t0</th><th>p99 from t0</th><th>p50 added vs direct</th><th>delivered</th></tr></thead>
 <tbody>${rows.join('\n')}</tbody></table></div>`;
 }

@@ -2,7 +2,7 @@
 // server start to clinic's own HTML in the run folder, and the servers that ran unprofiled.
 import type { RunResult } from '../harness/result.ts';
 import type { ProfilesExtra } from '../harness/profiling/clinic.ts';
-import { esc } from './escape.ts';
+import { esc, link } from './escape.ts';
 
 const TOOL_TITLES: Record<ProfilesExtra['profiler'], string> = {
   flame: 'flame graph',
@@ -19,7 +19,7 @@ export function profilesSection(value: unknown, _result: RunResult): string {
 ${unprofiled}`;
   if (p.records.length === 0) return `${intro}<p><b>No profile was written</b>: every profiled server was killed before it could write one (a restart-mode reconnect kills the server on purpose), or clinic failed; the server logs say which.</p>`;
   const rows = p.records
-    .map((r) => `<tr><td>${esc(r.server)}</td><td>${esc(r.startedAt.slice(11, 19))}–${esc(r.finishedAt.slice(11, 19))} UTC</td><td><a href="${esc(`${p.folder}/${r.html}`)}">${esc(title)}</a></td></tr>`)
+    .map((r) => `<tr><td>${esc(r.server)}</td><td>${esc(r.startedAt.slice(11, 19))}–${esc(r.finishedAt.slice(11, 19))} UTC</td><td>${link(`${p.folder}/${r.html}`, title)}</td></tr>`)
     .join('\n');
   return `${intro}<div class="scroll"><table><thead><tr><th>server</th><th>profiled</th><th>profile</th></tr></thead><tbody>${rows}</tbody></table></div>`;
 }

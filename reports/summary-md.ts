@@ -39,7 +39,7 @@ export function summaryMarkdown(results: RunResult[], comparison: CompareOutcome
     out.push('');
     for (const s of bad) {
       const why = s.outcome.state === 'failed' ? s.outcome.reason : s.outcome.state === 'invalid' ? s.outcome.reasons.join('; ') : '';
-      out.push(`- **${s.outcome.state}** ${md(s.kind)} ${md(s.server)} rep ${s.repetition}: ${md(why)}`);
+      out.push(`- **${md(s.outcome.state)}** ${md(s.kind)} ${md(s.server)} rep ${md(s.repetition)}: ${md(why)}`);
     }
     for (const s of r.skipped) out.push(`- skipped ${md(s.server)}: ${md(s.reason)}`);
     for (const k of pathSkips(r)) out.push(`- skipped ${md(k.server)} via ${md(k.path)}: ${md(k.reason)}`);

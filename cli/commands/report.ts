@@ -1,13 +1,12 @@
 // `pushbench report <results.json...>`: re-render reports from result files (several side by side).
 import { dirname, resolve } from 'node:path';
-import { mkdirSync } from 'node:fs';
-import { readResult } from '../../harness/result-store.ts';
+import { ensureOutDir, readResult } from '../../harness/result-store.ts';
 import { writeReports } from '../../reports/index.ts';
 
 export async function reportCommand(paths: string[], opts: { out?: string }): Promise<void> {
   const results = paths.map(readResult);
   const dir = resolve(opts.out ?? dirname(paths[0]!));
-  mkdirSync(dir, { recursive: true });
+  ensureOutDir(dir);
   const written = await writeReports(dir, results);
   process.stdout.write(`${written.html}\n${written.summary}\n`);
 }

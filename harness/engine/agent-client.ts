@@ -5,7 +5,7 @@
 import { connect, type Socket } from 'node:net';
 import { openFileCap } from '../environment.ts';
 import { UserError } from '../errors.ts';
-import { AGENT_PROTOCOL_VERSION, formatHostPort, isLoopback, parseHostPort, readLines, writeLine, type FromAgent } from './agent-protocol.ts';
+import { AGENT_PROTOCOL_VERSION, COORDINATOR_MAX_LINE_BYTES, formatHostPort, isLoopback, parseHostPort, readLines, writeLine, type FromAgent } from './agent-protocol.ts';
 import { planShards, type ShardPlan } from './plan.ts';
 import type { PoolOptions, PoolWorker } from './pool.ts';
 import type { Envelope, Reply, Request } from './protocol.ts';
@@ -126,6 +126,7 @@ export class AgentConnection {
       socket,
       (msg) => this.onMessage(msg as FromAgent),
       (why) => socket.destroy(new Error(why)),
+      COORDINATOR_MAX_LINE_BYTES,
     );
     this.closed = new Promise((resolve) => {
       socket.on('error', (err) => (this.goneReason ??= err.message));

@@ -32,34 +32,63 @@ export type FromAgent =
   | { type: 'error'; message: string };
 
 /**
- * A peer that never sends a newline (not a pushbench process) must not grow our buffer without
- * bound. The biggest real line is a window report: a few compressed histograms, well under 1 MB.
+ * The agent's line cap: a peer that never sends a newline (not a pushbench process) must not grow
+ * a buffer without bound. The biggest line a coordinator sends is a worker's init, well under 1 KB.
  */
-const MAX_LINE_CHARS = 64 * 1024 * 1024;
+export const AGENT_MAX_LINE_BYTES = 1024 * 1024;
+/**
+ * The coordinator's cap on what an agent sends: the biggest real line is a window or reconnect
+ * report (a few compressed histograms and a 100 ms timeline), measured in the tens of KB.
+ */
+export const COORDINATOR_MAX_LINE_BYTES = 16 * 1024 * 1024;
 
-/** Calls `onMessage` with each JSON line; a line that is not JSON or too long ends the socket via `onBad`. */
-export function readLines(socket: Socket, onMessage: (msg: unknown) => void, onBad: (why: string) => void): void {
-  socket.setEncoding('utf8');
-  let buffered = '';
-  socket.on('data', (chunk: string) => {
-    buffered += chunk;
-    let nl: number;
-    while ((nl = buffered.indexOf('\n')) >= 0) {
-      const line = buffered.slice(0, nl);
-      buffered = buffered.slice(nl + 1);
-      if (line === '') continue;
+/**
+ * Calls `onMessage` with each JSON line; a line that is not JSON or longer than `maxLineBytes`
+ * calls `onBad` once and reads nothing more. Linear in the bytes received: each byte is scanned
+ * for a newline once, and a partial line is kept as a list of chunks (joined once, when its newline
+ * arrives), so the cap is enforced as bytes arrive.
+ */
+export function readLines(socket: Socket, onMessage: (msg: unknown) => void, onBad: (why: string) => void, maxLineBytes = AGENT_MAX_LINE_BYTES): void {
+  let partial: Buffer[] = [];
+  let partialBytes = 0;
+  let stopped = false;
+  const bad = (why: string): void => {
+    stopped = true;
+    partial = [];
+    socket.removeListener('data', onData);
+    socket.pause();
+    onBad(why);
+  };
+  const onData = (chunk: Buffer): void => {
+    let start = 0;
+    while (!stopped) {
+      const nl = chunk.indexOf(0x0a, start);
+      const end = nl < 0 ? chunk.length : nl;
+      if (partialBytes + (end - start) > maxLineBytes) return bad(`a line longer than ${maxLineBytes} bytes`);
+      if (nl < 0) {
+        if (end > start) {
+          partial.push(chunk.subarray(start));
+          partialBytes += end - start;
+        }
+        return;
+      }
+      const piece = chunk.subarray(start, nl);
+      const line = partial.length === 0 ? piece.toString('utf8') : Buffer.concat([...partial, piece]).toString('utf8');
+      partial = [];
+      partialBytes = 0;
+      start = nl + 1;
+      if (line.trim() === '') continue;
       let msg: unknown;
       try {
         msg = JSON.parse(line);
       } catch {
-        onBad(`not a pushbench agent message: ${JSON.stringify(line.slice(0, 60))}`);
-        return;
+        return bad(`not a pushbench agent message: ${JSON.stringify(line.slice(0, 60))}`);
       }
       onMessage(msg);
       if (socket.destroyed) return;
     }
-    if (buffered.length > MAX_LINE_CHARS) onBad(`a line longer than ${MAX_LINE_CHARS} characters`);
-  });
+  };
+  socket.on('data', onData);
 }
 
 /** Writes one message; false when the socket is already gone (its close handler cleans up). */

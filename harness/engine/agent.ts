@@ -8,7 +8,8 @@ import { hostname } from 'node:os';
 import { createServer, type Server, type Socket } from 'node:net';
 import { ephemeralPorts, openFileCap } from '../environment.ts';
 import { UserError } from '../errors.ts';
-import { AGENT_PROTOCOL_VERSION, formatHostPort, readLines, writeLine, type ToAgent } from './agent-protocol.ts';
+import { AGENT_MAX_LINE_BYTES, AGENT_PROTOCOL_VERSION, formatHostPort, readLines, writeLine, type ToAgent } from './agent-protocol.ts';
+import { parseToAgent } from './agent-messages.ts';
 import { forkWorker } from './pool.ts';
 import type { Envelope, Reply } from './protocol.ts';
 import { workerBundle } from './worker-bundle.ts';
@@ -19,6 +20,8 @@ export interface AgentOptions {
   port: number;
   /** One line per event (default: stderr). */
   log?: (line: string) => void;
+  /** A connection that has not said hello by then is refused, freeing the one coordinator slot. */
+  handshakeTimeoutMs?: number;
 }
 
 export interface RunningAgent {
@@ -34,6 +37,16 @@ export interface RunningAgent {
 
 /** Grace between SIGTERM and SIGKILL of a worker, the same as the pool's close. */
 const WORKER_GRACE_MS = 2000;
+/** A real coordinator says hello right after connecting; anything slower is not one. */
+export const HANDSHAKE_TIMEOUT_MS = 5000;
+/** After a refusal, time the peer gets to read it before the connection is cut. */
+const REFUSE_LINGER_MS = 500;
+
+/** Ends a refused connection: the refusal line is flushed, and the socket destroyed even if the peer never reads or closes. */
+function endRefused(socket: Socket): void {
+  socket.end();
+  setTimeout(() => socket.destroy(), REFUSE_LINGER_MS).unref();
+}
 
 export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
   const log = opts.log ?? ((line: string) => process.stderr.write(`pushbench agent: ${line}\n`));
@@ -43,12 +56,13 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
   const server: Server = createServer((socket) => {
     const peer = formatHostPort({ host: socket.remoteAddress ?? '?', port: socket.remotePort ?? 0 });
     if (current !== null) {
+      socket.on('error', () => undefined);
       writeLine(socket, { type: 'refused', message: `busy with coordinator ${current.peer}; one coordinator at a time` });
-      socket.end();
+      endRefused(socket);
       log(`refused coordinator ${peer}: busy with ${current.peer}`);
       return;
     }
-    const session = new Session(socket, peer, bundle, log);
+    const session = new Session(socket, peer, bundle, log, opts.handshakeTimeoutMs ?? HANDSHAKE_TIMEOUT_MS);
     current = session;
     void session.ended.then(() => {
       if (current === session) current = null;
@@ -83,6 +97,8 @@ class Session {
   private readonly workers: ChildProcess[] = [];
   private readonly exits: Promise<void>[] = [];
   private greeted = false;
+  private refused = false;
+  private readonly handshakeTimer: NodeJS.Timeout;
   private ending: Promise<void> | null = null;
   private resolveEnded: () => void = () => undefined;
   readonly ended: Promise<void>;
@@ -92,13 +108,17 @@ class Session {
     readonly peer: string,
     private readonly bundle: string,
     private readonly log: (line: string) => void,
+    handshakeTimeoutMs: number,
   ) {
     this.ended = new Promise((r) => (this.resolveEnded = r));
     socket.setNoDelay(true);
+    this.handshakeTimer = setTimeout(() => this.refuse(`no hello within ${handshakeTimeoutMs} ms: is this a pushbench coordinator?`), handshakeTimeoutMs);
+    this.handshakeTimer.unref();
     readLines(
       socket,
-      (msg) => this.onMessage(msg as ToAgent),
+      (value) => this.onLine(value),
       (why) => this.refuse(why),
+      AGENT_MAX_LINE_BYTES,
     );
     socket.on('error', () => undefined); // 'close' follows; that is where we clean up
     socket.on('close', () => void this.end('gone'));
@@ -115,6 +135,7 @@ class Session {
   /** Ends every worker (SIGTERM, SIGKILL after the grace) and the connection. Idempotent. */
   end(why: string): Promise<void> {
     this.ending ??= (async () => {
+      clearTimeout(this.handshakeTimer);
       this.socket.destroy();
       for (const w of this.workers) if (w.exitCode === null && w.signalCode === null) w.kill('SIGTERM');
       const all = Promise.all(this.exits);
@@ -127,31 +148,55 @@ class Session {
     return this.ending;
   }
 
+  /** One line back, the connection closed (its workers ended), the agent serves the next one. */
   private refuse(message: string): void {
+    if (this.refused || this.ending !== null) return;
+    this.refused = true;
+    clearTimeout(this.handshakeTimer);
     writeLine(this.socket, { type: 'refused', message });
-    this.socket.end();
+    endRefused(this.socket);
     this.log(`refused coordinator ${this.peer}: ${message}`);
+    // Nothing more is read from a refused connection: with no worker to end, the slot is free now
+    // (the next coordinator need not wait for this peer to read its refusal and close).
+    if (this.workers.length === 0) this.resolveEnded();
+  }
+
+  /** Every line is checked before use; a bad one, or one this agent cannot act on, refuses the connection. */
+  private onLine(value: unknown): void {
+    if (this.refused) return;
+    const parsed = parseToAgent(value);
+    if (!parsed.ok) return this.refuse(parsed.why);
+    try {
+      this.onMessage(parsed.msg);
+    } catch (err) {
+      // A valid message this connection cannot act on (a worker's channel closing under it) ends
+      // this connection, never the agent.
+      this.refuse(`could not act on a ${parsed.msg.type} message: ${(err as Error).message.split('\n')[0]}`);
+    }
   }
 
   private onMessage(msg: ToAgent): void {
     if (!this.greeted) {
-      if (msg?.type !== 'hello') return this.refuse('expected a hello first: is this a pushbench coordinator?');
+      if (msg.type !== 'hello') return this.refuse('expected a hello first: is this a pushbench coordinator?');
       if (msg.version !== AGENT_PROTOCOL_VERSION) {
         return this.refuse(`coordinator speaks agent protocol v${String(msg.version)}, this agent v${AGENT_PROTOCOL_VERSION}: run the same pushbench version on both`);
       }
       this.greeted = true;
+      clearTimeout(this.handshakeTimer);
       writeLine(this.socket, { type: 'welcome', version: AGENT_PROTOCOL_VERSION, hostname: hostname(), fdCap: openFileCap(), ephemeralPorts: ephemeralPorts() });
       this.log(`coordinator ${this.peer} connected`);
       return;
     }
     switch (msg.type) {
+      case 'hello':
+        return this.refuse('a second hello on one connection');
       case 'ping':
         writeLine(this.socket, { type: 'pong', id: msg.id, ns: String(process.hrtime.bigint()) });
         return;
       case 'spawn':
         return this.spawn(msg.workers);
       case 'to-worker': {
-        const w = this.workers[msg.worker];
+        const w = Object.hasOwn(this.workers, msg.worker) ? this.workers[msg.worker] : undefined;
         if (w?.connected) {
           w.send(msg.msg);
           return;
@@ -161,20 +206,14 @@ class Session {
         return;
       }
       case 'kill':
-        this.workers[msg.worker]?.kill('SIGKILL');
+        if (Object.hasOwn(this.workers, msg.worker)) this.workers[msg.worker]!.kill('SIGKILL');
         return;
-      default:
-        writeLine(this.socket, { type: 'error', message: `unknown message ${JSON.stringify((msg as { type?: unknown }).type)}` });
     }
   }
 
   private spawn(n: number): void {
     if (this.workers.length > 0) {
       writeLine(this.socket, { type: 'error', message: 'workers already spawned on this connection' });
-      return;
-    }
-    if (!Number.isInteger(n) || n < 1 || n > 1024) {
-      writeLine(this.socket, { type: 'error', message: `cannot spawn ${String(n)} workers (1..1024)` });
       return;
     }
     for (let i = 0; i < n; i++) {
