@@ -76,7 +76,7 @@ const idleMetrics = z.object({
   clientsHeld: figure,
   connectMs: histogram,
   connectRatePerSecond: figure,
-  ramp: z.object({ serverCpuPercent: figure, clientCpuPercentMax: figure, limitedBy: z.enum(['server', 'client', 'neither', 'unclear']) }),
+  ramp: z.object({ serverCpuPercent: figure, clientCpuPercentMax: figure, limitedBy: z.enum(['server', 'client', 'neither', 'accept-queue', 'unclear']) }),
   failuresByCause: figures,
   serverBaseline: processSample.extend({ heapUsedBytes: nullableFigure }),
   serverHold: processSample.extend({ heapUsedBytes: nullableFigure }),
