@@ -43,6 +43,6 @@ describe('runPlan and servers that cannot run here', () => {
     });
     assert.deepEqual(result.steps.map((s) => `${s.kind} ${s.server}`), ['idle tcp-floor']);
     const summary = readFileSync(join(out, runDir!, 'summary.md'), 'utf8');
-    assert.match(summary, /\n- skipped gone-sse via nginx-noheader: a user-defined server may not honour PUSHBENCH_ACCEL_HEADER=0/);
+    assert.match(summary, /\n- skipped gone-sse via nginx-noheader: a user-defined server may not honour PUSHBENCH\\_ACCEL\\_HEADER=0/);
   });
 });

@@ -77,13 +77,14 @@ export async function runPlan(plan: Plan, opts: RunOptions): Promise<RunOutcome>
     // browser opens a few clients in Chromium, never through the engine's workers.
     if (scenario.kind !== 'browser') for (const n of scenario.clients) planShards(n, { maxPerWorker: plan.engine.maxPerWorker, serverProcesses });
   }
+  // A usage error first: it holds whatever this machine has installed.
+  const unprofiled = plan.profile === 'none' ? [] : unprofiledServers(resolved.flatMap((r) => r.specs));
+  if (plan.profile !== 'none' && resolved.every((r) => r.specs.every((s) => unprofiled.includes(s.name)))) {
+    throw new UserError(`--profile ${plan.profile}: profiling supports Node servers only, and none of the servers asked for is one (see \`pushbench servers\`)`);
+  }
   const { runnable, skipped, pathSkips: plannedPathSkips } = planAvailability(resolved);
   if (runnable.every((r) => r.servers.length === 0)) {
     throw new UserError(`none of the servers asked for can run here: ${[...skipped].map(([n, r]) => `${n}: ${r}`).join('; ')}`, 1);
-  }
-  const unprofiled = plan.profile === 'none' ? [] : unprofiledServers(runnable.flatMap((r) => r.servers));
-  if (plan.profile !== 'none' && runnable.every((r) => r.servers.every((s) => unprofiled.includes(s.name)))) {
-    throw new UserError(`--profile ${plan.profile}: profiling supports Node servers only, and none of the servers asked for is one (see \`pushbench servers\`)`);
   }
 
   const { dir: runDir, runId } = createRunFolder(plan.resultsDir, plan.label);

@@ -10,6 +10,7 @@ import { NCHAN_MODULE } from '../../servers/broker/registry.ts';
 import type { ServerSpec } from '../../servers/spec.ts';
 import { freePort } from '../lifecycle/ports.ts';
 import { startServer } from '../lifecycle/server-process.ts';
+import { nginxLaunch } from '../proxy/nginx.ts';
 import { findSystemTool } from '../system-tool.ts';
 import { getOnce } from './http-check.ts';
 import { messageFor, postOrThrow } from './publisher.ts';
@@ -65,7 +66,7 @@ export async function startNchan(spec: ServerSpec, dir: string): Promise<Running
   mkdirSync(join(dir, 'tmp'), { recursive: true });
   const port = await freePort(DEFAULTS.host);
   writeFileSync(join(dir, 'nginx.conf'), nchanConfig({ dir, port }));
-  const launch = { ...spec.launch, command: nginx, args: ['-p', dir, '-c', 'nginx.conf', '-g', 'daemon off;'], cwd: dir };
+  const launch = { ...spec.launch, ...nginxLaunch(nginx, dir) };
   const status = (baseUrl: string) => `${baseUrl}${NCHAN_STATUS_PATH}`;
   const server = await startServer(
     { ...spec, launch },

@@ -6,7 +6,7 @@
 // `proxy_buffering on` are what hold SSE events back in production; `X-Accel-Buffering: no` from
 // the server, or `proxy_buffering off` here, are the two fixes the path scenario measures.
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { DEFAULTS, PATHS } from '../../servers/contract.ts';
 import { CONTRACT_STOP_GRACE_MS, type ServerSpec } from '../../servers/spec.ts';
 import { freePort } from '../lifecycle/ports.ts';
@@ -68,6 +68,16 @@ ${o.buffering ? '' : '      proxy_buffering off;\n'}    }
 `;
 }
 
+/**
+ * nginx in the foreground on a folder's `nginx.conf`. The prefix is absolute: nginx starts in that
+ * folder, so a relative one (`npm run bench` writes under `results/`) would be looked up inside
+ * itself, and nginx exits 1 before it logs anything.
+ */
+export function nginxLaunch(nginx: string, dir: string): { command: string; args: string[]; cwd: string } {
+  const prefix = resolve(dir);
+  return { command: nginx, args: ['-p', prefix, '-c', 'nginx.conf', '-g', 'daemon off;'], cwd: prefix };
+}
+
 /** Writes the config and starts nginx in front of the upstream; ready once /healthz answers through it. */
 export async function startNginx(o: NginxOptions, protocol: ServerSpec['protocol']): Promise<RunningServer> {
   const nginx = findNginx();
@@ -84,7 +94,7 @@ export async function startNginx(o: NginxOptions, protocol: ServerSpec['protocol
     description: 'nginx reverse proxy in front of the server under test',
     reportsHeap: false,
     processes: 1,
-    launch: { command: nginx, args: ['-p', o.dir, '-c', 'nginx.conf', '-g', 'daemon off;'], env: {}, cwd: o.dir, stopGraceMs: CONTRACT_STOP_GRACE_MS },
+    launch: { ...nginxLaunch(nginx, o.dir), env: {}, stopGraceMs: CONTRACT_STOP_GRACE_MS },
     requires: [],
   };
   return startServer(spec, { host: DEFAULTS.host, port: listenPort });
