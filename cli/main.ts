@@ -2,6 +2,9 @@
 // resolved value to the code that does the work. Errors a user can fix print as one line.
 import { Command, CommanderError } from 'commander';
 import { EXIT, UserError } from '../harness/errors.ts';
+import { isShuttingDown } from '../harness/lifecycle/cleanup.ts';
+// Long-running commands (serve, agent, run, calibrate) end with the npm that started them: npm does not pass SIGTERM on.
+import { endWithNpm } from '../harness/lifecycle/npm-parent.ts';
 import { loadConfigFile, type ConfigFile } from './config-file.ts';
 import { registerUserServers } from '../servers/registry.ts';
 import { serversCommand } from './commands/servers.ts';
@@ -38,6 +41,7 @@ export function buildProgram(): Command {
     .option('--config <file>', 'config file with your own servers')
     .action(async (name: string, opts: { port?: string; host: string; config?: string }) => {
       await withConfig(opts.config);
+      endWithNpm();
       await serveCommand(name, opts);
     });
 
@@ -57,6 +61,7 @@ export function buildProgram(): Command {
     .requiredOption('--listen <host:port>', 'address to listen on (a port alone: 127.0.0.1); e.g. 0.0.0.0:7070')
     .action(async (opts: { listen: string }) => {
       const { agentCommand } = await import('./commands/agent.ts');
+      endWithNpm();
       await agentCommand(opts);
     });
 
@@ -97,6 +102,7 @@ export function buildProgram(): Command {
       const config = await withConfig(opts.config as string | undefined);
       // Loaded on demand: the engine and report renderers (vega) are heavy for `servers` or `serve`.
       const { runCommand } = await import('./commands/run.ts');
+      endWithNpm();
       process.exitCode = await runCommand(opts, config, process.argv.slice(2));
     });
 
@@ -126,6 +132,7 @@ export function buildProgram(): Command {
     .option('--out <dir>', 'results folder', 'results')
     .action(async (opts: { out: string }) => {
       const { calibrateCommand } = await import('./commands/calibrate.ts');
+      endWithNpm();
       process.exitCode = await calibrateCommand(opts, process.argv.slice(2));
     });
 
@@ -146,6 +153,9 @@ export async function main(argv: string[]): Promise<void> {
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (err) {
+    // A signal is ending the process (cleanup.ts): what failed failed because its processes were
+    // stopped; the shutdown says what it kept and exits with 128+signal.
+    if (isShuttingDown()) return;
     if (err instanceof CommanderError) {
       // Help and version are not errors; commander already printed the message otherwise.
       process.exitCode = err.exitCode === 0 ? EXIT.ok : EXIT.usage;
@@ -162,5 +172,6 @@ export async function main(argv: string[]): Promise<void> {
 
 await main(process.argv.slice(2));
 // Every command has finished its work (serve returns only when its server ended); exit now rather
-// than wait for idle keep-alive sockets, and let cleanup.ts end anything still registered.
-process.exit(process.exitCode ?? EXIT.ok);
+// than wait for idle keep-alive sockets, and let cleanup.ts end anything still registered. After a
+// signal cleanup.ts exits, once the interrupted command has kept what it measured.
+if (!isShuttingDown()) process.exit(process.exitCode ?? EXIT.ok);

@@ -30,7 +30,9 @@ export function stderrProgress(): ProgressSink {
         else process.stderr.write(`    ${e.text}\n`);
         return;
       case 'step-end': {
-        const line = `[${e.index + 1}] ${e.title}: ${e.state}${e.note ? ` (${e.note})` : ''}`;
+        // A reason may carry a server's last output after its first line: indented under it.
+        const note = e.note.replace(/\r\n|\r|\n/g, '\n      ');
+        const line = `[${e.index + 1}] ${e.title}: ${e.state}${note ? ` (${note})` : ''}`;
         if (bar) {
           bar.update(e.index + 1, { title: '' });
           if (e.state !== 'completed') {

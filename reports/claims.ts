@@ -4,6 +4,7 @@
 // run has no data for says why (a part not installed, a step that failed); nothing is filled in.
 import type { GroupSummary, IdleParams, PushParams, RunResult, StepResult } from '../harness/result.ts';
 import { fmtBytes, fmtNumber, fmtUs } from './format.ts';
+import { reasonHeadline } from '../harness/reason.ts';
 
 export type ClaimVerdict = 'holds' | 'holds with a caveat' | 'does not hold' | 'not measured';
 
@@ -112,7 +113,7 @@ function row(base: ClaimBase, measured: string, verdict: Exclude<ClaimVerdict, '
 }
 
 function stepProblem(s: StepResult): string | null {
-  if (s.outcome.state === 'failed') return `failed: ${s.outcome.reason}`;
+  if (s.outcome.state === 'failed') return `failed: ${reasonHeadline(s.outcome.reason)}`;
   if (s.outcome.state === 'invalid') return `invalid: ${s.outcome.reasons.join('; ')}`;
   return null;
 }
@@ -150,7 +151,7 @@ function asyncThousands(r: RunResult): ClaimRow {
   const absent = notInstalledText(skippedOf(r, ASYNC_PYTHON_SSE));
   if (steps.length === 0) return notMeasured(base, 'no async Python SSE server ran the idle scenario at ≥ 1,000 clients', absent, partsOf(skippedOf(r, ASYNC_PYTHON_SSE)));
   const parts = steps.map((s) => {
-    if (s.outcome.state === 'failed') return `${s.server} at ${s.params.clients}: failed (${s.outcome.reason})`;
+    if (s.outcome.state === 'failed') return `${s.server} at ${s.params.clients}: failed (${reasonHeadline(s.outcome.reason)})`;
     const m = s.outcome.metrics;
     const state = s.outcome.state === 'invalid' ? ` (invalid: ${s.outcome.reasons.join('; ')})` : '';
     return `${s.server} held ${fmtNumber(m.clientsHeld)}/${fmtNumber(s.params.clients)}, ${fmtBytes(m.serverBytesPerConnection)} per connection, ${fmtNumber(m.serverHold.cpuPercent)} % CPU idle${state}`;

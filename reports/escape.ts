@@ -1,6 +1,8 @@
 // The one escaping path from result text to HTML and Markdown. A result file is untrusted input
 // (reports are published and shared, anyone can edit a results.json): every piece of text from it,
 // numbers included, goes through esc / escMd, and every link through safeHref.
+import { reasonParts } from '../harness/reason.ts';
+
 const MAP: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
 /** Text for HTML content or a quoted attribute value. */
@@ -42,4 +44,28 @@ export function safeHref(target: unknown): string | null {
 export function link(target: unknown, text: unknown): string {
   const href = safeHref(target);
   return href === null ? esc(text) : `<a href="${href}">${esc(text)}</a>`;
+}
+
+/**
+ * A failed step's reason as HTML: its first line as text, the process output after it (a crashed
+ * server's last lines) as a preformatted block, line for line. Both escaped.
+ */
+export function reasonHtml(reason: unknown): string {
+  const [first = '', ...rest] = String(reason).split(/\r\n|\r|\n/);
+  return rest.length === 0 ? esc(first) : `${esc(first)}<pre class="tail">${esc(rest.join('\n'))}</pre>`;
+}
+
+/**
+ * A reason for a Markdown list item: the headline for the item's line (escaped) and the output
+ * after it as a fenced block indented under the item. Nothing in a fence is markup; the fence is
+ * longer than any run of backticks in the text, so no line can close it early.
+ */
+export function reasonMd(reason: unknown): { line: string; block: string[] } {
+  const text = String(reason);
+  const [first = ''] = text.split(/\r\n|\r|\n/);
+  const { tail } = reasonParts(text);
+  if (tail.length === 0) return { line: escMd(first), block: [] };
+  const longest = Math.max(0, ...(tail.join('\n').match(/`+/g) ?? []).map((r) => r.length));
+  const fence = '`'.repeat(Math.max(3, longest + 1));
+  return { line: escMd(first), block: ['', `  ${fence}text`, ...tail.map((l) => `  ${l}`), `  ${fence}`, ''] };
 }

@@ -10,7 +10,8 @@ import { profilesSection } from './profiles-section.ts';
 import { allCharts, type Chart } from './charts.ts';
 import { claimRows } from './claims.ts';
 import { openingSentences } from './opening.ts';
-import { esc } from './escape.ts';
+import { esc, reasonHtml } from './escape.ts';
+import { reasonHeadline } from '../harness/reason.ts';
 import { fmtBytes, fmtNumber, fmtUs } from './format.ts';
 import { renderSvg } from './render.ts';
 import { verdictRows, type VerdictRow } from './verdict.ts';
@@ -68,6 +69,7 @@ figure svg{display:block;max-width:100%;height:auto;margin:0 auto}
 figcaption{color:var(--muted);font-size:.88em;margin-top:8px}
 details{margin-top:.5em}summary{cursor:pointer;color:var(--accent)}details table{margin-top:6px}
 ul.reasons{margin:.3em 0;padding-left:1.2em}
+pre.tail{margin:.3em 0;padding:6px 8px;background:var(--soft);border-radius:6px;font-size:.85em;white-space:pre-wrap;overflow-wrap:anywhere;max-height:18em;overflow:auto}
 p.answer{font-size:1.05em;max-width:75ch}
 footer{margin:3em 0 1em;color:var(--muted);font-size:.85em}
 @media (max-width:700px){
@@ -286,14 +288,14 @@ function validitySection(r: RunResult, labelled: boolean): string {
           .map(
             (s) =>
               `<tr><td data-label="state">${badge(s)}</td><td data-label="step">${esc(s.kind)} · ${esc(s.server)} · rep ${esc(s.repetition)}</td><td data-label="parameters" class="small">${esc(paramsText(s))}</td><td data-label="why"><ul class="reasons">${why(s)
-                .map((w) => `<li>${esc(w)}</li>`)
+                .map((w) => `<li>${reasonHtml(w)}</li>`)
                 .join('')}</ul></td></tr>`,
           )
           .join('\n')}</tbody></table></div>`;
   const all = `<details><summary>every step (${r.steps.length}) with its figures</summary><div class="scroll"><table>
 <thead><tr><th>state</th><th>scenario</th><th>server</th><th>parameters</th><th>rep</th><th>figures</th><th>why</th></tr></thead>
 <tbody>${r.steps
-    .map((s) => `<tr><td>${badge(s)}</td><td>${esc(s.kind)}</td><td>${esc(s.server)}</td><td class="small">${esc(paramsText(s))}</td><td>${esc(s.repetition)}</td><td class="small">${esc(stepSummary(s))}</td><td>${esc(why(s).join('; '))}</td></tr>`)
+    .map((s) => `<tr><td>${badge(s)}</td><td>${esc(s.kind)}</td><td>${esc(s.server)}</td><td class="small">${esc(paramsText(s))}</td><td>${esc(s.repetition)}</td><td class="small">${esc(stepSummary(s))}</td><td>${esc(why(s).map(reasonHeadline).join('; '))}</td></tr>`)
     .join('\n')}</tbody></table></div></details>`;
   return `${labelled ? `<h3>${esc(r.label)}</h3>` : ''}${summary}${problemTable}${all}`;
 }

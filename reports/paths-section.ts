@@ -2,7 +2,7 @@
 // run — time to the first event, latency, what was delivered — and the paths that could not run.
 import type { PathSkip } from '../scenarios/path.ts';
 import type { RunResult, StepResult } from '../harness/result.ts';
-import { esc } from './escape.ts';
+import { esc, reasonHtml } from './escape.ts';
 import { fmtNumber, fmtUs } from './format.ts';
 
 type PathStep = Extract<StepResult, { kind: 'path' }>;
@@ -27,7 +27,7 @@ function serverTable(server: string, steps: PathStep[]): string {
     const o = s.outcome;
     if (o.state !== 'completed') {
       const why = o.state === 'failed' ? o.reason : o.reasons.join('; ');
-      return `<tr><td><code>${esc(s.params.path)}</code></td><td colspan="6"><span class="badge ${esc(o.state)}">${esc(o.state)}</span> ${esc(why)}</td></tr>`;
+      return `<tr><td><code>${esc(s.params.path)}</code></td><td colspan="6"><span class="badge ${esc(o.state)}">${esc(o.state)}</span> ${reasonHtml(why)}</td></tr>`;
     }
     const m = o.metrics;
     const added = directP50 !== null && s.params.path !== 'direct' ? `${m.latencyFromT0.p50 >= directP50 ? '+' : '−'}${fmtUs(Math.abs(m.latencyFromT0.p50 - directP50))}` : '';

@@ -5,7 +5,7 @@ import type { RunResult } from '../harness/result.ts';
 import { browserSummaryLine } from '../scenarios/browser-result.ts';
 import { claimRows, pathSkips, verdictText } from './claims.ts';
 import { compareMarkdown, type CompareOutcome } from './compare.ts';
-import { escMd as md } from './escape.ts';
+import { escMd as md, reasonMd } from './escape.ts';
 import { openingSentences } from './opening.ts';
 import { verdictRows } from './verdict.ts';
 
@@ -38,8 +38,9 @@ export function summaryMarkdown(results: RunResult[], comparison: CompareOutcome
     for (const c of claimRows(r)) out.push(`| ${md(c.claim)} | ${md(c.measured)} | ${md(verdictText(c))} |`);
     out.push('');
     for (const s of bad) {
-      const why = s.outcome.state === 'failed' ? s.outcome.reason : s.outcome.state === 'invalid' ? s.outcome.reasons.join('; ') : '';
-      out.push(`- **${md(s.outcome.state)}** ${md(s.kind)} ${md(s.server)} rep ${md(s.repetition)}: ${md(why)}`);
+      // A failed step's reason may carry the server's last output: a fenced block under the item.
+      const why = s.outcome.state === 'failed' ? reasonMd(s.outcome.reason) : { line: md(s.outcome.state === 'invalid' ? s.outcome.reasons.join('; ') : ''), block: [] };
+      out.push(`- **${md(s.outcome.state)}** ${md(s.kind)} ${md(s.server)} rep ${md(s.repetition)}: ${why.line}`, ...why.block);
     }
     for (const s of r.skipped) out.push(`- skipped ${md(s.server)}: ${md(s.reason)}`);
     for (const k of pathSkips(r)) out.push(`- skipped ${md(k.server)} via ${md(k.path)}: ${md(k.reason)}`);

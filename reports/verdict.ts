@@ -8,6 +8,7 @@ import { fmtMetric, fmtNumber } from './format.ts';
 import { SINGLE_RUN_NOISE } from './noise.ts';
 import { compareOrder, describeParams } from './params-text.ts';
 import { brokerServerNames } from './brokers-section.ts';
+import { reasonHeadline } from '../harness/reason.ts';
 
 /** A broker pair's latency includes the harness's publish request: its rows say so in the topic. */
 const PUBLISH_TO_RECEIVE = ', publish-to-receive';
@@ -139,7 +140,7 @@ const KNEE_WORDING: Wording = {
 function noValidReason(result: RunResult, group: GroupSummary): { text: string; short: string } {
   for (const s of result.steps) {
     if (s.group !== group.group) continue;
-    if (s.outcome.state === 'failed') return { text: `failed: ${s.outcome.reason}`, short: 'failed' };
+    if (s.outcome.state === 'failed') return { text: `failed: ${reasonHeadline(s.outcome.reason)}`, short: 'failed' };
     if (s.outcome.state === 'invalid') return { text: `invalid: ${s.outcome.reasons.join('; ')}`, short: 'was invalid' };
   }
   return { text: 'no valid repetition', short: 'has no valid repetition' };

@@ -4,6 +4,7 @@ import type { ProgressSink } from '../harness/progress.ts';
 import type { KneeResult, StepResult } from '../harness/result.ts';
 import type { ServerSpec } from '../servers/spec.ts';
 import type { AgentClock } from '../harness/engine/agent-client.ts';
+import { boundedReason } from '../harness/reason.ts';
 
 export interface ExecutorContext {
   /** The servers of this scenario that can run here, in the order asked. */
@@ -12,14 +13,21 @@ export interface ExecutorContext {
   workDir: string;
   engine: EngineOptions;
   progress: ProgressSink;
-  /** Announces the next step; returns its index for the step-end event. */
-  beginStep(title: string): number;
+  /**
+   * Announces the next step (its identity: what its result holds but the outcome); returns its
+   * index for the step-end event. An interrupted run records the step begun and not ended as
+   * failed "interrupted".
+   */
+  beginStep(title: string, step: StepStart): number;
   endStep(index: number, title: string, step: StepResult): void;
   /** Set once a SIGINT/SIGTERM arrived: executors stop starting new steps. */
   cancelled(): boolean;
   /** Load agents: each pool's measured clocks, recorded in RunResult.extras.agents. */
   noteAgentClocks?(clocks: AgentClock[]): void;
 }
+
+/** A step before it has an outcome: its result without `outcome` and `durationMs`. */
+export type StepStart = StepResult extends infer S ? (S extends StepResult ? Omit<S, 'outcome' | 'durationMs'> : never) : never;
 
 export interface ScenarioOutput {
   steps: StepResult[];
@@ -38,6 +46,7 @@ export function groupKey(kind: string, server: string, params: object): string {
   return `${kind}/${server}/${parts}`;
 }
 
+/** A thrown error as a failed step's reason: its whole message (a server's output follows its first line), bounded. */
 export function errorReason(err: unknown): string {
-  return err instanceof Error ? err.message.split('\n')[0]! : String(err);
+  return boundedReason(err instanceof Error ? err.message : String(err));
 }

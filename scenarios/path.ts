@@ -22,7 +22,7 @@ import type { ServerSpec } from '../servers/spec.ts';
 import { errorReason, groupKey, type Executor, type ExecutorContext } from './executor.ts';
 import { describePath, type PathSpec } from './path-spec.ts';
 import type { PathScenario } from './schema.ts';
-import { agentClockChecks, clientCpuCheck, clientLagCheck, clientSideFrom, NO_RECONNECT, outcomeFrom, serverCores, sleep, startPool } from './step-common.ts';
+import { agentClockChecks, clientCpuCheck, clientLagCheck, clientSideFrom, NO_RECONNECT, outcomeFrom, serverCores, sleep, startPool, unlessServerExited } from './step-common.ts';
 
 /** A (server, path) pair that cannot be measured here, and why; shown in the report's paths section. */
 export interface PathSkip {
@@ -118,9 +118,9 @@ async function runTeardown(teardown: (() => Promise<void>)[]): Promise<void> {
 async function pathStep(spec: ServerSpec, path: PathSpec, clients: number, rep: number, scenario: PathScenario, ctx: ExecutorContext): Promise<StepResult> {
   const params: PathParams = { clients, rate: scenario.rate, bytes: scenario.bytes, durationMs: scenario.durationMs, path: path.label };
   const title = `path ${spec.name} via ${path.label} clients=${clients} rate=${scenario.rate}/s rep ${rep}/${scenario.repetitions}`;
-  const index = ctx.beginStep(title);
   const startedAt = new Date();
   const base = { kind: 'path' as const, group: groupKey('path', spec.name, params), server: spec.name, protocol: spec.protocol, pair: spec.pair, repetition: rep, params, startedAt: startedAt.toISOString() };
+  const index = ctx.beginStep(title, base);
   let step: StepResult;
   try {
     const outcome = await measure(spec, path, params, scenario, index, ctx);
@@ -138,73 +138,78 @@ async function measure(spec: ServerSpec, path: PathSpec, params: PathParams, sce
   const sampler = new ProcessTreeSampler(rig.server.pid, 200);
   sampler.start();
   try {
-    const pool = await startPool({ spec, host: rig.target.host, port: rig.target.port }, ctx, { clients: params.clients, rampPerSecond: scenario.rampPerSecond, policy: NO_RECONNECT });
-    try {
-      const before = await getHealth(rig.server.baseUrl);
-      const count = Math.max(1, Math.round((params.rate * params.durationMs) / 1000));
-      const fromSeq = before.lastSeq! + 1;
-      const toSeq = before.lastSeq! + count;
-      await pool.beginWindow({ fromSeq, toSeq });
-      // A stream is ready once the server has subscribed it. Through a buffering proxy the client
-      // may not even see its response head before the first flush: that wait is part of the time
-      // to the first event, so the clients' own "open" is not awaited before the broadcast.
-      const connecting = pool.connectAll();
-      const subscribed = await waitForSubscribers(rig.server.baseUrl, params.clients, ctx.engine.connectTimeoutMs);
-      if (!subscribed.ok) {
-        const connect = await connecting;
-        throw new Error(`the server subscribed ${subscribed.connections} of ${params.clients} streams via ${path.label} (clients: ${connect.held} open, failures ${JSON.stringify(connect.failuresByCause)})`);
-      }
-      ctx.progress({ type: 'phase', text: `${spec.name} via ${path.label}: ${params.rate}/s for ${params.durationMs} ms` });
-      const windowStart = Date.now();
-      await postBroadcast(rig.server.baseUrl, { rate: params.rate, count, bytes: params.bytes, event: 'tick' });
-      await sleep((count * 1000) / params.rate);
-      const health = await getHealth(rig.server.baseUrl);
-      const connect = await connecting;
-      if (connect.held < params.clients) throw new Error(`only ${connect.held} of ${params.clients} clients saw their stream open via ${path.label} (${JSON.stringify(connect.failuresByCause)})`);
-      const drainStart = Date.now();
-      await pool.waitUntilAllReached(toSeq, scenario.drainMs);
-      const drainedMs = Date.now() - drainStart;
-      const window = await pool.endWindow();
-      const server = sampler.window(windowStart, Date.now());
-      const firstEvent = decodeHistogram(window.firstEventFromT0);
-      const firstEventCount = firstEvent.totalCount;
-      const expected = count * window.connected;
-      const tcp = health.tcpConnections;
-      const metrics: PathMetrics = {
-        pathDescription: describePath(path),
-        clientsConnected: window.connected,
-        expected,
-        received: window.received,
-        gaps: window.gaps,
-        duplicates: window.duplicates,
-        outOfOrder: window.outOfOrder,
-        // In ms: the delays a proxy adds are seconds, not microseconds.
-        firstEventMs: summarizeAs(firstEvent, 'ms'),
-        latencyFromT0: summarize(decodeHistogram(window.latencyFromT0), 'us'),
-        drainedMs,
-        streamsPerTcpConnection: tcp !== undefined && tcp > 0 ? health.connections / tcp : null,
-        server,
-        client: clientSideFrom(window.workers, pool.sourceAddresses),
-      };
-      const checks: ValidityCheck[] = [
-        { name: 'clients connected', ok: window.connected === params.clients, detail: `${window.connected} of ${params.clients} connected through the window` },
-        {
-          name: 'first event measured',
-          ok: firstEventCount === window.connected,
-          detail: `the first event reached ${firstEventCount} of ${window.connected} clients within the schedule and ${scenario.drainMs} ms after it`,
-        },
-        clientCpuCheck(metrics.client),
-        clientLagCheck(metrics.client),
-        ...agentClockChecks(pool),
-      ];
-      // Direct is the reference every other path is read against: it must deliver everything.
-      if (path.kind === 'direct') {
-        checks.push({ name: 'direct delivery complete', ok: window.received === expected && window.gaps === 0, detail: `${window.received} of ${expected} events, ${window.gaps} gaps` });
-      }
-      return outcomeFrom(metrics, checks, { clientCpuPercentMax: metrics.client.cpuPercentMax, clientLagP90Ms: metrics.client.eventLoopLagP90Ms, serverCpuPercent: server.cpuPercent, serverCores: serverCores(spec.processes) });
-    } finally {
-      await pool.close();
-    }
+    return await unlessServerExited(
+      () => rig.server,
+      async (): Promise<StepOutcome<PathMetrics>> => {
+        const pool = await startPool({ spec, host: rig.target.host, port: rig.target.port }, ctx, { clients: params.clients, rampPerSecond: scenario.rampPerSecond, policy: NO_RECONNECT });
+        try {
+          const before = await getHealth(rig.server.baseUrl);
+          const count = Math.max(1, Math.round((params.rate * params.durationMs) / 1000));
+          const fromSeq = before.lastSeq! + 1;
+          const toSeq = before.lastSeq! + count;
+          await pool.beginWindow({ fromSeq, toSeq });
+          // A stream is ready once the server has subscribed it. Through a buffering proxy the client
+          // may not even see its response head before the first flush: that wait is part of the time
+          // to the first event, so the clients' own "open" is not awaited before the broadcast.
+          const connecting = pool.connectAll();
+          const subscribed = await waitForSubscribers(rig.server.baseUrl, params.clients, ctx.engine.connectTimeoutMs);
+          if (!subscribed.ok) {
+            const connect = await connecting;
+            throw new Error(`the server subscribed ${subscribed.connections} of ${params.clients} streams via ${path.label} (clients: ${connect.held} open, failures ${JSON.stringify(connect.failuresByCause)})`);
+          }
+          ctx.progress({ type: 'phase', text: `${spec.name} via ${path.label}: ${params.rate}/s for ${params.durationMs} ms` });
+          const windowStart = Date.now();
+          await postBroadcast(rig.server.baseUrl, { rate: params.rate, count, bytes: params.bytes, event: 'tick' });
+          await sleep((count * 1000) / params.rate);
+          const health = await getHealth(rig.server.baseUrl);
+          const connect = await connecting;
+          if (connect.held < params.clients) throw new Error(`only ${connect.held} of ${params.clients} clients saw their stream open via ${path.label} (${JSON.stringify(connect.failuresByCause)})`);
+          const drainStart = Date.now();
+          await pool.waitUntilAllReached(toSeq, scenario.drainMs);
+          const drainedMs = Date.now() - drainStart;
+          const window = await pool.endWindow();
+          const server = sampler.window(windowStart, Date.now());
+          const firstEvent = decodeHistogram(window.firstEventFromT0);
+          const firstEventCount = firstEvent.totalCount;
+          const expected = count * window.connected;
+          const tcp = health.tcpConnections;
+          const metrics: PathMetrics = {
+            pathDescription: describePath(path),
+            clientsConnected: window.connected,
+            expected,
+            received: window.received,
+            gaps: window.gaps,
+            duplicates: window.duplicates,
+            outOfOrder: window.outOfOrder,
+            // In ms: the delays a proxy adds are seconds, not microseconds.
+            firstEventMs: summarizeAs(firstEvent, 'ms'),
+            latencyFromT0: summarize(decodeHistogram(window.latencyFromT0), 'us'),
+            drainedMs,
+            streamsPerTcpConnection: tcp !== undefined && tcp > 0 ? health.connections / tcp : null,
+            server,
+            client: clientSideFrom(window.workers, pool.sourceAddresses),
+          };
+          const checks: ValidityCheck[] = [
+            { name: 'clients connected', ok: window.connected === params.clients, detail: `${window.connected} of ${params.clients} connected through the window` },
+            {
+              name: 'first event measured',
+              ok: firstEventCount === window.connected,
+              detail: `the first event reached ${firstEventCount} of ${window.connected} clients within the schedule and ${scenario.drainMs} ms after it`,
+            },
+            clientCpuCheck(metrics.client),
+            clientLagCheck(metrics.client),
+            ...agentClockChecks(pool),
+          ];
+          // Direct is the reference every other path is read against: it must deliver everything.
+          if (path.kind === 'direct') {
+            checks.push({ name: 'direct delivery complete', ok: window.received === expected && window.gaps === 0, detail: `${window.received} of ${expected} events, ${window.gaps} gaps` });
+          }
+          return outcomeFrom(metrics, checks, { clientCpuPercentMax: metrics.client.cpuPercentMax, clientLagP90Ms: metrics.client.eventLoopLagP90Ms, serverCpuPercent: server.cpuPercent, serverCores: serverCores(spec.processes) });
+        } finally {
+          await pool.close();
+        }
+      },
+    );
   } finally {
     sampler.stop();
     await runTeardown(rig.teardown);

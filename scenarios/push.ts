@@ -10,7 +10,8 @@ import type { KneeResult, PushMetrics, PushParams, StepOutcome, StepResult, Vali
 import type { ServerSpec } from '../servers/spec.ts';
 import { errorReason, groupKey, type Executor, type ExecutorContext } from './executor.ts';
 import type { PushScenario } from './schema.ts';
-import { agentClockChecks, startPool, clientCpuCheck, clientLagCheck, clientSideFrom, NO_RECONNECT, outcomeFrom, serverCores, sleep } from './step-common.ts';
+import { reasonHeadline } from '../harness/reason.ts';
+import { agentClockChecks, unlessServerExited, startPool, clientCpuCheck, clientLagCheck, clientSideFrom, NO_RECONNECT, outcomeFrom, serverCores, sleep } from './step-common.ts';
 
 /** Time allowed after the last event is due for every client to receive it. */
 const DRAIN_MS = 5000;
@@ -40,7 +41,7 @@ export const runPush: Executor<PushScenario> = async (scenario, ctx) => {
               steps.push(step);
               // An overloaded step leaves a backlog in server and socket buffers that would leak
               // into the next step: start the next one from a fresh server and fresh clients.
-              if (step.outcome.state !== 'completed' && !(session instanceof Error)) {
+              if (step.outcome.state !== 'completed' && !(session instanceof Error) && !ctx.cancelled()) {
                 await closeSession(session);
                 session = await open();
               }
@@ -71,15 +72,16 @@ async function titledStep(
 ): Promise<StepResult> {
   const params: PushParams = { clients, rate, bytes, durationMs: scenario.durationMs, warmupMs: scenario.warmupMs, coalesce: scenario.coalesce };
   const title = `${titlePrefix} ${spec.name} clients=${clients} rate=${rate}/s bytes=${bytes} rep ${rep}/${scenario.repetitions}`;
-  const index = ctx.beginStep(title);
   const startedAt = new Date();
   const base = { kind: 'push' as const, group: groupKey('push', spec.name, params), server: spec.name, protocol: spec.protocol, pair: spec.pair, repetition: rep, params, startedAt: startedAt.toISOString() };
+  const index = ctx.beginStep(title, base);
   let step: StepResult;
   if (session instanceof Error) {
     step = { ...base, durationMs: 0, outcome: { state: 'failed', reason: errorReason(session) } };
   } else {
+    const s = session;
     try {
-      const outcome = await pushWindow(session, params, ctx);
+      const outcome = await unlessServerExited(() => s.server, () => pushWindow(s, params, ctx));
       step = { ...base, durationMs: Date.now() - startedAt.getTime(), outcome };
     } catch (err) {
       step = { ...base, durationMs: Date.now() - startedAt.getTime(), outcome: { state: 'failed', reason: errorReason(err) } };
@@ -201,7 +203,7 @@ async function findKnee(s: Session, bytes: number, scenario: PushScenario, ctx: 
 export function kneeVerdict(step: StepResult, thresholdUs: number): string | null {
   if (step.kind !== 'push') return 'not a push step';
   const o = step.outcome;
-  if (o.state === 'failed') return `failed: ${o.reason}`;
+  if (o.state === 'failed') return `failed: ${reasonHeadline(o.reason)}`;
   const m = o.metrics;
   if (m.received < m.expected || m.gaps > 0) return `delivery ${((100 * m.received) / Math.max(1, m.expected)).toFixed(1)} % at ${step.params.rate}/s`;
   if (m.latencyFromT0.p99 > thresholdUs) return `p99 ${(m.latencyFromT0.p99 / 1000).toFixed(1)} ms > ${thresholdUs / 1000} ms at ${step.params.rate}/s`;

@@ -1,11 +1,11 @@
 // Runs a resolved plan: checks it can run before touching anything, executes each scenario through
 // its executor, and writes one RunResult (plus reports) into a new run folder.
-import { existsSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { planShards } from '../harness/engine/plan.ts';
 import { captureEnvironment } from '../harness/environment.ts';
 import { groupSummaries } from '../harness/aggregate.ts';
-import { onShutdown } from '../harness/lifecycle/cleanup.ts';
+import { onInterrupted, onShutdown } from '../harness/lifecycle/cleanup.ts';
 import type { ProgressSink } from '../harness/progress.ts';
 import { RESULT_SCHEMA, type KneeResult, type RunResult, type StepResult } from '../harness/result.ts';
 import { createRunFolder, writeJsonAtomic } from '../harness/result-store.ts';
@@ -13,7 +13,7 @@ import { getServer } from '../servers/registry.ts';
 import type { ServerSpec } from '../servers/spec.ts';
 import { planAvailability } from './availability.ts';
 import type { PathSkip } from './path.ts';
-import type { Executor, ExecutorContext } from './executor.ts';
+import type { Executor, ExecutorContext, StepStart } from './executor.ts';
 import type { AgentClock } from '../harness/engine/agent-client.ts';
 import { runIdle } from './idle.ts';
 import { runPush } from './push.ts';
@@ -101,60 +101,19 @@ export async function runPlan(plan: Plan, opts: RunOptions): Promise<RunOutcome>
   }
 
   let cancelled = false;
-  const stopListening = onShutdown(async () => {
-    cancelled = true;
-    // An interrupted run writes no result and leaves no half-made folder behind (nor the nginx
-    // configs or profiles its steps wrote into it); earlier runs are never touched.
-    removeUnfinished(runDir);
-  });
   let nextIndex = 0;
   const steps: StepResult[] = [];
   const knees: KneeResult[] = [];
   const extras: Record<string, unknown> = {};
   // One entry per agent per pool started (every step re-measures): offsets drift, so each is kept.
   const agentClocks: AgentClock[] = [];
-  try {
-    for (const { scenario, servers } of runnable) {
-      if (servers.length === 0 || cancelled) continue;
-      const ctx: ExecutorContext = {
-        servers,
-        workDir: runDir,
-        engine: plan.engine,
-        progress: opts.progress,
-        beginStep: (title) => {
-          const index = nextIndex++;
-          opts.progress({ type: 'step-start', index, title });
-          return index;
-        },
-        endStep: (index, title, step) => {
-          const o = step.outcome;
-          const note = o.state === 'failed' ? o.reason : o.state === 'invalid' ? o.reasons.join('; ') : '';
-          opts.progress({ type: 'step-end', index, title, state: o.state, note });
-        },
-        cancelled: () => cancelled,
-        noteAgentClocks: (clocks) => agentClocks.push(...clocks),
-      };
-      const executor = EXECUTORS[scenario.kind] as Executor<Scenario>;
-      const out = await executor(scenario, ctx);
-      steps.push(...out.steps);
-      knees.push(...out.knees);
-      Object.assign(extras, out.extras);
-    }
-    if (agentClocks.length > 0) extras.agents = agentClocks;
-    const brokers = brokersExtra(resolved.flatMap((r) => r.specs), skipped);
-    if (brokers) extras.brokers = brokers;
-    // The paths of servers that could not run at all, beside those the path executor skipped.
-    if (plannedPathSkips.length > 0) {
-      const ran = (extras.paths as { skips?: PathSkip[] } | undefined) ?? {};
-      extras.paths = { ...ran, skips: [...plannedPathSkips, ...(ran.skips ?? [])] };
-    }
-  } finally {
-    stopListening();
-  }
-  // The signal handler is ending the process; its folder is gone, so there is nothing to write into.
-  if (cancelled) throw new UserError('run interrupted: no result written', 1);
+  // Every step as it ends, and the one under way: what an interrupt keeps (the executors hand
+  // their steps back only when a whole scenario is done).
+  const ended: StepResult[] = [];
+  let underway: { start: StepStart; title: string } | null = null;
 
-  const result: RunResult = {
+  const resultPath = join(runDir, 'results.json');
+  const resultOf = (finalSteps: StepResult[]): RunResult => ({
     schema: RESULT_SCHEMA,
     runId,
     label: plan.label,
@@ -163,15 +122,112 @@ export async function runPlan(plan: Plan, opts: RunOptions): Promise<RunOutcome>
     command: opts.command,
     environment: captureEnvironment(),
     plan,
-    steps,
-    groups: groupSummaries(steps),
+    steps: finalSteps,
+    groups: groupSummaries(finalSteps),
     knees,
     skipped: [...skipped].map(([server, reason]) => ({ server, reason })),
     extras: plan.profile === 'none' ? extras : { ...extras, profiles: profilesExtra(plan.profile, profilesDir, unprofiled) },
+  });
+  let extrasComplete = false;
+  const completeExtras = (): void => {
+    if (extrasComplete) return;
+    extrasComplete = true;
+    if (agentClocks.length > 0) extras.agents = agentClocks;
+    const brokers = brokersExtra(resolved.flatMap((r) => r.specs), skipped);
+    if (brokers) extras.brokers = brokers;
+    // The paths of servers that could not run at all, beside those the path executor skipped.
+    if (plannedPathSkips.length > 0) {
+      const ran = (extras.paths as { skips?: PathSkip[] } | undefined) ?? {};
+      extras.paths = { ...ran, skips: [...plannedPathSkips, ...(ran.skips ?? [])] };
+    }
   };
-  const resultPath = join(runDir, 'results.json');
-  writeJsonAtomic(resultPath, result);
-  if (opts.afterRun) await opts.afterRun(result, runDir);
+  // Written once, by whichever comes first: the run's end or an interrupt's hook.
+  let writing: Promise<RunResult> | null = null;
+  const write = (finalSteps: StepResult[]): Promise<RunResult> =>
+    (writing ??= (async () => {
+      const result = resultOf(finalSteps);
+      writeJsonAtomic(resultPath, result);
+      if (opts.afterRun) await opts.afterRun(result, runDir);
+      return result;
+    })());
+
+  // Ctrl-C / SIGTERM: executors stop starting steps; cleanup.ts ends every child, then this keeps
+  // what was measured: every finished step, the one under way failed "interrupted".
+  const stopListening = onShutdown(async () => {
+    cancelled = true;
+  });
+  const stopInterrupt = onInterrupted(async (signal) => {
+    cancelled = true;
+    let interrupted: StepResult | null = null;
+    if (underway !== null && writing === null) {
+      const { start, title } = underway;
+      const durationMs = Math.max(0, Date.now() - Date.parse(start.startedAt));
+      interrupted = { ...start, durationMs, outcome: { state: 'failed', reason: `interrupted by ${signal} before the step finished` } } as StepResult;
+      opts.progress({ type: 'step-end', index: nextIndex - 1, title, state: 'failed', note: `interrupted by ${signal}` });
+    }
+    if (writing === null && ended.length === 0 && interrupted === null) {
+      // Nothing was measured: the new folder holds nothing worth keeping.
+      rmSync(runDir, { recursive: true, force: true });
+      opts.progress({ type: 'run-end', runDir });
+      process.stderr.write(`pushbench: run interrupted by ${signal} before its first step: nothing measured, no run folder kept\n`);
+      return;
+    }
+    completeExtras();
+    const result = await write(interrupted === null ? [...ended] : [...ended, interrupted]);
+    opts.progress({ type: 'run-end', runDir });
+    const finished = result.steps.length - (interrupted === null ? 0 : 1);
+    process.stderr.write(
+      `pushbench: run interrupted by ${signal}: ${resultPath} (with report.html and summary.md) keeps the ${finished} finished step${finished === 1 ? '' : 's'}${interrupted === null ? '' : ' and the interrupted one, as failed'}\n`,
+    );
+  });
+  try {
+    for (const { scenario, servers } of runnable) {
+      if (servers.length === 0 || cancelled) continue;
+      const ctx: ExecutorContext = {
+        servers,
+        workDir: runDir,
+        engine: plan.engine,
+        progress: opts.progress,
+        beginStep: (title, start) => {
+          const index = nextIndex++;
+          // After a signal nothing new is recorded: the step under way is the interrupted one.
+          if (!cancelled) underway = { start, title };
+          opts.progress({ type: 'step-start', index, title });
+          return index;
+        },
+        endStep: (index, title, step) => {
+          // A step that ends after the signal ended because its processes were stopped: it stays "interrupted".
+          if (cancelled) return;
+          ended.push(step);
+          underway = null;
+          const o = step.outcome;
+          const note = o.state === 'failed' ? o.reason : o.state === 'invalid' ? o.reasons.join('; ') : '';
+          opts.progress({ type: 'step-end', index, title, state: o.state, note });
+        },
+        cancelled: () => cancelled,
+        noteAgentClocks: (clocks) => agentClocks.push(...clocks),
+      };
+      const executor = EXECUTORS[scenario.kind] as Executor<Scenario>;
+      // After a signal an executor may throw for the processes stopped under it: nothing to report.
+      const out = await executor(scenario, ctx).catch((err: unknown) => {
+        if (cancelled) return null;
+        throw err;
+      });
+      if (out === null || cancelled) break;
+      steps.push(...out.steps);
+      knees.push(...out.knees);
+      Object.assign(extras, out.extras);
+    }
+    if (!cancelled) completeExtras();
+  } finally {
+    stopListening();
+  }
+  // A signal arrived: cleanup.ts is ending the children, then the hook above writes what was
+  // measured and the process exits with 128+signal. Nothing more happens here.
+  if (cancelled) return new Promise<never>(() => undefined);
+
+  const result = await write(steps);
+  stopInterrupt();
   opts.progress({ type: 'run-end', runDir });
   return { runDir, resultPath, result };
 }
@@ -182,9 +238,4 @@ function unprofiledServers(specs: ServerSpec[]): string[] {
 
 function profilesExtra(profiler: Profiler, profilesDir: string, unprofiled: string[]): ProfilesExtra {
   return { profiler, folder: PROFILES_FOLDER, records: listProfiles(profilesDir), unprofiled };
-}
-
-function removeUnfinished(dir: string): void {
-  if (existsSync(join(dir, 'results.json'))) return;
-  rmSync(dir, { recursive: true, force: true });
 }

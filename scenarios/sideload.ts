@@ -10,7 +10,7 @@ import type { SideloadMetrics, SideloadParams, StepResult, ValidityCheck } from 
 import type { ServerSpec } from '../servers/spec.ts';
 import { errorReason, groupKey, type Executor, type ExecutorContext } from './executor.ts';
 import type { SideloadScenario } from './schema.ts';
-import { startPool, clientCpuCheck, clientSideFrom, NO_RECONNECT, outcomeFrom } from './step-common.ts';
+import { startPool, clientCpuCheck, clientSideFrom, NO_RECONNECT, outcomeFrom, unlessServerExited } from './step-common.ts';
 
 export const runSideload: Executor<SideloadScenario> = async (scenario, ctx) => {
   const steps: StepResult[] = [];
@@ -26,19 +26,59 @@ export const runSideload: Executor<SideloadScenario> = async (scenario, ctx) => 
 async function serverSteps(spec: ServerSpec, scenario: SideloadScenario, rep: number, ctx: ExecutorContext): Promise<StepResult[]> {
   const steps: StepResult[] = [];
   const params = (clients: number): SideloadParams => ({ clients, pushRate: scenario.pushRate, durationMs: scenario.durationMs, connections: scenario.connections, path: scenario.path });
-  const announce = (clients: number) => ctx.beginStep(`sideload ${spec.name} streams=${clients}${scenario.pushRate > 0 ? ` push=${scenario.pushRate}/s` : ''} rep ${rep}/${scenario.repetitions}`);
+  const title = (clients: number) => `sideload ${spec.name} streams=${clients}${scenario.pushRate > 0 ? ` push=${scenario.pushRate}/s` : ''} rep ${rep}/${scenario.repetitions}`;
   const base = (p: SideloadParams) => ({ kind: 'sideload' as const, group: groupKey('sideload', spec.name, p), server: spec.name, protocol: spec.protocol, pair: spec.pair, repetition: rep, params: p, startedAt: new Date().toISOString() });
+  let session: { server: RunningServer; sampler: ProcessTreeSampler } | Error = await startWarm(spec, scenario, ctx);
+  try {
+    let baseline: number | null = null;
+    for (const n of [0, ...scenario.clients]) {
+      if (ctx.cancelled()) break;
+      const p = params(n);
+      const identity = base(p);
+      const index = ctx.beginStep(title(n), identity);
+      const started = Date.now();
+      let step: StepResult;
+      if (session instanceof Error) {
+        step = { ...identity, durationMs: 0, outcome: { state: 'failed', reason: errorReason(session) } };
+      } else {
+        const { server, sampler } = session;
+        try {
+          const outcome = await unlessServerExited(
+            () => server,
+            async () => {
+              const m = await loadedStep(server, sampler, p, baseline, ctx);
+              if (n === 0) baseline = m.metrics.requestsPerSecond;
+              return outcomeFrom(m.metrics, m.checks);
+            },
+            'during the step',
+          );
+          step = { ...identity, durationMs: Date.now() - started, outcome };
+        } catch (err) {
+          step = { ...identity, durationMs: Date.now() - started, outcome: { state: 'failed', reason: errorReason(err) } };
+        }
+        // A server that died under a step: the next step gets a fresh (warmed) one, read against the
+        // same no-stream baseline (the same server, measured earlier in this repetition).
+        if (server.exitedOnItsOwn() !== null && !ctx.cancelled()) {
+          await stopSession(session);
+          session = await startWarm(spec, scenario, ctx);
+        }
+      }
+      steps.push(step);
+      ctx.endStep(index, title(n), step);
+    }
+  } finally {
+    if (!(session instanceof Error)) await stopSession(session);
+  }
+  return steps;
+}
+
+/** The server, its sampler running, after the warm-up load; or why it could not start. */
+async function startWarm(spec: ServerSpec, scenario: SideloadScenario, ctx: ExecutorContext): Promise<{ server: RunningServer; sampler: ProcessTreeSampler } | Error> {
   let server: RunningServer;
   try {
     server = await startServer(spec, { host: ctx.engine.serverHost });
   } catch (err) {
-    for (const n of [0, ...scenario.clients]) {
-      const i = announce(n);
-      const step: StepResult = { ...base(params(n)), durationMs: 0, outcome: { state: 'failed', reason: errorReason(err) } };
-      steps.push(step);
-      ctx.endStep(i, spec.name, step);
-    }
-    return steps;
+    return err as Error;
   }
   const sampler = new ProcessTreeSampler(server.pid, 200);
   sampler.start();
@@ -50,27 +90,16 @@ async function serverSteps(spec: ServerSpec, scenario: SideloadScenario, rep: nu
       ctx.progress({ type: 'phase', text: `${spec.name}: warming up with autocannon ${scenario.path} for ${scenario.warmupMs} ms` });
       await autocannon({ url: `${server.baseUrl}${scenario.path}`, connections: scenario.connections, duration: scenario.warmupMs / 1000 });
     }
-    let baseline: number | null = null;
-    for (const n of [0, ...scenario.clients]) {
-      const p = params(n);
-      const index = announce(n);
-      const started = Date.now();
-      let step: StepResult;
-      try {
-        const m = await loadedStep(server, sampler, p, baseline, ctx);
-        if (n === 0) baseline = m.metrics.requestsPerSecond;
-        step = { ...base(p), durationMs: Date.now() - started, outcome: outcomeFrom(m.metrics, m.checks) };
-      } catch (err) {
-        step = { ...base(p), durationMs: Date.now() - started, outcome: { state: 'failed', reason: errorReason(err) } };
-      }
-      steps.push(step);
-      ctx.endStep(index, `sideload ${spec.name} streams=${n}`, step);
-    }
-  } finally {
-    sampler.stop();
-    await server.stop();
+  } catch (err) {
+    await stopSession({ server, sampler });
+    return err as Error;
   }
-  return steps;
+  return { server, sampler };
+}
+
+async function stopSession(s: { server: RunningServer; sampler: ProcessTreeSampler }): Promise<void> {
+  s.sampler.stop();
+  await s.server.stop();
 }
 
 async function loadedStep(server: RunningServer, sampler: ProcessTreeSampler, p: SideloadParams, baseline: number | null, ctx: ExecutorContext): Promise<{ metrics: SideloadMetrics; checks: ValidityCheck[] }> {

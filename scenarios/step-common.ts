@@ -6,6 +6,7 @@ import { ClientPool } from '../harness/engine/pool.ts';
 import type { RunningServer } from '../harness/lifecycle/server-process.ts';
 import type { ExecutorContext } from './executor.ts';
 import type { ClientSide, StepOutcome, ValidityCheck } from '../harness/result.ts';
+import { withOutputTail } from '../harness/reason.ts';
 
 /** CPU of both ends over a step's window, to say which of them ran out of it. */
 export interface CpuSides {
@@ -169,4 +170,40 @@ export async function startPool(
     }
   }
   return pool;
+}
+
+/** What a step can see die under it: the server or broker it measures. */
+export type WatchedServer = Pick<RunningServer, 'tail' | 'exitedOnItsOwn'>;
+
+/** How long a step that went wrong waits for the exit of its server to be noticed (a crash is seen within ms). */
+const EXIT_NOTICE_MS = 300;
+
+/**
+ * A step's measurement, unless the server exited by itself before or during it: then the step
+ * failed, naming how it exited and its last output. Whatever the clients saw after (0 connected,
+ * refused connections, events that never came) is the crash, not a finding about the server.
+ * `server` is read after the measurement: a step that restarts its server (reconnect) hands the
+ * one that runs now.
+ */
+export async function unlessServerExited<M>(server: () => WatchedServer | null, measure: () => Promise<StepOutcome<M>>, during = 'during the window'): Promise<StepOutcome<M>> {
+  const before = server()?.exitedOnItsOwn() ?? null;
+  if (before !== null) return { state: 'failed', reason: withOutputTail(`server exited (${before}) before the step began`, server()!.tail()) };
+  let outcome: StepOutcome<M> | null = null;
+  let error: unknown = null;
+  try {
+    outcome = await measure();
+  } catch (err) {
+    error = err;
+  }
+  const s = server();
+  if (s) {
+    if (outcome === null || outcome.state !== 'completed') {
+      const deadline = Date.now() + EXIT_NOTICE_MS;
+      while (s.exitedOnItsOwn() === null && Date.now() < deadline) await sleep(20);
+    }
+    const how = s.exitedOnItsOwn();
+    if (how !== null) return { state: 'failed', reason: withOutputTail(`server exited (${how}) ${during}`, s.tail()) };
+  }
+  if (outcome === null) throw error;
+  return outcome;
 }

@@ -1,10 +1,12 @@
 // `pushbench calibrate`: runs every injected fault at small N, prints pass/fail per check, writes
 // a run folder (results.json with the checks in extras.calibration, report.html, summary.md).
 // Exit 0 when every check passes, 1 otherwise.
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { groupSummaries } from '../../harness/aggregate.ts';
 import { captureEnvironment } from '../../harness/environment.ts';
 import { EXIT } from '../../harness/errors.ts';
+import { onInterrupted } from '../../harness/lifecycle/cleanup.ts';
 import { stderrProgress } from '../../harness/progress-tracker.ts';
 import { RESULT_SCHEMA, type RunResult } from '../../harness/result.ts';
 import { createRunFolder, writeJsonAtomic } from '../../harness/result-store.ts';
@@ -14,8 +16,15 @@ import { formatTable } from '../table.ts';
 
 export async function calibrateCommand(opts: { out: string }, argv: string[]): Promise<number> {
   const { dir, runId } = createRunFolder(opts.out, 'calibrate');
+  // Interrupted: a calibration is its checks, and a check needs every one of its steps; nothing
+  // partial is worth keeping, so the new folder goes (cleanup.ts has ended every child first).
+  const stopInterrupt = onInterrupted(async (signal) => {
+    rmSync(dir, { recursive: true, force: true });
+    process.stderr.write(`pushbench: calibration interrupted by ${signal}: a calibration is kept only whole, so ${dir} was removed\n`);
+  });
   const startedAt = new Date().toISOString();
   const outcome = await calibrate(stderrProgress());
+  stopInterrupt();
   const result: RunResult = {
     schema: RESULT_SCHEMA,
     runId,

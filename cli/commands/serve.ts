@@ -1,5 +1,6 @@
 // `pushbench serve <name>`: one server in the foreground until Ctrl-C (cleanup.ts stops it).
 import { UserError } from '../../harness/errors.ts';
+import { withOutputTail } from '../../harness/reason.ts';
 import { startServer } from '../../harness/lifecycle/server-process.ts';
 import { isShuttingDown } from '../../harness/lifecycle/cleanup.ts';
 import { getServer } from '../../servers/registry.ts';
@@ -23,5 +24,5 @@ export async function serveCommand(name: string, opts: { port?: string; host: st
   await server.exited;
   // Ctrl-C: cleanup.ts is ending the process with 130; nothing went wrong.
   if (isShuttingDown()) await new Promise(() => undefined);
-  throw new UserError(`server ${name} exited${server.tail() ? `; its last output:\n${server.tail()}` : ''}`, 1);
+  throw new UserError(withOutputTail(`server ${name} exited (${server.exitedOnItsOwn() ?? 'stopped'})`, server.tail()), 1);
 }

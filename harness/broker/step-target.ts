@@ -15,7 +15,7 @@ import { PublishRun, type PublishReport } from './publish-run.ts';
 import { startPushpin } from './pushpin.ts';
 import type { RunningBroker } from './running.ts';
 
-export interface StepTarget extends Pick<RunningServer, 'spec' | 'pid' | 'host' | 'port' | 'baseUrl' | 'exited' | 'tail'> {
+export interface StepTarget extends Pick<RunningServer, 'spec' | 'pid' | 'host' | 'port' | 'baseUrl' | 'exited' | 'tail' | 'exitedOnItsOwn'> {
   /** Where subscribers connect when it is not the contract's path (a user's broker). */
   path?: string;
   /** The last seq sent so far (0 before the first). */
@@ -38,6 +38,7 @@ export function contractTarget(server: RunningServer): StepTarget {
     baseUrl: server.baseUrl,
     exited: server.exited,
     tail: server.tail,
+    exitedOnItsOwn: server.exitedOnItsOwn,
     lastSeq: async () => (await getHealth(server.baseUrl)).lastSeq ?? 0,
     broadcast: (req) => postBroadcast(server.baseUrl, req),
     health: () => getHealth(server.baseUrl),
@@ -61,6 +62,7 @@ export function brokerTarget(b: RunningBroker): StepTarget {
     baseUrl: b.server.baseUrl,
     exited: b.server.exited,
     tail: b.server.tail,
+    exitedOnItsOwn: b.server.exitedOnItsOwn,
     path: b.subscribePath,
     lastSeq: async () => lastSeq,
     broadcast: async (req) => {

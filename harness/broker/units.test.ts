@@ -58,7 +58,7 @@ describe('broker step target', () => {
   it('a new broadcast stops the one still running and continues the seqs after what it assigned', async () => {
     const sent: number[] = [];
     const target = brokerTarget({
-      server: { spec: getServer('nchan-sse'), pid: 1, host: '127.0.0.1', port: 1, baseUrl: '', exited: new Promise(() => undefined), tail: () => '', stop: async () => undefined, kill: async () => undefined },
+      server: { spec: getServer('nchan-sse'), pid: 1, host: '127.0.0.1', port: 1, baseUrl: '', exited: new Promise(() => undefined), tail: () => '', exitedOnItsOwn: () => null, stop: async () => undefined, kill: async () => undefined },
       subscribePath: '/events',
       publisher: { maxBatch: 1, send: async (e) => void sent.push(...e.map((x) => x.seq)) },
       connections: async () => 0,

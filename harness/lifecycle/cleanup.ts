@@ -1,10 +1,17 @@
 // Every process group the harness starts is registered here and ended on success, failure,
 // Ctrl-C and SIGTERM. On a signal we end the children (SIGTERM, then SIGKILL after the grace
-// period) and exit with 128+signal; on any exit we SIGKILL whatever is still registered.
+// period), then run the interrupt hooks (a run writes what it measured), and exit with
+// 128+signal; on any exit we SIGKILL whatever is still registered.
 const groups = new Map<number, string>();
 let installed = false;
 let shuttingDown = false;
 const asyncStops = new Set<() => Promise<void>>();
+const interruptHooks = new Set<(signal: NodeJS.Signals) => Promise<void>>();
+
+/** Exit codes of a process ended by a signal it handled: 128 + the signal's number. */
+export const SIGNAL_EXIT: Partial<Record<NodeJS.Signals, number>> = { SIGHUP: 129, SIGINT: 130, SIGTERM: 143 };
+/** How long the interrupt hooks may take (writing a result and its reports) before the process exits anyway. */
+const INTERRUPT_HOOKS_MS = 60_000;
 
 /** Registers a process group leader (a child started detached). */
 export function trackGroup(pid: number, label: string): void {
@@ -21,6 +28,16 @@ export function onShutdown(stop: () => Promise<void>): () => void {
   installSignalHandlers();
   asyncStops.add(stop);
   return () => asyncStops.delete(stop);
+}
+
+/**
+ * Registers work for SIGINT/SIGTERM that must run after every child has been ended and before the
+ * process exits (a run writes its finished steps). Returns the unregister function.
+ */
+export function onInterrupted(hook: (signal: NodeJS.Signals) => Promise<void>): () => void {
+  installSignalHandlers();
+  interruptHooks.add(hook);
+  return () => interruptHooks.delete(hook);
 }
 
 /** True once a signal started the shutdown (commands then stay quiet and let it exit). */
@@ -60,24 +77,29 @@ function installSignalHandlers(): void {
   if (installed) return;
   installed = true;
   process.on('exit', killAllNow);
-  const onSignal = (signal: NodeJS.Signals, code: number) => () => {
+  const onSignal = (signal: NodeJS.Signals) => () => {
     if (shuttingDown) return;
     shuttingDown = true;
     process.stderr.write(`\npushbench: ${signal} received, stopping every process it started\n`);
-    void shutdown().finally(() => process.exit(code));
+    void shutdown(signal).finally(() => process.exit(SIGNAL_EXIT[signal] ?? 1));
   };
-  process.on('SIGINT', onSignal('SIGINT', 130));
-  process.on('SIGTERM', onSignal('SIGTERM', 143));
-  process.on('SIGHUP', onSignal('SIGHUP', 129));
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, onSignal(signal));
 }
 
-async function shutdown(): Promise<void> {
+async function shutdown(signal: NodeJS.Signals): Promise<void> {
   const stops = [...asyncStops].map((s) => s().catch(() => undefined));
   for (const pid of groups.keys()) signalGroup(pid, 'SIGTERM');
   await Promise.race([Promise.all(stops), delay(2000)]);
   const deadline = Date.now() + 2000;
   while (Date.now() < deadline && [...groups.keys()].some(groupAlive)) await delay(50);
   killAllNow();
+  // Every child is gone: what a hook writes can no longer change under it.
+  const hooks = [...interruptHooks].map((h) =>
+    h(signal).catch((err: unknown) => {
+      process.stderr.write(`pushbench: could not keep what was measured: ${err instanceof Error ? err.message : String(err)}\n`);
+    }),
+  );
+  await Promise.race([Promise.all(hooks), delay(INTERRUPT_HOOKS_MS)]);
 }
 
 function delay(ms: number): Promise<void> {

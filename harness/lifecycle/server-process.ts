@@ -8,6 +8,7 @@ import { checkProtocol, forgetServer, getHealth, nameServer } from '../control.t
 import { signalGroup, trackGroup, untrackGroup, groupAlive } from './cleanup.ts';
 import { assertPortFree, freePort } from './ports.ts';
 import { TailBuffer } from './tail-buffer.ts';
+import { withOutputTail } from '../reason.ts';
 
 export interface StartOptions {
   host?: string;
@@ -46,6 +47,11 @@ export interface RunningServer {
   exited: Promise<void>;
   /** Last lines the server wrote to stderr/stdout. */
   tail(): string;
+  /**
+   * How the process ended when it ended by itself, not through stop() or kill() ("signal SIGKILL",
+   * "code 1"): a server that died under a step. Null while it runs, and after a stop or kill.
+   */
+  exitedOnItsOwn(): string | null;
   stop(): Promise<void>;
   /** SIGKILL of the whole group, no grace (the reconnect `restart` mode). */
   kill(): Promise<void>;
@@ -91,6 +97,14 @@ export async function startServer(spec: ServerSpec, opts: StartOptions = {}): Pr
   });
   let exitedFlag = false;
   let exitDescription = '';
+  // Set before the harness signals the group: an exit after it is the harness's doing.
+  let stopRequested = false;
+  let ownExit: string | null = null;
+  // The leader's own exit, not `exited` below: that waits for its output pipes too, which children
+  // it forked (cluster workers) may hold open after it died.
+  child.once('exit', (code, signal) => {
+    if (!stopRequested) ownExit = signal ? `signal ${signal}` : `code ${code}`;
+  });
   const exited = child.then((r) => {
     exitedFlag = true;
     exitDescription = r.signal ? `killed by ${r.signal}` : `exited with code ${r.exitCode}`;
@@ -99,6 +113,7 @@ export async function startServer(spec: ServerSpec, opts: StartOptions = {}): Pr
   const baseUrl = `http://${host}:${port}`;
   nameServer(baseUrl, spec.name);
   const stopGroup = async (signal: NodeJS.Signals, graceMs: number): Promise<void> => {
+    stopRequested = true;
     if (!exitedFlag || groupAlive(pid)) {
       signalGroup(pid, signal);
       // The grace timer is cleared once the group exits: a profiled server's 2-minute grace must not
@@ -125,6 +140,7 @@ export async function startServer(spec: ServerSpec, opts: StartOptions = {}): Pr
     baseUrl,
     exited,
     tail: () => tail.text(),
+    exitedOnItsOwn: () => ownExit,
     stop: () => stopGroup('SIGTERM', spec.launch.stopGraceMs),
     kill: () => stopGroup('SIGKILL', spec.launch.stopGraceMs),
   };
@@ -134,7 +150,7 @@ export async function startServer(spec: ServerSpec, opts: StartOptions = {}): Pr
   for (;;) {
     if (exitedFlag) {
       await running.stop();
-      throw new UserError(`server ${spec.name} ${exitDescription} before it became ready${formatTail(tail.text())}`, 1);
+      throw new UserError(withOutputTail(`server ${spec.name} ${exitDescription} before it became ready`, tail.text()), 1);
     }
     if (opts.ready) {
       if (await opts.ready(baseUrl).catch(() => false)) return running;
@@ -160,19 +176,12 @@ export async function startServer(spec: ServerSpec, opts: StartOptions = {}): Pr
     }
     if (Date.now() > deadline) {
       await running.stop();
-      throw new UserError(
-        `server ${spec.name} did not ${opts.ready ? 'become ready at' : 'answer'} ${baseUrl}${opts.ready ? '' : '/healthz'} within ${timeoutMs} ms${formatTail(tail.text())}`,
-        1,
-      );
+      throw new UserError(withOutputTail(`server ${spec.name} did not ${opts.ready ? 'become ready at' : 'answer'} ${baseUrl}${opts.ready ? '' : '/healthz'} within ${timeoutMs} ms`, tail.text()), 1);
     }
     await delay(50);
   }
 }
 
-function formatTail(text: string): string {
-  const t = text.trim();
-  return t === '' ? ' (it printed nothing)' : `; its last output:\n${t}`;
-}
 
 function delay(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
