@@ -97,4 +97,11 @@ describe('--out problems are one line each', () => {
     oneLine(pushbench(['report', baselinePath, '--out', file]), `pushbench: --out ${file} is not a directory (it is a file): name a folder, or a path that does not exist yet`);
     assert.deepEqual(readdirSync(locked), []);
   });
+
+  it('calibrate --out on a file or an unwritable folder: one line, exit 2, before any server starts', () => {
+    oneLine(pushbench(['calibrate', '--out', file]), `pushbench: --out ${file} is not a directory (it is a file): name a folder, or a path that does not exist yet`);
+    oneLine(pushbench(['calibrate', '--out', join(file, 'sub')]), `pushbench: --out ${join(file, 'sub')} is not a directory (a part of the path is a file): name a folder, or a path that does not exist yet`);
+    oneLine(pushbench(['calibrate', '--out', locked], true), `pushbench: --out ${locked} is not writable (EACCES): pick a folder you can write to, or fix its permissions`);
+    assert.deepEqual(readdirSync(locked), []);
+  });
 });
