@@ -52,6 +52,7 @@ export function buildProgram(): Command {
     .action(async (names: string[], opts: { config?: string }) => {
       await withConfig(opts.config);
       const { conformCommand } = await import('./commands/conform.ts');
+      endWithNpm();
       process.exitCode = await conformCommand(names);
     });
 
