@@ -9,6 +9,7 @@
 import { parseArgs } from 'node:util';
 import { getHealth, postBroadcast } from '../control.ts';
 import { startServer, type RunningServer } from '../lifecycle/server-process.ts';
+import { endWithNpm } from '../lifecycle/npm-parent.ts';
 import { ProcessTreeSampler } from '../metrics/proc-sampler.ts';
 import { getServer } from '../../servers/registry.ts';
 import type { ReconnectPolicy } from '../clients/types.ts';
@@ -172,6 +173,8 @@ function positive(v: string, what: string): number {
 }
 
 async function main(): Promise<void> {
+  // `npm run bench:engine`: npm does not pass SIGTERM on; end with it (and end the servers and workers).
+  endWithNpm();
   const { values } = parseArgs({
     options: {
       servers: { type: 'string' },
