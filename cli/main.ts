@@ -3,7 +3,7 @@
 import { Command, CommanderError } from 'commander';
 import { EXIT, UserError } from '../harness/errors.ts';
 import { isShuttingDown } from '../harness/lifecycle/cleanup.ts';
-// Long-running commands (serve, agent, run, calibrate) end with the npm that started them: npm does not pass SIGTERM on.
+// Commands that start processes (serve, conform, agent, run, calibrate) end with the npm that started them: npm does not pass SIGTERM on.
 import { endWithNpm } from '../harness/lifecycle/npm-parent.ts';
 import { loadConfigFile, type ConfigFile } from './config-file.ts';
 import { registerUserServers } from '../servers/registry.ts';
