@@ -15,6 +15,7 @@ import { fmtBytes, fmtNumber, fmtUs } from './format.ts';
 import { renderSvg } from './render.ts';
 import { verdictRows, type VerdictRow } from './verdict.ts';
 import { rampLimitText } from '../scenarios/ramp-limit.ts';
+import { TRANSPORT_TEXT } from './params-text.ts';
 
 /**
  * A section for one key of `result.extras`: gets the value and the result, returns HTML (and
@@ -248,6 +249,10 @@ function stepSummary(s: StepResult): string {
     case 'reconnect': {
       const m = s.outcome.metrics;
       return `${m.disrupted} disrupted, 99 % back in ${m.timeTo99Ms === null ? 'n/a' : `${fmtNumber(m.timeTo99Ms)} ms`}, ${m.gaps} gaps, ${m.duplicates} duplicates, ${m.replayed} replayed, ${m.lostWithProcess} lost with the process`;
+    }
+    case 'upstream': {
+      const m = s.outcome.metrics;
+      return `${m.messagesSent}/${m.messagesScheduled} messages sent ${TRANSPORT_TEXT[s.params.transport]}, ${m.received}/${m.expected} delivered, send-to-receive p50 ${fmtUs(m.latencyFromT0.p50)}, p99 ${fmtUs(m.latencyFromT0.p99)}; per message: server CPU ${fmtNumber(m.serverCpuUsPerMessage)} µs, client CPU ${fmtNumber(m.clientCpuUsPerMessage)} µs, ${fmtNumber(m.requestsPerMessage)} requests, ${fmtBytes(m.bytesUpPerMessage)} up`;
     }
     case 'path': {
       const m = s.outcome.metrics;

@@ -8,14 +8,14 @@ import { rampLimitText } from './ramp-limit.ts';
 
 export function summaryTable(result: RunResult): string {
   const out: string[] = [];
-  for (const kind of ['idle', 'push', 'reconnect', 'sideload', 'path'] as const) {
+  for (const kind of ['idle', 'push', 'reconnect', 'sideload', 'path', 'upstream'] as const) {
     const groups = result.groups.filter((g) => g.kind === kind);
     if (groups.length === 0) continue;
     const specs = HEADLINE_METRICS[kind];
     const names = Object.keys(specs).filter((n) => groups.some((g) => g.metrics[n]));
     const rows = groups.map((g) => {
       const params = Object.entries(g.params)
-        .filter(([k]) => ['clients', 'rate', 'bytes', 'mode', 'pushRate', 'path'].includes(k))
+        .filter(([k]) => ['clients', 'rate', 'bytes', 'payload', 'mode', 'transport', 'roomSize', 'pushRate', 'path'].includes(k))
         .map(([k, v]) => `${k}=${String(v)}`)
         .join(' ');
       const valid = `${g.validRepetitions}/${g.totalRepetitions}`;
