@@ -244,7 +244,9 @@ function stepSummary(s: StepResult): string {
       // Headroom: client CPU ÷ server CPU over the same window while the same events flow, i.e.
       // per delivered event; under 1 the instrument costs less than what it measures.
       const headroom = m.server.cpuPercent > 0 ? `, client ÷ server CPU per event ${fmtNumber(m.client.cpuPercentTotal / m.server.cpuPercent)}×` : '';
-      return `${m.received}/${m.expected} events, p50 ${fmtUs(m.latencyFromT0.p50)}, p99 ${fmtUs(m.latencyFromT0.p99)}, ${fmtNumber(m.deliveredPerSecond)}/s, client CPU max ${fmtNumber(m.client.cpuPercentMax)} %${headroom}`;
+      const perEvent = m.clientCpuMsPer1kEvents === undefined ? '' : `, per event: ${fmtBytes(m.wireBytesPerEvent)} on the wire, server CPU ${fmtNumber(m.serverCpuMsPer1kEvents)} µs, client CPU ${fmtNumber(m.clientCpuMsPer1kEvents)} µs`;
+      const binary = s.params.payload === 'binary' ? `, binary: ${fmtNumber(m.payloadBytesPerEvent ?? 0)} B decoded per event` : '';
+      return `${m.received}/${m.expected} events, p50 ${fmtUs(m.latencyFromT0.p50)}, p99 ${fmtUs(m.latencyFromT0.p99)}, ${fmtNumber(m.deliveredPerSecond)}/s, client CPU max ${fmtNumber(m.client.cpuPercentMax)} %${headroom}${perEvent}${binary}`;
     }
     case 'reconnect': {
       const m = s.outcome.metrics;
