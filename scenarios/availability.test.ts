@@ -98,6 +98,6 @@ describe('the default plan and the optional parts', () => {
     const fastapi = getServer('fastapi-sse');
     const expected = unavailableReason(fastapi) === null || nginxUnavailableReason() === null ? [] : ['nginx', 'nginx-noheader'];
     assert.deepEqual(a.pathSkips.map((k) => k.path), expected);
-    for (const k of a.pathSkips) assert.equal(k.reason, skipReason(fastapi, { kind: 'nginx', label: k.path, serverHeader: k.path === 'nginx', buffering: true }));
+    for (const k of a.pathSkips) assert.equal(k.reason, skipReason(fastapi, { kind: 'nginx', label: k.path, serverHeader: k.path === 'nginx', buffering: true, stock: false }));
   });
 });

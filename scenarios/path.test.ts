@@ -29,7 +29,7 @@ describe('path scenario', () => {
     // Otherwise the path can carry the server exactly when nginx is installed.
     assert.equal(skipReason(getServer('fastapi-sse'), parsePath('nginx-noheader')), nginxUnavailableReason());
     assert.equal(skipReason(getServer('node-sse'), parsePath('direct')), null);
-    assert.throws(() => parsePath('nginx-fast'), /^UserError: unknown path "nginx-fast"; paths: direct, nginx, nginx-noheader, nginx-nobuffer, net:<conditions>/);
+    assert.throws(() => parsePath('nginx-fast'), /^UserError: unknown path "nginx-fast"; paths: direct, nginx, nginx-noheader, nginx-nobuffer, nginx-stock, net:<conditions>/);
   });
 
   it('nginx without X-Accel-Buffering holds SSE events back; the header and proxy_buffering off do not', { skip: nginxUnavailableReason() ?? false }, async () => {
