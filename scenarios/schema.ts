@@ -171,6 +171,15 @@ export const browserSchema = z
      */
     latencyP50Ms: z.number().positive().default(20),
     latencyP99Ms: z.number().positive().default(100),
+    /**
+     * The reconnect checks: a bare EventSource after a drop, with no `retry:` field and with each
+     * of these hints (5000: the write-up's own example), and a bare WebSocket, which must stay
+     * closed for `stayClosedMs`. Empty hints: the no-field measurement only.
+     */
+    retryHintsMs: z.array(z.number().int().min(100).max(10_000)).max(4).default([500, 5000]),
+    stayClosedMs: durationMs.min(1000).max(30_000).default(5000),
+    /** How long a bare EventSource may take to come back when the server sent no retry field. */
+    reconnectTimeoutMs: durationMs.min(1000).max(60_000).default(10_000),
   })
   .strict()
   .refine((s) => s.dropAfter < s.replayEvents, { message: 'dropAfter must be below replayEvents', path: ['dropAfter'] });
