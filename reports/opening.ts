@@ -104,8 +104,10 @@ function claimsSentence(r: RunResult): string {
   // Missing parts are named once for all the claims that wanted them; other reasons as they are.
   const unmeasured = claims.filter((c) => c.verdict === 'not measured');
   const parts = [...new Set(unmeasured.flatMap((c) => c.missingParts))];
-  const other = unmeasured.filter((c) => c.missingParts.length === 0 && c.note !== null).map((c) => c.note!);
-  const reasons = [...(parts.length > 0 ? [installText(parts)] : []), ...new Set(other)];
+  // Rows this run had no scenario for are named once by the runs that would measure them.
+  const runs = [...new Set(unmeasured.filter((c) => c.missingParts.length === 0).flatMap((c) => c.missingRuns))];
+  const other = unmeasured.filter((c) => c.missingParts.length === 0 && c.missingRuns.length === 0 && c.note !== null).map((c) => c.note!);
+  const reasons = [...(parts.length > 0 ? [installText(parts)] : []), ...(runs.length > 0 ? [`not in this run: ${runs.join(', ')}`] : []), ...new Set(other)];
   const why = reasons.length > 0 ? `: ${reasons.join('; ')}` : '';
   return `Of the write-up's ${claims.length} claims, ${andList(counts)}${why}.`;
 }
