@@ -279,7 +279,7 @@ function browserSupport(r: RunResult): ClaimRow {
     rule: 'holds when EventSource and WebSocket pass every browser check in each modern engine (Chromium, Firefox, WebKit); pushbench drives Debian\'s Chromium only, so this row reports what Chromium did and stays not measured',
     test: 'browser: the checks in headless Chromium',
   };
-  const why = 'one engine only: pushbench drives headless Chromium, and "all modern browsers" needs Firefox and WebKit too, which it does not drive';
+  const why = 'one browser engine only (pushbench drives headless Chromium, not Firefox or WebKit)';
   const b = r.extras.browser;
   if (b === undefined || b.skipped !== null || b.error !== null) {
     const ran = b === undefined ? 'the browser scenario was not in this run' : (b.skipped ?? b.error ?? '');
