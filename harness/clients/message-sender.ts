@@ -184,7 +184,7 @@ const CONTENT_LENGTH = Buffer.from('content-length:');
  * the head up to its blank line (watching for Content-Length), then that many body bytes. An answer
  * without Content-Length is a protocol error here: every contract server sends one.
  */
-class AnswerReader {
+export class AnswerReader {
   status = 0;
   /** 0 status line, 1 headers, 2 body. */
   private state = 0;
