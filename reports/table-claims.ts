@@ -60,10 +60,14 @@ function direction(r: RunResult): ClaimRow {
   };
   const valid = upstreamSteps(r).filter(completed);
   if (valid.length === 0) return notInRun(base, [MEASURED_BY.upstream], upstreamProblem(r));
-  const parts = valid.map((s) => {
-    const m = s.outcome.metrics;
-    return `${s.server} (${s.params.mode}, ${s.params.transport}): ${fmtNumber(m.requestsPerMessage)} requests and ${fmtNumber(m.connectionsPerMessage)} connections per message, ${fmtBytes(m.bytesUpPerMessage)} up${m.bytesAckPerMessage > 0 ? ` + ${fmtBytes(m.bytesAckPerMessage)} answer` : ''}`;
-  });
+  // One line per server and transport (the first of its steps): the rate changes none of it but
+  // the keep-alive connections per message, one per client over however many messages.
+  const parts = valid
+    .filter((s, i) => valid.findIndex((x) => x.server === s.server && x.params.transport === s.params.transport) === i)
+    .map((s) => {
+      const m = s.outcome.metrics;
+      return `${s.server} (${TRANSPORT_TEXT[s.params.transport]}): ${fmtNumber(m.requestsPerMessage)} HTTP requests and ${fmtNumber(m.connectionsPerMessage)} connections opened per message, ${fmtBytes(m.bytesUpPerMessage)} up${m.bytesAckPerMessage > 0 ? ` + ${fmtBytes(m.bytesAckPerMessage)} answer` : ''}`;
+    });
   const sse = valid.filter((s) => s.protocol === 'sse');
   const ws = valid.filter((s) => s.protocol === 'ws');
   const measured = dedupe(parts).join('; ');

@@ -35,6 +35,13 @@ import { clientCpuCheck, clientLagCheck, clientSideFrom, NO_RECONNECT, outcomeFr
 const LEAD_MS = 300;
 /** After the schedule's end, how long a message may still be sent (a late client's queue) before it counts as not sent. */
 const SEND_GRACE_MS = 2000;
+/**
+ * A message handed to its sender later than this after its t0 means the client stalled (its
+ * worker got no CPU, or its loop was blocked): latency from t0 then measures the client, not the
+ * server. Measured here on a busy 2-core machine: 12–117 ms in ordinary steps, 1,206 ms in one
+ * where the worker's event loop stopped for a second.
+ */
+export const SEND_LATE_LIMIT_MS = 500;
 
 interface Session {
   spec: ServerSpec;
@@ -237,6 +244,11 @@ async function sendStep(s: Session, p: UpstreamParams, scenario: UpstreamScenari
       name: 'delivery complete',
       ok: window.received === expected && window.gaps === 0 && window.duplicates === 0,
       detail: `${window.received} of ${expected} deliveries, ${window.gaps} gaps, ${window.duplicates} duplicates${reached ? '' : `; not every client reached seq ${range.toSeq} within ${scenario.drainMs} ms of the schedule's end`}`,
+    },
+    {
+      name: 'clients sent on schedule',
+      ok: send.lateMaxMs <= SEND_LATE_LIMIT_MS,
+      detail: `the latest message went to its sender ${send.lateMaxMs.toFixed(0)} ms after its t0 (limit ${SEND_LATE_LIMIT_MS} ms: beyond it the client's own stall is in the latency)`,
     },
     clientCpuCheck(metrics.client),
     clientLagCheck(metrics.client),
