@@ -5,6 +5,7 @@ import { getServer } from '../servers/registry.ts';
 import { testContext, withEnv } from './fixtures/context.ts';
 import { runPush } from './push.ts';
 import { pushSchema } from './schema.ts';
+import { breakerSpec } from '../servers/fixtures/breaker-config.ts';
 
 const scenario = (o: Record<string, unknown>) =>
   pushSchema.parse({ kind: 'push', servers: ['x'], clients: [50], rates: [200], bytes: [64], durationMs: 500, warmupMs: 100, ...o });
@@ -60,10 +61,10 @@ describe('push scenario', () => {
   });
 
   it('--payload binary on a server without the binary addition fails with the reason, never sends text as binary', async () => {
-    const out = await runPush(scenario({ payload: 'binary', clients: [5], durationMs: 200, warmupMs: 0 }), testContext([getServer('node-sse-cluster')]));
+    const out = await runPush(scenario({ payload: 'binary', clients: [5], durationMs: 200, warmupMs: 0 }), testContext([breakerSpec('v1', 'v1-sse')]));
     assert.equal(out.steps.length, 1);
     const o = out.steps[0]!.outcome;
-    assert.equal(o.state === 'failed' && o.reason, 'node-sse-cluster does not advertise the binary addition (v1) in /healthz: a contract v1 server sends text only');
+    assert.equal(o.state === 'failed' && o.reason, 'v1-sse does not advertise the binary addition (v1) in /healthz: a contract v1 server sends text only');
   });
 
   it('detects a skipped seq as a gap and a repeated one as a duplicate, exactly', async () => {

@@ -10,6 +10,7 @@ import type { StepResult, UpstreamMetrics } from '../harness/result.ts';
 import { getServer } from '../servers/registry.ts';
 import { testContext } from './fixtures/context.ts';
 import { upstreamSchema } from './schema.ts';
+import { breakerSpec } from '../servers/fixtures/breaker-config.ts';
 import { runUpstream, upstreamSkipReason, windowRange } from './upstream.ts';
 
 const CLIENTS = 10;
@@ -61,11 +62,11 @@ describe('upstream scenario', () => {
   });
 
   it('a server without the messages addition is never sent a message: its steps fail with the reason', async () => {
-    const out = await runUpstream(scenario({ modes: ['echo'] }), testContext([getServer('node-ws-cluster')]));
+    const out = await runUpstream(scenario({ modes: ['echo'], posts: ['keepalive'] }), testContext([breakerSpec('v1', 'v1-sse')]));
     assert.equal(out.steps.length, 1);
     const s = out.steps[0]!;
     assert.equal(s.outcome.state, 'failed');
-    assert.equal(s.outcome.state === 'failed' && s.outcome.reason, 'node-ws-cluster does not advertise the messages addition (v1) in /healthz: a contract v1 server relays no client messages');
+    assert.equal(s.outcome.state === 'failed' && s.outcome.reason, 'v1-sse does not advertise the messages addition (v1) in /healthz: a contract v1 server relays no client messages');
   });
 
   it('leaves no server or client worker running', async () => {
