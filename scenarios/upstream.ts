@@ -120,8 +120,8 @@ async function titledStep(session: Session | Error, spec: ServerSpec, params: Up
     step = { ...base, durationMs: 0, outcome: { state: 'failed', reason: errorReason(session) } };
   } else {
     try {
-      step = { ...base, durationMs: Date.now() - startedAt.getTime(), outcome: await sendStep(session, params, scenario, ctx) };
-      step.durationMs = Date.now() - startedAt.getTime();
+      const outcome = await sendStep(session, params, scenario, ctx);
+      step = { ...base, durationMs: Date.now() - startedAt.getTime(), outcome };
     } catch (err) {
       step = { ...base, durationMs: Date.now() - startedAt.getTime(), outcome: { state: 'failed', reason: errorReason(err) } };
     }

@@ -103,13 +103,6 @@ export class SendRun {
     };
   }
 
-  /** Messages handed to senders and not yet written (a busy keep-alive connection's queue). */
-  backlog(): number {
-    let n = 0;
-    for (const s of this.senders) n += s.backlog;
-    return n;
-  }
-
   get done(): boolean {
     return this.k > this.plan.count;
   }
