@@ -40,7 +40,7 @@ describe('pushbench CLI', () => {
   it('an unknown scenario is one line, exit 2', () => {
     const r = pushbench('run', '--scenario', 'nap', '--out', mkdtempSync(join(tmpdir(), 'pb-')));
     assert.equal(r.code, 2);
-    assert.equal(r.stderr.trim(), 'pushbench: unknown scenario "nap"; scenarios: idle, push, reconnect, sideload, path, browser');
+    assert.equal(r.stderr.trim(), 'pushbench: unknown scenario "nap"; scenarios: idle, push, reconnect, sideload, path, browser, upstream');
   });
 
   it('zero, negative and non-numeric client counts are rejected with their path, exit 2, nothing written', () => {
@@ -90,7 +90,7 @@ describe('pushbench CLI', () => {
       [['--profile', 'quick'], 'pushbench: --profile quick: the suite size is now --suite quick; --profile takes a profiler: flame, doctor, heapprofiler'],
       [['--profile', 'perf'], 'pushbench: unknown profiler "perf"; --profile takes flame, doctor, heapprofiler'],
       [['--suite', 'huge'], 'pushbench: unknown suite "huge"; suites: quick, default, full'],
-      [['--via', 'haproxy'], 'pushbench: --via "haproxy" is not understood; --via takes nginx (every mode) or a comma list of nginx, nginx-noheader, nginx-nobuffer'],
+      [['--via', 'haproxy'], 'pushbench: --via "haproxy" is not understood; --via takes nginx (every mode) or a comma list of nginx, nginx-noheader, nginx-nobuffer, nginx-stock'],
       [['--scenario', 'idle', '--via', 'nginx'], 'pushbench: --via and --net apply to the path scenario: add path to --scenario (e.g. --scenario path --via nginx)'],
       [['--profile', 'flame', '--scenario', 'idle', '--servers', 'fastapi-sse', '--no-floor'], 'pushbench: --profile flame: profiling supports Node servers only, and none of the servers asked for is one (see `pushbench servers`)'],
     ];

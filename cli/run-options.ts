@@ -15,6 +15,9 @@ export interface RunFlags {
   clients?: string;
   rate?: string;
   bytes?: string;
+  payload?: string;
+  post?: string;
+  roomSize?: string;
   duration?: string;
   warmup?: string;
   repetitions?: string;
@@ -39,7 +42,7 @@ export interface RunFlags {
   out?: string;
 }
 
-const KINDS = ['idle', 'push', 'reconnect', 'sideload', 'path', 'browser'] as const;
+const KINDS = ['idle', 'push', 'reconnect', 'sideload', 'path', 'browser', 'upstream'] as const;
 const FLOOR = 'tcp-floor';
 type Kind = (typeof KINDS)[number];
 
@@ -154,7 +157,17 @@ function applyFlags(s: ScenarioInput, f: RunFlags): ScenarioInput {
     if (f.duration !== undefined) out.durationMs = one('--duration', f.duration);
     if (f.warmup !== undefined) out.warmupMs = one('--warmup', f.warmup);
     if (f.coalesce) out.coalesce = true;
+    if (f.payload !== undefined) out.payload = f.payload;
     if (f.findKnee) out.findKnee = f.kneeThresholdMs !== undefined ? { thresholdMs: one('--knee-threshold-ms', f.kneeThresholdMs) } : {};
+  }
+  if (kind === 'upstream') {
+    if (f.rate !== undefined) out.rates = numberList('--rate', f.rate);
+    if (f.bytes !== undefined) out.bytes = numberList('--bytes', f.bytes);
+    if (f.duration !== undefined) out.durationMs = one('--duration', f.duration);
+    if (f.warmup !== undefined) out.warmupMs = one('--warmup', f.warmup);
+    if (f.mode !== undefined) out.modes = f.mode.split(',').map((m) => m.trim());
+    if (f.post !== undefined) out.posts = f.post.split(',').map((m) => m.trim());
+    if (f.roomSize !== undefined) out.roomSize = one('--room-size', f.roomSize);
   }
   if (kind === 'sideload') {
     if (f.duration !== undefined) out.durationMs = one('--duration', f.duration);

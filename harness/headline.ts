@@ -44,6 +44,15 @@ export const HEADLINE_METRICS: Record<ScenarioKind, Record<string, MetricSpec>> 
     p99FromT0Us: { label: 'p99 latency from t0', unit: 'µs', direction: 'lower' },
     lossRatio: { label: 'not delivered', unit: '', direction: 'lower' },
   },
+  upstream: {
+    p50FromT0Us: { label: 'p50 send-to-receive', unit: 'µs', direction: 'lower' },
+    p99FromT0Us: { label: 'p99 send-to-receive', unit: 'µs', direction: 'lower' },
+    serverCpuUsPerMessage: { label: 'server CPU per message', unit: 'µs', direction: 'lower' },
+    clientCpuUsPerMessage: { label: 'client CPU per message', unit: 'µs', direction: 'lower' },
+    bytesUpPerMessage: { label: 'bytes sent per message', unit: 'B', direction: 'lower' },
+    requestsPerMessage: { label: 'HTTP requests per message', unit: '', direction: 'lower' },
+    lossRatio: { label: 'not delivered', unit: '', direction: 'lower' },
+  },
   sideload: {
     requestsPerSecond: { label: 'HTTP requests/s', unit: '/s', direction: 'higher' },
     latencyP99Ms: { label: 'HTTP p99 latency', unit: 'ms', direction: 'lower' },
@@ -80,6 +89,17 @@ export function headlineOf(step: StepResult): Record<string, number> {
       put('deliveredPerSecond', m.deliveredPerSecond);
       put('lossRatio', m.expected > 0 ? Math.max(0, m.expected - m.received) / m.expected : null);
       put('serverCpuMsPer1kEvents', m.serverCpuMsPer1kEvents);
+      return out;
+    }
+    case 'upstream': {
+      const m = step.outcome.metrics;
+      put('p50FromT0Us', m.latencyFromT0.count > 0 ? m.latencyFromT0.p50 : null);
+      put('p99FromT0Us', m.latencyFromT0.count > 0 ? m.latencyFromT0.p99 : null);
+      put('serverCpuUsPerMessage', m.messagesSent > 0 ? m.serverCpuUsPerMessage : null);
+      put('clientCpuUsPerMessage', m.messagesSent > 0 ? m.clientCpuUsPerMessage : null);
+      put('bytesUpPerMessage', m.messagesSent > 0 ? m.bytesUpPerMessage : null);
+      put('requestsPerMessage', m.messagesSent > 0 ? m.requestsPerMessage : null);
+      put('lossRatio', m.expected > 0 ? Math.max(0, m.expected - m.received) / m.expected : null);
       return out;
     }
     case 'reconnect': {

@@ -48,7 +48,7 @@ describe('result files are checked field by field', () => {
     assert.equal(problem(b), `steps[2].repetition: expected number, got the string ${JSON.stringify(attack)}`);
     const c = fixture();
     setAt(c, ['steps', 1, 'kind'], 'script');
-    assert.equal(problem(c), 'steps[1].kind: expected "idle" or "push" or "reconnect" or "sideload" or "path", got the string "script"');
+    assert.equal(problem(c), 'steps[1].kind: expected "idle" or "push" or "reconnect" or "sideload" or "path" or "upstream", got the string "script"');
   });
 
   it('refuses huge, infinite, null and string figures, and a step without metrics', () => {

@@ -89,7 +89,9 @@ const idleMetrics = z.object({
   client: clientSide,
 });
 
-const pushParams = z.object({ clients: count, rate: figure, bytes: figure, durationMs: figure, warmupMs: figure, coalesce: z.boolean() });
+// Results written before the binary addition have no payload (text).
+const pushParams = z.object({ clients: count, rate: figure, bytes: figure, durationMs: figure, warmupMs: figure, coalesce: z.boolean(), payload: z.literal('binary').optional() });
+const statusCounts = z.array(z.object({ status: count, count }));
 const windowDelivery = {
   clientsConnected: figure,
   expected: figure,
@@ -106,6 +108,9 @@ const pushMetrics = z.object({
   wireBytesPerEvent: figure,
   server: processSample,
   serverCpuMsPer1kEvents: figure,
+  // Results written before these were recorded lack them.
+  clientCpuMsPer1kEvents: figure.optional(),
+  payloadBytesPerEvent: figure.optional(),
   client: clientSide,
 });
 
@@ -162,6 +167,41 @@ const pathMetrics = z.object({
   latencyFromT0: histogram,
   drainedMs: figure,
   streamsPerTcpConnection: nullableFigure,
+  // Results written before handshakes were recorded lack it.
+  handshake: z.object({ opened: count, statuses: statusCounts }).optional(),
+  server: processSample,
+  client: clientSide,
+});
+
+const upstreamParams = z.object({
+  clients: count,
+  rate: figure,
+  bytes: figure,
+  mode: z.enum(['echo', 'room']),
+  transport: z.enum(['socket', 'keepalive', 'per-request']),
+  roomSize: count,
+  durationMs: figure,
+  warmupMs: figure,
+});
+const upstreamMetrics = z.object({
+  ...windowDelivery,
+  messagesScheduled: figure,
+  messagesSent: figure,
+  messagesFailed: figure,
+  firstFailure: text.nullable(),
+  serverMessagesIn: figure,
+  deliveredPerSecond: figure,
+  latencyFromT0: histogram,
+  latencyFromT1: histogram,
+  requestsPerMessage: figure,
+  connectionsPerMessage: figure,
+  bytesUpPerMessage: figure,
+  bytesAckPerMessage: figure,
+  bytesDownPerDelivery: figure,
+  serverCpuUsPerMessage: figure,
+  clientCpuUsPerMessage: figure,
+  sendLateMaxMs: figure,
+  httpStatuses: statusCounts,
   server: processSample,
   client: clientSide,
 });
@@ -182,6 +222,7 @@ const step = z.discriminatedUnion('kind', [
   z.object({ ...stepBase, kind: z.literal('reconnect'), params: reconnectParams, outcome: outcome(reconnectMetrics) }),
   z.object({ ...stepBase, kind: z.literal('sideload'), params: sideloadParams, outcome: outcome(sideloadMetrics) }),
   z.object({ ...stepBase, kind: z.literal('path'), params: pathParams, outcome: outcome(pathMetrics) }),
+  z.object({ ...stepBase, kind: z.literal('upstream'), params: upstreamParams, outcome: outcome(upstreamMetrics) }),
 ]);
 
 const stat = z.object({ median: figure, min: figure, max: figure, n: count });
@@ -202,6 +243,7 @@ const group = z.discriminatedUnion('kind', [
   z.object({ ...groupBase, kind: z.literal('reconnect'), params: reconnectParams }),
   z.object({ ...groupBase, kind: z.literal('sideload'), params: sideloadParams }),
   z.object({ ...groupBase, kind: z.literal('path'), params: pathParams }),
+  z.object({ ...groupBase, kind: z.literal('upstream'), params: upstreamParams }),
 ]);
 
 const knee = z.object({

@@ -1,6 +1,7 @@
 // The one Result type that flows from the harness to reports/. reports/ reads only these files.
 // Every figure here was measured in the run that wrote it; nothing is filled in by default.
-import type { Protocol } from '../servers/contract.ts';
+import type { MessageTarget, Protocol } from '../servers/contract.ts';
+import type { BrowserExtra } from '../scenarios/browser-result.ts';
 
 export const RESULT_SCHEMA = 'pushbench/result@1';
 
@@ -23,7 +24,30 @@ export interface RunResult {
   /** Servers that were asked for but could not run, with the one-line reason. */
   skipped: { server: string; reason: string }[];
   /** Extra sections later issues attach (browser checks, calibration, claims...), keyed by name. */
-  extras: Record<string, unknown>;
+  extras: RunExtras;
+}
+
+/**
+ * The extras a run may carry. Those the claims read are named and typed (result-schema.ts checks
+ * them on read); any other is kept as it came and shown only by its own section renderer.
+ */
+export interface RunExtras {
+  /** The browser scenario's checks (scenarios/browser.ts). */
+  browser?: BrowserExtra;
+  /** The path scenario's (server, path) pairs that could not run, with why. */
+  paths?: PathsExtra;
+  [name: string]: unknown;
+}
+
+/** `extras.paths`: what the path scenario could not measure here. */
+export interface PathsExtra {
+  skips: { server: string; path: string; reason: string }[];
+}
+
+/** How many streams' last response head had this status (SSE 200, WS 101, a refusal's 4xx). */
+export interface StatusCount {
+  status: number;
+  count: number;
 }
 
 export interface Environment {
@@ -40,7 +64,7 @@ export interface Environment {
   ephemeralPorts: number;
 }
 
-export type ScenarioKind = 'idle' | 'push' | 'reconnect' | 'sideload' | 'path';
+export type ScenarioKind = 'idle' | 'push' | 'reconnect' | 'sideload' | 'path' | 'upstream';
 
 /** Summary of an HDR histogram. Values are in `unit`; `encoded` is the compressed base64 histogram. */
 export interface HistogramSummary {
@@ -83,7 +107,8 @@ export type StepResult =
   | (StepBase & { kind: 'push'; params: PushParams; outcome: StepOutcome<PushMetrics> })
   | (StepBase & { kind: 'reconnect'; params: ReconnectParams; outcome: StepOutcome<ReconnectMetrics> })
   | (StepBase & { kind: 'sideload'; params: SideloadParams; outcome: StepOutcome<SideloadMetrics> })
-  | (StepBase & { kind: 'path'; params: PathParams; outcome: StepOutcome<PathMetrics> });
+  | (StepBase & { kind: 'path'; params: PathParams; outcome: StepOutcome<PathMetrics> })
+  | (StepBase & { kind: 'upstream'; params: UpstreamParams; outcome: StepOutcome<UpstreamMetrics> });
 
 export interface ProcessSample {
   rssBytes: number;
@@ -140,6 +165,11 @@ export interface PushParams {
   durationMs: number;
   warmupMs: number;
   coalesce: boolean;
+  /**
+   * `binary` (the binary addition): each event is `bytes` random bytes, WS binary frames and base64
+   * in SSE's data. Absent for text, so text steps keep the group keys of results written before it.
+   */
+  payload?: 'binary';
 }
 
 /** What a measured window delivered, summed over clients: push and path steps both count it. */
@@ -161,6 +191,13 @@ export interface PushMetrics extends WindowDelivery {
   server: ProcessSample;
   /** Server CPU milliseconds per 1,000 delivered events (all clients). */
   serverCpuMsPer1kEvents: number;
+  /**
+   * Client CPU milliseconds (every worker) per 1,000 delivered events over the same window; absent
+   * in results written before it was recorded.
+   */
+  clientCpuMsPer1kEvents?: number;
+  /** The binary addition: payload bytes the clients decoded per delivered event (0 for text); absent before it. */
+  payloadBytesPerEvent?: number;
   client: ClientSide;
 }
 
@@ -243,6 +280,72 @@ export interface PathMetrics extends WindowDelivery {
   drainedMs: number;
   /** Server-reported TCP connections per stream (HTTP/2 multiplexes); null when not reported. */
   streamsPerTcpConnection: number | null;
+  /**
+   * The streams' handshakes through this path: how many opened, and the status each stream's last
+   * response head had (a proxy that refuses a WebSocket upgrade shows as its 4xx here, with 0
+   * opened). Absent in results written before it was recorded.
+   */
+  handshake?: { opened: number; statuses: StatusCount[] };
+  server: ProcessSample;
+  client: ClientSide;
+}
+
+/** Where a message goes in the upstream scenario: back to its sender, or to every client of its room. */
+export type UpstreamMode = 'echo' | 'room';
+
+/** How clients send: WS on their stream's socket; SSE by POST, on a keep-alive connection or one per message. */
+export type UpstreamTransport = 'socket' | 'keepalive' | 'per-request';
+
+export const UPSTREAM_TARGET: Record<UpstreamMode, MessageTarget> = { echo: 'sender', room: 'room' };
+
+export interface UpstreamParams {
+  clients: number;
+  /** Messages per second each client sends. */
+  rate: number;
+  /** About the JSON size of each message. */
+  bytes: number;
+  mode: UpstreamMode;
+  transport: UpstreamTransport;
+  /** Clients per room: each message reaches this many (the sender's too); 1 for echo. */
+  roomSize: number;
+  durationMs: number;
+  warmupMs: number;
+}
+
+export interface UpstreamMetrics extends WindowDelivery {
+  /** Messages the schedule asked for over the whole step (warm-up too), every client. */
+  messagesScheduled: number;
+  /** Messages written (a WS frame, an HTTP request). */
+  messagesSent: number;
+  /** Messages not sent, or sent and not answered 2xx (SSE), over the whole step. */
+  messagesFailed: number;
+  /** Why the first failed one failed; null when none did. */
+  firstFailure: string | null;
+  /** Messages the server counted in (`/healthz` messagesIn). */
+  serverMessagesIn: number;
+  deliveredPerSecond: number;
+  /** Send-to-receive: from the message's t0 (its sender's intended send time, the same clock) to its arrival. */
+  latencyFromT0: HistogramSummary;
+  /** Relay-to-receive: from the server's t1 to the arrival. */
+  latencyFromT1: HistogramSummary;
+  /** HTTP requests per message sent (SSE 1, WS 0). */
+  requestsPerMessage: number;
+  /** Connections opened per message sent (per-request SSE 1; keep-alive SSE about 0; WS 0). */
+  connectionsPerMessage: number;
+  /** Bytes the client wrote per message (WS frame; HTTP request head and body). */
+  bytesUpPerMessage: number;
+  /** Bytes read back on the sending connection per message (the POST's answer; WS 0). */
+  bytesAckPerMessage: number;
+  /** Bytes read on the stream per message delivered (the relayed event, framing included). */
+  bytesDownPerDelivery: number;
+  /** Server CPU µs per message sent (its relay to every receiver included), over the whole schedule. */
+  serverCpuUsPerMessage: number;
+  /** Client CPU µs (every worker) per message sent, its deliveries' receiving included. */
+  clientCpuUsPerMessage: number;
+  /** The latest a message was handed to its sender after its t0 (the client's own lag), ms. */
+  sendLateMaxMs: number;
+  /** The streams' handshakes: SSE 200, WS 101. */
+  httpStatuses: StatusCount[];
   server: ProcessSample;
   client: ClientSide;
 }
@@ -261,7 +364,7 @@ export interface GroupSummary {
   server: string;
   protocol: Protocol;
   pair: string | null;
-  params: IdleParams | PushParams | ReconnectParams | SideloadParams | PathParams;
+  params: IdleParams | PushParams | ReconnectParams | SideloadParams | PathParams | UpstreamParams;
   validRepetitions: number;
   totalRepetitions: number;
   /** Headline metrics by name (e.g. serverBytesPerConnection, p99FromT0Us), valid steps only. */

@@ -57,6 +57,14 @@ function context(results: RunResult[]): Ctx {
 }
 
 /** The identifying columns of a row: the run (only when several are shown) and the server. */
+/**
+ * Push groups of text events: binary ones (`--payload binary`) would put a second point at the same
+ * rate on a server's line; their figures are in the step table and the binary data claim.
+ */
+function isTextPush(g: GroupSummary): boolean {
+  return g.kind === 'push' && !('payload' in g.params && g.params.payload === 'binary');
+}
+
 function who(ctx: Ctx, r: RunResult, server: string): Row {
   return ctx.many ? { run: r.label, server } : { server };
 }
@@ -154,7 +162,7 @@ export function latencyChart(results: RunResult[]): Chart | null {
   const ctx = context(results);
   const rows: Row[] = [];
   for (const r of results) {
-    for (const g of r.groups.filter((x) => x.kind === 'push')) {
+    for (const g of r.groups.filter(isTextPush)) {
       const p = g.params as PushParams;
       for (const [name, label] of [
         ['p50FromT0Us', 'p50'],
@@ -201,7 +209,7 @@ export function latencyChart(results: RunResult[]): Chart | null {
  * server's own highest rate when there is no common one.
  */
 function spectrumGroups(r: RunResult): GroupSummary[] {
-  const push = r.groups.filter((g) => g.kind === 'push' && g.validRepetitions > 0);
+  const push = r.groups.filter((g) => isTextPush(g) && g.validRepetitions > 0);
   const setting = (g: GroupSummary) => {
     const p = g.params as PushParams;
     return `${p.clients}|${p.bytes}|${p.coalesce}|${p.rate}`;
@@ -283,7 +291,7 @@ export function deliveredChart(results: RunResult[]): Chart | null {
   const ctx = context(results);
   const rows: Row[] = [];
   for (const r of results) {
-    for (const g of r.groups.filter((x) => x.kind === 'push')) {
+    for (const g of r.groups.filter(isTextPush)) {
       const p = g.params as PushParams;
       const v = median(g, 'deliveredPerSecond');
       if (v === null) continue;
@@ -333,7 +341,7 @@ export function cpuChart(results: RunResult[]): Chart | null {
   const ctx = context(results);
   const rows: Row[] = [];
   for (const r of results) {
-    for (const g of r.groups.filter((x) => x.kind === 'push')) {
+    for (const g of r.groups.filter(isTextPush)) {
       const p = g.params as PushParams;
       const v = median(g, 'serverCpuMsPer1kEvents');
       if (v === null) continue;

@@ -1,9 +1,10 @@
-// The claims table in both worlds: six rows always; with the optional parts each claim has a
-// verdict and each caveat is named; without them the rows that needed a part say which to install,
-// in report.html and in summary.md alike.
+// The claims table in both worlds: the prose's six rows and the comparison table's seven always;
+// with the optional parts each prose claim has a verdict and each caveat is named; without them the
+// rows that needed a part say which to install, in report.html and in summary.md alike. (The table
+// rows' own verdicts: table-claims.test.ts.)
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { claimRows, missingPart, verdictText, type ClaimRow } from './claims.ts';
+import { claimRows, missingPart, proseClaimRows, verdictText, type ClaimRow } from './claims.ts';
 import { fixtureResult } from './fixtures/fixture.ts';
 import { idleStep, pushStep, writeUpAbsent, writeUpPresent } from './fixtures/write-up.ts';
 import { escMd, esc } from './escape.ts';
@@ -15,8 +16,9 @@ const byStart = (rows: ClaimRow[], start: string) => rows.find((c) => c.claim.st
 
 describe("the write-up's claims", () => {
   it('with the parts installed: six rows, a verdict each, every caveat named', () => {
-    const rows = claimRows(writeUpPresent());
+    const rows = proseClaimRows(writeUpPresent());
     assert.equal(rows.length, 6);
+    assert.equal(claimRows(writeUpPresent()).length, 13, "and the comparison table's six rows and the advice after them");
     assert.deepEqual(
       rows.map(verdictText),
       [
@@ -35,7 +37,7 @@ describe("the write-up's claims", () => {
   });
 
   it('without them: six rows, those that needed a part say which one to install', () => {
-    const rows = claimRows(writeUpAbsent());
+    const rows = proseClaimRows(writeUpAbsent());
     assert.equal(rows.length, 6);
     assert.equal(verdictText(byStart(rows, 'An async Python')), 'not measured: python3-fastapi and python3-aiohttp are not installed (npm run setup:system)');
     assert.equal(verdictText(byStart(rows, "Flask's")), 'not measured: python3-flask is not installed (npm run setup:system)');
@@ -81,18 +83,18 @@ describe("the write-up's claims", () => {
   });
 
   for (const [world, make] of [['installed', writeUpPresent], ['not installed', writeUpAbsent]] as const) {
-    it(`report.html and summary.md carry all six rows with the verdict text (parts ${world})`, async () => {
+    it(`report.html and summary.md carry all thirteen rows with the verdict text (parts ${world})`, async () => {
       const r = make();
       const rows = claimRows(r);
       const md = summaryMarkdown([r]);
       const from = md.indexOf("### The write-up's claims, tested\n\n| claim | measured | verdict |\n| --- | --- | --- |\n");
       assert.ok(from >= 0);
       const table = md.slice(from, md.indexOf('\n\n', from + 40));
-      assert.equal(table.split('\n').length, 4 + 6, 'heading, blank line, header, rule and six rows');
+      assert.equal(table.split('\n').length, 4 + 13, 'heading, blank line, header, rule and thirteen rows');
       for (const c of rows) assert.ok(table.includes(`| ${escMd(verdictText(c))} |`), `summary.md: ${verdictText(c)}`);
       const html = await renderHtml([r]);
       const section = html.slice(html.indexOf('<section id="claims">'), html.indexOf('<section id="charts">'));
-      assert.equal(section.match(/<td class="verdict"/g)?.length, 6);
+      assert.equal(section.match(/<td class="verdict"/g)?.length, 13);
       for (const c of rows) assert.ok(section.includes(`<b>${c.verdict}</b>${c.note === null ? '' : `: ${esc(c.note)}`}</td>`), `html: ${verdictText(c)}`);
       if (world === 'not installed') assert.match(md, /\n- skipped fastapi-sse via nginx: nginx is not installed: run npm run setup:system \(as root\)\n/);
     });

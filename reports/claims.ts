@@ -5,6 +5,7 @@
 import type { GroupSummary, IdleParams, PushParams, RunResult, StepResult } from '../harness/result.ts';
 import { fmtBytes, fmtNumber, fmtUs } from './format.ts';
 import { reasonHeadline } from '../harness/reason.ts';
+import { tableClaimRows } from './table-claims.ts';
 
 export type ClaimVerdict = 'holds' | 'holds with a caveat' | 'does not hold' | 'not measured';
 
@@ -17,6 +18,8 @@ export interface ClaimRow {
   note: string | null;
   /** 'not measured' for want of optional parts: the parts (python3-fastapi, nginx…). */
   missingParts: string[];
+  /** 'not measured' because this run did not include what measures it: the commands that would. */
+  missingRuns: string[];
   rule: string;
 }
 
@@ -104,12 +107,12 @@ function plannedServers(r: RunResult, kind: string): string[] {
 type ClaimBase = Pick<ClaimRow, 'claim' | 'rule' | 'test'>;
 
 function notMeasured(base: ClaimBase, measured: string, why: string | null, missingParts: string[] = []): ClaimRow {
-  return { ...base, measured, verdict: 'not measured', note: why ?? measured, missingParts };
+  return { ...base, measured, verdict: 'not measured', note: why ?? measured, missingParts, missingRuns: [] };
 }
 
 /** A measured row (a verdict other than 'not measured'). */
 function row(base: ClaimBase, measured: string, verdict: Exclude<ClaimVerdict, 'not measured'>, note: string | null = null): ClaimRow {
-  return { ...base, measured, verdict, note, missingParts: [] };
+  return { ...base, measured, verdict, note, missingParts: [], missingRuns: [] };
 }
 
 function stepProblem(s: StepResult): string | null {
@@ -310,7 +313,12 @@ function accelHeader(r: RunResult): ClaimRow {
   return row(base, measured, 'holds with a caveat', `no server was delayed by more than 100 ms without the header either (${undelayed.join(', ')})`);
 }
 
-/** The six claims, always all six, in the write-up's order. */
-export function claimRows(r: RunResult): ClaimRow[] {
+/** The six claims of the write-up's prose, always all six, in its order. */
+export function proseClaimRows(r: RunResult): ClaimRow[] {
   return [idleCost(r), asyncThousands(r), flaskThreads(r), costGrowsWithPush(r), accelHeader(r), resumeWorks(r)];
+}
+
+/** Every claim: the prose's six, then its comparison table row by row and its advice (table-claims.ts). */
+export function claimRows(r: RunResult): ClaimRow[] {
+  return [...proseClaimRows(r), ...tableClaimRows(r)];
 }

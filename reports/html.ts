@@ -16,6 +16,7 @@ import { fmtBytes, fmtNumber, fmtUs } from './format.ts';
 import { renderSvg } from './render.ts';
 import { verdictRows, type VerdictRow } from './verdict.ts';
 import { rampLimitText } from '../scenarios/ramp-limit.ts';
+import { TRANSPORT_TEXT } from './params-text.ts';
 
 /**
  * A section for one key of `result.extras`: gets the value and the result, returns HTML (and
@@ -245,11 +246,17 @@ function stepSummary(s: StepResult): string {
       // Headroom: client CPU ÷ server CPU over the same window while the same events flow, i.e.
       // per delivered event; under 1 the instrument costs less than what it measures.
       const headroom = m.server.cpuPercent > 0 ? `, client ÷ server CPU per event ${fmtNumber(m.client.cpuPercentTotal / m.server.cpuPercent)}×` : '';
-      return `${m.received}/${m.expected} events, p50 ${fmtUs(m.latencyFromT0.p50)}, p99 ${fmtUs(m.latencyFromT0.p99)}, ${fmtNumber(m.deliveredPerSecond)}/s, client CPU max ${fmtNumber(m.client.cpuPercentMax)} %${headroom}`;
+      const perEvent = m.clientCpuMsPer1kEvents === undefined ? '' : `, per event: ${fmtBytes(m.wireBytesPerEvent)} on the wire, server CPU ${fmtNumber(m.serverCpuMsPer1kEvents)} µs, client CPU ${fmtNumber(m.clientCpuMsPer1kEvents)} µs`;
+      const binary = s.params.payload === 'binary' ? `, binary: ${fmtNumber(m.payloadBytesPerEvent ?? 0)} B decoded per event` : '';
+      return `${m.received}/${m.expected} events, p50 ${fmtUs(m.latencyFromT0.p50)}, p99 ${fmtUs(m.latencyFromT0.p99)}, ${fmtNumber(m.deliveredPerSecond)}/s, client CPU max ${fmtNumber(m.client.cpuPercentMax)} %${headroom}${perEvent}${binary}`;
     }
     case 'reconnect': {
       const m = s.outcome.metrics;
       return `${m.disrupted} disrupted, 99 % back in ${m.timeTo99Ms === null ? 'n/a' : `${fmtNumber(m.timeTo99Ms)} ms`}, ${m.gaps} gaps, ${m.duplicates} duplicates, ${m.replayed} replayed, ${m.lostWithProcess} lost with the process`;
+    }
+    case 'upstream': {
+      const m = s.outcome.metrics;
+      return `${m.messagesSent}/${m.messagesScheduled} messages sent ${TRANSPORT_TEXT[s.params.transport]}, ${m.received}/${m.expected} delivered, send-to-receive p50 ${fmtUs(m.latencyFromT0.p50)}, p99 ${fmtUs(m.latencyFromT0.p99)}; per message: server CPU ${fmtNumber(m.serverCpuUsPerMessage)} µs, client CPU ${fmtNumber(m.clientCpuUsPerMessage)} µs, ${fmtNumber(m.requestsPerMessage)} requests, ${fmtBytes(m.bytesUpPerMessage)} up`;
     }
     case 'path': {
       const m = s.outcome.metrics;

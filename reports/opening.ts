@@ -1,11 +1,13 @@
-// The answer a report opens with: five plain sentences generated from the verdict rows and the
-// claims (idle memory, push latency, delivery, reconnect, the write-up's claims): which protocol
+// The answer a report opens with: plain sentences generated from the verdict rows and the claims
+// (idle memory, push latency, delivery, reconnect, clients that send when the run had them, the
+// write-up's claims, its comparison table and advice): which protocol
 // did better where, by how much, on the machine of the run. A topic with nothing to compare says
 // why in its own sentence (not in this run, a server skipped, a step failed). Shared by
 // report.html and summary.md, so both say the same thing.
 import type { RunResult, ScenarioKind } from '../harness/result.ts';
-import { andList, claimRows, installText, notInstalledText, type ClaimVerdict } from './claims.ts';
-import { verdictRows, type RowOutcome, type VerdictRow } from './verdict.ts';
+import { andList, installText, notInstalledText, proseClaimRows, type ClaimRow, type ClaimVerdict } from './claims.ts';
+import { tableClaimRows } from './table-claims.ts';
+import { UPSTREAM_TOPICS, verdictRows, type RowOutcome, type VerdictRow } from './verdict.ts';
 
 const PROTOCOL = { sse: 'SSE', ws: 'WebSocket' } as const;
 
@@ -19,6 +21,8 @@ interface Topic {
   verb: string;
   /** The sentence when every compared row is zero on both sides. */
   allZero?: string;
+  /** A sentence only for runs that had this kind of step (a scenario outside the suites). */
+  onlyWhenRun?: boolean;
 }
 
 const TOPICS: Topic[] = [
@@ -26,6 +30,7 @@ const TOPICS: Topic[] = [
   { kind: 'push', topic: 'p99 latency from the intended send time', label: 'Push latency', verb: 'had the lower p99 from the intended send time' },
   { kind: 'push', topic: 'Events lost', label: 'Delivery', verb: 'lost fewer events', allZero: 'both protocols delivered every event' },
   { kind: 'reconnect', topic: 'Time until 99 % reconnected', label: 'Reconnect', verb: 'had 99 % of its clients back sooner' },
+  { kind: 'upstream', topic: UPSTREAM_TOPICS.cpuKeepAlive, label: 'Clients that send', verb: 'spent less server CPU per message sent (SSE by keep-alive POST)', onlyWhenRun: true },
 ];
 
 const count = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
@@ -91,8 +96,8 @@ function afterRecovery(rows: VerdictRow[]): string | null {
 
 const VERDICT_ORDER: ClaimVerdict[] = ['holds', 'holds with a caveat', 'does not hold', 'not measured'];
 
-function claimsSentence(r: RunResult): string {
-  const claims = claimRows(r);
+/** How a verdict count reads: "3 hold", "1 was not measured". */
+function verdictCounts(claims: ClaimRow[]): string {
   const n = (v: ClaimVerdict) => claims.filter((c) => c.verdict === v).length;
   const verb: Record<ClaimVerdict, [string, string]> = {
     holds: ['holds', 'hold'],
@@ -100,14 +105,30 @@ function claimsSentence(r: RunResult): string {
     'does not hold': ['does not hold', 'do not hold'],
     'not measured': ['was not measured', 'were not measured'],
   };
-  const counts = VERDICT_ORDER.filter((v) => n(v) > 0).map((v) => `${n(v)} ${verb[v][n(v) === 1 ? 0 : 1]}`);
+  return andList(VERDICT_ORDER.filter((v) => n(v) > 0).map((v) => `${n(v)} ${verb[v][n(v) === 1 ? 0 : 1]}`));
+}
+
+/** Why the claims of `claims` that were not measured were not, each reason once ('' when none). */
+function unmeasuredWhy(claims: ClaimRow[]): string {
   // Missing parts are named once for all the claims that wanted them; other reasons as they are.
   const unmeasured = claims.filter((c) => c.verdict === 'not measured');
   const parts = [...new Set(unmeasured.flatMap((c) => c.missingParts))];
-  const other = unmeasured.filter((c) => c.missingParts.length === 0 && c.note !== null).map((c) => c.note!);
-  const reasons = [...(parts.length > 0 ? [installText(parts)] : []), ...new Set(other)];
-  const why = reasons.length > 0 ? `: ${reasons.join('; ')}` : '';
-  return `Of the write-up's ${claims.length} claims, ${andList(counts)}${why}.`;
+  // Rows this run had no scenario for are named once by the runs that would measure them.
+  const runs = [...new Set(unmeasured.filter((c) => c.missingParts.length === 0).flatMap((c) => c.missingRuns))];
+  const other = unmeasured.filter((c) => c.missingParts.length === 0 && c.missingRuns.length === 0 && c.note !== null).map((c) => c.note!);
+  const reasons = [...(parts.length > 0 ? [installText(parts)] : []), ...(runs.length > 0 ? [`not in this run: ${runs.join(', ')}`] : []), ...new Set(other)];
+  return reasons.length > 0 ? `: ${reasons.join('; ')}` : '';
+}
+
+function claimsSentence(r: RunResult): string {
+  const claims = proseClaimRows(r);
+  return `Of the write-up's ${claims.length} claims, ${verdictCounts(claims)}${unmeasuredWhy(claims)}.`;
+}
+
+/** The comparison table's rows and the advice, in a sentence of their own. */
+function tableSentence(r: RunResult): string {
+  const rows = tableClaimRows(r);
+  return `Of its comparison table's ${rows.length - 1} rows and its advice, ${verdictCounts(rows)}${unmeasuredWhy(rows)}.`;
 }
 
 /** The opening sentences of one run's report, in order. */
@@ -115,7 +136,7 @@ export function openingSentences(r: RunResult): string[] {
   const rows = verdictRows(r);
   const manyPairs = new Set(rows.map((v) => v.pair)).size > 1;
   const e = r.environment;
-  const sentences = TOPICS.map((t) => topicSentence(r, rows, t, manyPairs));
+  const sentences = TOPICS.filter((t) => !t.onlyWhenRun || r.steps.some((s) => s.kind === t.kind)).map((t) => topicSentence(r, rows, t, manyPairs));
   sentences[0] = `On this machine (${e.cpuModel}, ${e.cores} cores), ${sentences[0]![0]!.toLowerCase()}${sentences[0]!.slice(1)}`;
-  return [...sentences, claimsSentence(r)];
+  return [...sentences, claimsSentence(r), tableSentence(r)];
 }

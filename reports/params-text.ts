@@ -1,6 +1,9 @@
 // A group's parameters as a reader says them ("100/s to 1000 clients, 128 B"), plus a numeric
 // sort key so rows come in a natural order. Shared by the verdict table and compare's table.
-import type { GroupSummary, IdleParams, PathParams, PushParams, ReconnectParams, ScenarioKind, SideloadParams } from '../harness/result.ts';
+import type { GroupSummary, IdleParams, PathParams, PushParams, ReconnectParams, ScenarioKind, SideloadParams, UpstreamParams } from '../harness/result.ts';
+
+/** How an upstream step's clients sent, in words. */
+export const TRANSPORT_TEXT = { socket: 'on the WebSocket', keepalive: 'by POST on a keep-alive connection', 'per-request': 'by POST, a connection per message' } as const;
 
 export function describeParams(kind: ScenarioKind, params: GroupSummary['params']): { text: string; order: number[] } {
   switch (kind) {
@@ -10,7 +13,7 @@ export function describeParams(kind: ScenarioKind, params: GroupSummary['params'
     }
     case 'push': {
       const p = params as PushParams;
-      return { text: `${p.rate}/s to ${p.clients} clients, ${p.bytes} B${p.coalesce ? ', coalesced' : ''}`, order: [p.clients, p.bytes, p.coalesce ? 1 : 0, p.rate] };
+      return { text: `${p.rate}/s to ${p.clients} clients, ${p.bytes} B${p.payload === 'binary' ? ' binary' : ''}${p.coalesce ? ', coalesced' : ''}`, order: [p.clients, p.payload === 'binary' ? 1 : 0, p.bytes, p.coalesce ? 1 : 0, p.rate] };
     }
     case 'reconnect': {
       const p = params as ReconnectParams;
@@ -20,6 +23,11 @@ export function describeParams(kind: ScenarioKind, params: GroupSummary['params'
     case 'path': {
       const p = params as PathParams;
       return { text: `via ${p.path}, ${p.rate}/s to ${p.clients} clients, ${p.bytes} B`, order: [p.clients, p.rate, p.bytes] };
+    }
+    case 'upstream': {
+      const p = params as UpstreamParams;
+      // The transport is not in the text: the verdict compares each SSE transport with WS under one text.
+      return { text: `${p.mode === 'room' ? `room of ${p.roomSize}` : 'echo'}, ${p.rate} msg/s from each of ${p.clients} clients, ${p.bytes} B`, order: [p.mode === 'echo' ? 0 : 1, p.clients, p.bytes, p.rate] };
     }
     case 'sideload': {
       const p = params as SideloadParams;

@@ -30,6 +30,10 @@ function serverTable(server: string, steps: PathStep[]): string {
       return `<tr><td><code>${esc(s.params.path)}</code></td><td colspan="6"><span class="badge ${esc(o.state)}">${esc(o.state)}</span> ${reasonHtml(why)}</td></tr>`;
     }
     const m = o.metrics;
+    if (m.handshake?.opened === 0) {
+      const got = m.handshake.statuses.map((x) => `HTTP ${x.status} × ${x.count}`).join(', ');
+      return `<tr><td><code>${esc(s.params.path)}</code><br><span class="small muted">${esc(m.pathDescription)}</span></td><td colspan="6"><b>handshake refused</b>: every client's ${s.protocol === 'ws' ? 'WebSocket upgrade' : 'stream request'} was answered ${esc(got)}; no stream opened (a finding of this path, not a failed measurement)</td></tr>`;
+    }
     const added = directP50 !== null && s.params.path !== 'direct' ? `${m.latencyFromT0.p50 >= directP50 ? '+' : '−'}${fmtUs(Math.abs(m.latencyFromT0.p50 - directP50))}` : '';
     const delivered = `${fmtNumber(m.received)} of ${fmtNumber(m.expected)}${m.gaps > 0 ? `, ${m.gaps} gaps` : ''}${m.duplicates > 0 ? `, ${m.duplicates} duplicates` : ''}`;
     const perTcp = m.streamsPerTcpConnection === null ? '' : `, ${fmtNumber(m.streamsPerTcpConnection)} streams per TCP connection`;

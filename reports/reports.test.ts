@@ -77,16 +77,16 @@ describe('report.html', () => {
 
   it('renders the extras that have a renderer, skips the others, and contains a renderer that throws', async () => {
     const r = fixtureResult();
-    r.extras = { browser: { ok: 3 }, unknownThing: { x: 1 }, broken: null };
+    r.extras = { gadgets: { ok: 3 }, unknownThing: { x: 1 }, broken: null };
     const html = await renderHtml([r], {
       extraRenderers: {
-        browser: (v) => `<h2>Browsers</h2><p>${(v as { ok: number }).ok} browsers ok</p>`,
+        gadgets: (v) => `<h2>Browsers</h2><p>${(v as { ok: number }).ok} browsers ok</p>`,
         broken: () => {
           throw new Error('bad <value>');
         },
       },
     });
-    assert.match(html, /<section id="extra-browser"><h2>Browsers<\/h2><p>3 browsers ok<\/p><\/section>/);
+    assert.match(html, /<section id="extra-gadgets"><h2>Browsers<\/h2><p>3 browsers ok<\/p><\/section>/);
     assert.doesNotMatch(html, /unknownThing/);
     assert.match(html, /<section id="extra-broken"><h2>broken<\/h2><p>This section could not be rendered: bad &lt;value&gt;<\/p><\/section>/);
   });

@@ -69,7 +69,19 @@ interface Question {
   metric: string;
   topic: string;
   wording: Wording;
+  /** Which SSE group answers (upstream: one POST mode per question); default any of the pair. */
+  sse?: (g: GroupSummary) => boolean;
 }
+
+/** Upstream: the SSE groups whose clients POSTed this way. */
+const posting = (transport: 'keepalive' | 'per-request') => (g: GroupSummary) => 'transport' in g.params && g.params.transport === transport;
+
+/** The verdict topics of the upstream scenario (opening.ts sums up the first). */
+export const UPSTREAM_TOPICS = {
+  cpuKeepAlive: 'Server CPU per message sent, SSE by keep-alive POST',
+  cpuPerRequest: 'Server CPU per message sent, SSE by a POST per message',
+  p50KeepAlive: 'Send-to-receive p50, SSE by keep-alive POST',
+} as const;
 
 const QUESTIONS: Question[] = [
   {
@@ -119,6 +131,27 @@ const QUESTIONS: Question[] = [
     metric: 'duplicates',
     topic: 'Events delivered twice after recovery',
     wording: { better: (w, wv, l, lv) => `${l} delivered ${lv} duplicates, ${w} ${wv}`, bothZero: 'no duplicates on either side' },
+  },
+  {
+    kind: 'upstream',
+    metric: 'serverCpuUsPerMessage',
+    topic: UPSTREAM_TOPICS.cpuKeepAlive,
+    sse: posting('keepalive'),
+    wording: { better: (w, wv, l, lv, r) => `${w} spends ${wv} of server CPU per message, ${l} ${lv} (${r}× more)` },
+  },
+  {
+    kind: 'upstream',
+    metric: 'serverCpuUsPerMessage',
+    topic: UPSTREAM_TOPICS.cpuPerRequest,
+    sse: posting('per-request'),
+    wording: { better: (w, wv, l, lv, r) => `${w} spends ${wv} of server CPU per message, ${l} ${lv} (${r}× more)` },
+  },
+  {
+    kind: 'upstream',
+    metric: 'p50FromT0Us',
+    topic: UPSTREAM_TOPICS.p50KeepAlive,
+    sse: posting('keepalive'),
+    wording: { better: (w, wv, l, lv, r) => `half of ${w}'s messages arrive within ${wv} of being sent, ${l}'s within ${lv} (${r}× longer)` },
   },
   {
     kind: 'sideload',
@@ -215,7 +248,7 @@ function questionRows(result: RunResult, q: Question, pairs: string[]): VerdictR
   for (const pair of pairs) {
     for (const key of keys) {
       const find = (protocol: string, inPair: boolean) =>
-        ofKind.find((g) => g.protocol === protocol && (!inPair || g.pair === pair) && describeParams(q.kind, g.params).text === key);
+        ofKind.find((g) => g.protocol === protocol && (!inPair || g.pair === pair) && describeParams(q.kind, g.params).text === key && (protocol !== 'sse' || q.sse === undefined || q.sse(g)));
       const sseG = find('sse', true);
       const wsG = find('ws', true);
       if (!sseG && !wsG) continue;

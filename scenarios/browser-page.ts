@@ -2,6 +2,17 @@
 // browser JavaScript in a string (not a function handed to page.evaluate): tsx's compiled functions
 // carry helpers (__name) that do not exist in the page. Node drives it through window.__pb.
 
+/**
+ * A client with no code of the page's own beyond recording (the reconnect checks): a bare
+ * `new EventSource('/events')` or `new WebSocket('/ws')`, its open and error/close times
+ * (performance.now()) and its readyState now. Whatever reconnecting happens is the browser's.
+ */
+export interface BareClient {
+  opens: number[];
+  errors: number[];
+  readyState: number;
+}
+
 /** What Node reads back per client. */
 export interface PageClient {
   /** Events as received: [id, seq, latencyNs as decimal string, t1, receive time in CLOCK_MONOTONIC ns]. */
@@ -82,7 +93,34 @@ const SCRIPT = String.raw`
     return c;
   };
 
+  // Bare clients: listeners that only record. No reconnect code: what happens after a drop is
+  // the browser API's own behaviour.
+  const bare = [];
+  const openBare = (kind) => {
+    const c = { opens: [], errors: [], handle: null };
+    if (kind === 'ws') {
+      const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
+      c.handle = new WebSocket(scheme + '//' + location.host + '/ws');
+      c.handle.addEventListener('close', () => c.errors.push(performance.now()));
+    } else {
+      c.handle = new EventSource('/events');
+      c.handle.addEventListener('error', () => c.errors.push(performance.now()));
+    }
+    c.handle.addEventListener('open', () => c.opens.push(performance.now()));
+    bare.push(c);
+    return bare.length;
+  };
+
   window.__pb = {
+    openBare,
+    readBare() {
+      return bare.map((c) => ({ opens: c.opens, errors: c.errors, readyState: c.handle.readyState }));
+    },
+    closeBare() {
+      for (const c of bare) c.handle.close();
+      bare.length = 0;
+      return true;
+    },
     setup(offset, name) {
       offsetNs = BigInt(offset);
       eventName = name;

@@ -13,6 +13,22 @@ export interface BrowserCheck {
   detail: string;
 }
 
+/** The reconnect checks' names (browser-reconnect.ts), which the claims table reads. */
+export const RECONNECT_CHECKS = {
+  /** A bare EventSource back after a drop by itself; measured: the delay with no `retry:` field. */
+  sseAuto: 'EventSource reconnects by itself (no retry: field)',
+  /** A bare EventSource's delay for one hint. */
+  sseHint: (ms: number) => `reconnect delay, retry: ${ms}`,
+  /** A bare WebSocket after a drop: still closed. */
+  wsStaysClosed: 'WebSocket without reconnect code stays closed',
+} as const;
+
+/** The hint of a "reconnect delay, retry: N" check's name, or null for any other check. */
+export function hintOf(checkName: string): number | null {
+  const m = /^reconnect delay, retry: (\d+)$/.exec(checkName);
+  return m ? Number(m[1]) : null;
+}
+
 export interface BrowserServerResult {
   server: string;
   protocol: Protocol;

@@ -1,6 +1,8 @@
 // The browser scenario against real servers in Debian's headless Chromium: every check passes on
 // node-sse and node-ws with exact counts, the noresume fault fails the replay check (and only it),
-// Chromium's HTTP/1.1 limit shows as exactly 6 open, and no Chromium process or profile survives.
+// Chromium's HTTP/1.1 limit shows as exactly 6 open, a bare EventSource comes back by itself after a
+// drop (with no retry: field and with a hint) while a bare WebSocket stays closed, and no Chromium
+// process or profile survives.
 // One Chromium for all of it (a cold start takes seconds). Skipped when chromium is absent.
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync } from 'node:fs';
@@ -12,7 +14,7 @@ import { buildPlanInput } from '../cli/run-options.ts';
 import { getServer } from '../servers/registry.ts';
 import type { ServerSpec } from '../servers/spec.ts';
 import { CHROMIUM_PATH, chromiumPids, HTTP1_PER_ORIGIN, PROFILE_PREFIX, runBrowser } from './browser.ts';
-import type { BrowserExtra, BrowserServerResult } from './browser-result.ts';
+import { RECONNECT_CHECKS, type BrowserExtra, type BrowserServerResult } from './browser-result.ts';
 import { browserSummaryLine } from './browser-result.ts';
 import { browserSchema, engineSchema, resolvePlan } from './schema.ts';
 
@@ -22,6 +24,7 @@ const NORESUME = 'node-sse+fault(noresume=1)';
 const CLIENTS = 2;
 const EVENTS = 10;
 const REPLAY = 40;
+const HINT = 400;
 
 function noResume(): ServerSpec {
   const spec = getServer('node-sse');
@@ -48,7 +51,7 @@ describe('browser scenario in headless Chromium', { skip: SKIP }, () => {
 
   before(async () => {
     profilesBefore = profiles();
-    const scenario = browserSchema.parse({ kind: 'browser', servers: ['node-sse', 'node-ws'], clientsPerPage: CLIENTS, events: EVENTS, replayEvents: REPLAY, dropAfter: 8 });
+    const scenario = browserSchema.parse({ kind: 'browser', servers: ['node-sse', 'node-ws'], clientsPerPage: CLIENTS, events: EVENTS, replayEvents: REPLAY, dropAfter: 8, retryHintsMs: [HINT], stayClosedMs: 3500 });
     const out = await runBrowser(scenario, {
       servers: [getServer('node-sse'), getServer('node-ws'), noResume(), getServer('tcp-floor')],
       workDir: tmpdir(),
@@ -78,7 +81,14 @@ describe('browser scenario in headless Chromium', { skip: SKIP }, () => {
       const s = server(name);
       const failing = s.checks.filter((c) => !c.pass).map((c) => `${c.name}: ${c.detail}`);
       assert.deepEqual(failing, []);
-      const expected = ['named events', 'ids', 'latency', 'retry honoured', 'Last-Event-ID replay', ...(name === 'node-sse' ? ['HTTP/1.1 six per origin'] : [])];
+      const expected = [
+        'named events',
+        'ids',
+        'latency',
+        'retry honoured',
+        'Last-Event-ID replay',
+        ...(name === 'node-sse' ? ['HTTP/1.1 six per origin', RECONNECT_CHECKS.sseAuto, RECONNECT_CHECKS.sseHint(HINT)] : [RECONNECT_CHECKS.wsStaysClosed]),
+      ];
       assert.deepEqual(
         s.checks.map((c) => c.name),
         expected,
@@ -92,6 +102,17 @@ describe('browser scenario in headless Chromium', { skip: SKIP }, () => {
       assert.match(check(name, 'Last-Event-ID replay').detail, /client 1: last before drop \d+, [1-9]\d* replayed, 0 missing, 0 duplicates/);
     });
   }
+
+  it('auto-reconnect with no page code: the EventSource comes back by itself, the WebSocket stays closed', () => {
+    const auto = check('node-sse', RECONNECT_CHECKS.sseAuto);
+    assert.ok(auto.measured !== null && auto.measured > 0, 'back after a delay of the browser\'s own choosing');
+    assert.match(auto.detail, /^error → open \d+ ms with no retry: field \(the browser's own reconnection time\); readyState 1 after, the server holds 1 stream again; 1 dropped$/);
+    const hint = check('node-sse', RECONNECT_CHECKS.sseHint(HINT));
+    assert.ok(hint.measured !== null && hint.measured >= HINT - 50 && hint.measured < HINT + 1000, `${hint.measured} ms for a ${HINT} ms hint`);
+    const closed = check('node-ws', RECONNECT_CHECKS.wsStaysClosed);
+    assert.equal(closed.measured, 0, 'no reopen');
+    assert.match(closed.detail, /^readyState 3 \(CLOSED\) 3500 ms after the drop; 1 open, 1 close event .*; the server holds 0 streams; 1 dropped$/);
+  });
 
   it('node-sse: the HTTP/1.1 limit check sees exactly 6 of 7 open', () => {
     const c = check('node-sse', 'HTTP/1.1 six per origin');
@@ -126,7 +147,7 @@ describe('browser scenario in headless Chromium', { skip: SKIP }, () => {
     assert.match(html, /<h2>Browser checks<\/h2>/);
     assert.equal((html.match(/class="badge failed">fail</g) ?? []).length, 1);
     assert.ok(html.includes('&lt;img src=x&gt;') && !html.includes('<img src=x>'));
-    assert.match(browserSummaryLine(extra) ?? '', /^Browser checks \(headless Chromium\): 16 of 17 pass; failed: node-sse\+fault\(noresume=1\) Last-Event-ID replay\.$/);
+    assert.match(browserSummaryLine(extra) ?? '', /^Browser checks \(headless Chromium\): 21 of 22 pass; failed: node-sse\+fault\(noresume=1\) Last-Event-ID replay\.$/);
   });
 });
 

@@ -3,17 +3,19 @@
 // replay), the in-page latency, and the browser's per-origin connection limit (HTTP/1.1: 6; HTTP/2:
 // one connection, many streams). It produces no steps: its findings are `extras.browser`.
 import { existsSync } from 'node:fs';
-import type { BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { getHealth, postBroadcast, postDrop } from '../harness/control.ts';
 import { CHROMIUM_MISSING, CHROMIUM_PATH, launch, type Session } from '../harness/browser/chromium.ts';
 import { startServer, type RunningServer } from '../harness/lifecycle/server-process.ts';
 import { ENV, PATHS } from '../servers/contract.ts';
 import type { ServerSpec } from '../servers/spec.ts';
-import { PAGE_HTML, type PageClient } from './browser-page.ts';
+import type { PageClient } from './browser-page.ts';
+import { call, openPage, progress, sleep, waitFor } from './browser-driver.ts';
 import { errorReason, type Executor, type ExecutorContext } from './executor.ts';
 import type { BrowserScenario } from './schema.ts';
 import type { BrowserCheck, BrowserExtra, BrowserServerResult } from './browser-result.ts';
 import { idsCheck, latencyCheck, namedCheck, replayCheck, retryCheck, type Clock } from './browser-checks.ts';
+import { sseReconnectChecks, wsReconnectChecks } from './browser-reconnect.ts';
 
 export type { BrowserCheck, BrowserExtra, BrowserServerResult } from './browser-result.ts';
 
@@ -60,34 +62,6 @@ export const runBrowser: Executor<BrowserScenario> = async (scenario, ctx) => {
   return done();
 };
 
-/**
- * A page same-origin with the server (the servers serve no page and send no CORS headers): the
- * page navigates to the server's own /healthz, then its document is replaced by ours
- * (document.write keeps the origin). Not Playwright's page.route, though routing one URL did not
- * delay the SSE stream (measured, 600 events each way: p50 1.4–2.1 ms routed, with the route kept,
- * and loaded from the server alike): a document fulfilled by Playwright has no IP address space,
- * so Chromium's Local Network Access check counts it as public and blocks its WebSocket to
- * 127.0.0.1 (net::ERR_BLOCKED_BY_LOCAL_NETWORK_ACCESS_CHECKS). A document the server sent is a
- * loopback one, like a real page from that server; and no request is intercepted at all.
- */
-async function openPage(context: BrowserContext, origin: string): Promise<Page> {
-  const page = await context.newPage();
-  const res = await page.goto(`${origin}${PATHS.health}`);
-  if (!res?.ok()) throw new Error(`the browser could not load ${origin}${PATHS.health} (${res ? `status ${res.status()}` : 'no response'})`);
-  await page.setContent(PAGE_HTML);
-  const ready = await page.evaluate(() => typeof (globalThis as unknown as { __pb?: unknown }).__pb === 'object');
-  if (!ready) throw new Error("the browser page's script did not start");
-  return page;
-}
-
-/** Calls window.__pb[method](...args) in the page. */
-async function call<T>(page: Page, method: string, ...args: unknown[]): Promise<T> {
-  const result: unknown = await page.evaluate(
-    ([m, a]) => (globalThis as unknown as { __pb: Record<string, (...x: unknown[]) => unknown> }).__pb[m]!(...a),
-    [method, args] as const,
-  );
-  return result as T;
-}
 
 /**
  * CLOCK_MONOTONIC minus nothing: wall clock minus process.hrtime, in ns. Date.now() moves in whole
@@ -131,6 +105,9 @@ async function checkServer(session: Session, spec: ServerSpec, s: BrowserScenari
   } finally {
     await server.stop();
   }
+  // Auto-reconnect with no page code: servers of their own, started with the retry field each needs.
+  if (spec.protocol === 'ws') result.checks.push(...(await wsReconnectChecks(session.context, spec, s, ctx)));
+  else if (spec.protocol === 'sse') result.checks.push(...(await sseReconnectChecks(session.context, spec, s, ctx)));
   return result;
 }
 
@@ -188,16 +165,6 @@ async function streamChecks(session: Session, server: RunningServer, origin: str
   }
 }
 
-interface Progress {
-  events: number;
-  state: number;
-  opens: number;
-}
-
-async function progress(page: Page): Promise<Progress[]> {
-  const raw = await call<[number, number, number][]>(page, 'progress');
-  return raw.map(([events, state, opens]) => ({ events, state, opens }));
-}
 
 
 /**
@@ -268,15 +235,3 @@ async function h2StreamsCheck(session: Session, server: RunningServer, origin: s
   }
 }
 
-async function waitFor(cond: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await cond()) return true;
-    if (Date.now() > deadline) return false;
-    await sleep(25);
-  }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}

@@ -29,7 +29,7 @@ describe('path scenario', () => {
     // Otherwise the path can carry the server exactly when nginx is installed.
     assert.equal(skipReason(getServer('fastapi-sse'), parsePath('nginx-noheader')), nginxUnavailableReason());
     assert.equal(skipReason(getServer('node-sse'), parsePath('direct')), null);
-    assert.throws(() => parsePath('nginx-fast'), /^UserError: unknown path "nginx-fast"; paths: direct, nginx, nginx-noheader, nginx-nobuffer, net:<conditions>/);
+    assert.throws(() => parsePath('nginx-fast'), /^UserError: unknown path "nginx-fast"; paths: direct, nginx, nginx-noheader, nginx-nobuffer, nginx-stock, net:<conditions>/);
   });
 
   it('nginx without X-Accel-Buffering holds SSE events back; the header and proxy_buffering off do not', { skip: nginxUnavailableReason() ?? false }, async () => {
@@ -49,6 +49,24 @@ describe('path scenario', () => {
     assert.ok(noHeader.firstEventMs.p50 > 10 * Math.max(header.firstEventMs.p50, noBuffer.firstEventMs.p50, 20), `buffered ${noHeader.firstEventMs.p50} ms vs ${header.firstEventMs.p50} / ${noBuffer.firstEventMs.p50} ms`);
     assert.ok(noHeader.received < 400, 'nginx still holds the tail of the stream after the drain');
     assert.deepEqual(out.extras, { paths: { skips: [] } });
+  });
+
+  it("nginx's stock config (proxy_pass only): SSE streams through it, the WebSocket upgrade is refused, as a finding", { skip: nginxUnavailableReason() ?? false }, async () => {
+    assert.equal(skipReason(getServer('node-ws'), parsePath('nginx-stock')), null, 'a WS server goes through the stock config too');
+    const out = await runPath(scenario(['direct', 'nginx-stock']), testContext([getServer('node-sse'), getServer('node-ws')]));
+    const stepOf = (server: string, path: string) => out.steps.find((x) => x.kind === 'path' && x.server === server && x.params.path === path);
+    const sse = metricsOf(out.steps.filter((x) => x.server === 'node-sse'), 'nginx-stock');
+    assert.equal(sse.received, 400, 'every event through plain proxy_pass (the server sends X-Accel-Buffering: no)');
+    assert.deepEqual(sse.handshake, { opened: 10, statuses: [{ status: 200, count: 10 }] });
+    const wsDirect = metricsOf(out.steps.filter((x) => x.server === 'node-ws'), 'direct');
+    assert.deepEqual(wsDirect.handshake, { opened: 10, statuses: [{ status: 101, count: 10 }] });
+    const refused = stepOf('node-ws', 'nginx-stock');
+    assert.ok(refused && refused.kind === 'path' && refused.outcome.state === 'completed', 'a refused handshake completes the step: it is what the path does');
+    const m = refused.outcome.metrics;
+    // nginx passes no Upgrade header on: node-ws sees a plain GET /ws and answers 404.
+    assert.deepEqual(m.handshake, { opened: 0, statuses: [{ status: 404, count: 10 }] });
+    assert.deepEqual([m.clientsConnected, m.expected, m.received], [0, 0, 0]);
+    assert.deepEqual(refused.outcome.checks.map((c) => c.detail), ['refused, a finding of this path: the WebSocket upgrade of all 10 clients was answered HTTP 404 through nginx-stock, no stream opened']);
   });
 
   it('a network namespace with added delay: every event arrives, later by at least the delay', { skip: networkUnavailableReason() ?? false }, async () => {

@@ -6,11 +6,14 @@
 // The window starts at the stream's first event, because what a buffering proxy costs shows first
 // as the time to the first event. Over a path that is not direct, delivery is a finding, not a
 // validity check: a proxy that holds the tail of a stream is the result, not a broken measurement.
+// So is a handshake the path refused (a WebSocket upgrade through nginx's stock config): the step
+// completes with no stream open and the status every client got, and the report says so.
 import { join } from 'node:path';
 import { getHealth, postBroadcast } from '../harness/control.ts';
 import { startServer, type RunningServer } from '../harness/lifecycle/server-process.ts';
 import { ProcessTreeSampler } from '../harness/metrics/proc-sampler.ts';
-import { decodeHistogram, summarize, summarizeAs } from '../harness/metrics/histogram.ts';
+import { createHistogram, decodeHistogram, summarize, summarizeAs } from '../harness/metrics/histogram.ts';
+import type { ClientPool, MergedConnect } from '../harness/engine/pool.ts';
 import { networkUnavailableReason } from '../harness/network/availability.ts';
 import { startDelayProxy, type DelayProxy } from '../harness/network/delay-proxy.ts';
 import { createNetworkPath, type NetworkPath } from '../harness/network/namespace.ts';
@@ -60,7 +63,7 @@ export function skipReason(spec: ServerSpec, path: PathSpec): string | null {
     case 'nginx':
       if (spec.protocol === 'tcp') return 'nginx proxies HTTP; the raw-TCP floor has no path through it';
       if (spec.protocol === 'sse-h2') return 'HTTP/2 to nginx (h2c) is not set up; nginx would speak HTTP/1.x to the server anyway';
-      if (path.label !== 'nginx' && spec.protocol !== 'sse') return 'the header and buffering modes concern SSE; a WebSocket is not buffered once upgraded';
+      if (path.label !== 'nginx' && !path.stock && spec.protocol !== 'sse') return 'the header and buffering modes concern SSE; a WebSocket is not buffered once upgraded';
       if (!path.serverHeader && spec.language === 'custom') return 'a user-defined server may not honour PUSHBENCH_ACCEL_HEADER=0 (leave out X-Accel-Buffering)';
       return nginxUnavailableReason();
     case 'net':
@@ -88,7 +91,7 @@ async function buildRig(spec: ServerSpec, path: PathSpec, index: number, ctx: Ex
         const server = await startServer(spec, { host: ctx.engine.serverHost, env: { [ENV.accelHeader]: path.serverHeader ? '1' : '0' } });
         teardown.push(() => server.stop());
         const dir = join(ctx.workDir, 'nginx', `${index}-${safeLabel(spec.name)}-${path.label}`);
-        const nginx = await startNginx({ dir, upstreamHost: server.host, upstreamPort: server.port, buffering: path.buffering }, spec.protocol);
+        const nginx = await startNginx({ dir, upstreamHost: server.host, upstreamPort: server.port, buffering: path.buffering, stock: path.stock }, spec.protocol);
         teardown.push(() => nginx.stop());
         return { server, target: { host: nginx.host, port: nginx.port }, teardown };
       }
@@ -151,11 +154,14 @@ async function measure(spec: ServerSpec, path: PathSpec, params: PathParams, sce
           // A stream is ready once the server has subscribed it. Through a buffering proxy the client
           // may not even see its response head before the first flush: that wait is part of the time
           // to the first event, so the clients' own "open" is not awaited before the broadcast.
-          const connecting = pool.connectAll();
-          const subscribed = await waitForSubscribers(rig.server.baseUrl, params.clients, ctx.engine.connectTimeoutMs);
+          let settled: MergedConnect | null = null;
+          const connecting = pool.connectAll().then((c) => (settled = c));
+          const subscribed = await waitForSubscribers(rig.server.baseUrl, params.clients, ctx.engine.connectTimeoutMs, () => settled !== null && settled.held < params.clients);
           if (!subscribed.ok) {
             const connect = await connecting;
-            throw new Error(`the server subscribed ${subscribed.connections} of ${params.clients} streams via ${path.label} (clients: ${connect.held} open, failures ${JSON.stringify(connect.failuresByCause)})`);
+            // Every client refused at its handshake by a path that is not direct: what the path does.
+            if (path.kind !== 'direct' && connect.held === 0 && refusedAtHandshake(connect)) return refused(spec, path, params, connect, sampler, pool);
+            throw new Error(`the server subscribed ${subscribed.connections} of ${params.clients} streams via ${path.label} (clients: ${connect.held} open, failures ${JSON.stringify(connect.failuresByCause)}${statusText(connect)})`);
           }
           ctx.progress({ type: 'phase', text: `${spec.name} via ${path.label}: ${params.rate}/s for ${params.durationMs} ms` });
           const windowStart = Date.now();
@@ -186,6 +192,7 @@ async function measure(spec: ServerSpec, path: PathSpec, params: PathParams, sce
             latencyFromT0: summarize(decodeHistogram(window.latencyFromT0), 'us'),
             drainedMs,
             streamsPerTcpConnection: tcp !== undefined && tcp > 0 ? health.connections / tcp : null,
+            handshake: { opened: connect.held, statuses: connect.httpStatuses },
             server,
             client: clientSideFrom(window.workers, pool.sourceAddresses),
           };
@@ -216,13 +223,54 @@ async function measure(spec: ServerSpec, path: PathSpec, params: PathParams, sce
   }
 }
 
-/** Polls /healthz until the server counts `clients` streams, or the timeout passes. */
-async function waitForSubscribers(baseUrl: string, clients: number, timeoutMs: number): Promise<{ ok: boolean; connections: number }> {
+/** Polls /healthz until the server counts `clients` streams, the timeout passes, or `hopeless` says the clients gave up. */
+async function waitForSubscribers(baseUrl: string, clients: number, timeoutMs: number, hopeless: () => boolean): Promise<{ ok: boolean; connections: number }> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const { connections } = await getHealth(baseUrl);
     if (connections >= clients) return { ok: true, connections };
-    if (Date.now() > deadline) return { ok: false, connections };
+    if (Date.now() > deadline || hopeless()) return { ok: false, connections };
     await sleep(50);
   }
+}
+
+/** Every failure was an HTTP answer other than the stream's (the head arrived: no network error). */
+function refusedAtHandshake(c: MergedConnect): boolean {
+  const causes = Object.keys(c.failuresByCause);
+  return causes.length === 1 && causes[0] === 'http-status' && c.httpStatuses.length > 0;
+}
+
+function statusText(c: MergedConnect): string {
+  return c.httpStatuses.length === 0 ? '' : `; answered ${c.httpStatuses.map((s) => `HTTP ${s.status} × ${s.count}`).join(', ')}`;
+}
+
+/**
+ * The step of a path that refused every client's handshake: completed (the path was measured: this
+ * is what it does), no stream, the statuses the clients got. The check states the finding.
+ */
+function refused(spec: ServerSpec, path: PathSpec, params: PathParams, connect: MergedConnect, sampler: ProcessTreeSampler, pool: ClientPool): StepOutcome<PathMetrics> {
+  const now = Date.now();
+  const empty = createHistogram('us');
+  const metrics: PathMetrics = {
+    pathDescription: describePath(path),
+    clientsConnected: 0,
+    expected: 0,
+    received: 0,
+    gaps: 0,
+    duplicates: 0,
+    outOfOrder: 0,
+    firstEventMs: summarizeAs(empty, 'ms'),
+    latencyFromT0: summarize(empty, 'us'),
+    drainedMs: 0,
+    streamsPerTcpConnection: null,
+    handshake: { opened: 0, statuses: connect.httpStatuses },
+    server: sampler.window(now - 1000, now),
+    client: clientSideFrom([], pool.sourceAddresses),
+  };
+  const what = spec.protocol === 'ws' ? 'the WebSocket upgrade' : 'the stream request';
+  return {
+    state: 'completed',
+    metrics,
+    checks: [{ name: 'handshake through the path', ok: true, detail: `refused, a finding of this path: ${what} of all ${params.clients} clients was answered ${connect.httpStatuses.map((s) => `HTTP ${s.status}${s.count < params.clients ? ` × ${s.count}` : ''}`).join(', ')} through ${path.label}, no stream opened` }],
+  };
 }

@@ -5,6 +5,7 @@ import { getServer } from '../servers/registry.ts';
 import { testContext, withEnv } from './fixtures/context.ts';
 import { runPush } from './push.ts';
 import { pushSchema } from './schema.ts';
+import { breakerSpec } from '../servers/fixtures/breaker-config.ts';
 
 const scenario = (o: Record<string, unknown>) =>
   pushSchema.parse({ kind: 'push', servers: ['x'], clients: [50], rates: [200], bytes: [64], durationMs: 500, warmupMs: 100, ...o });
@@ -40,6 +41,30 @@ describe('push scenario', () => {
       assert.equal(s.kind === 'push' && s.params.coalesce, true);
       assert.deepEqual([m.expected, m.received, m.gaps, m.duplicates, m.outOfOrder], [6000, 6000, 0, 0, 0]);
     }
+  });
+
+  it('--payload binary: random bytes per event, WS binary frames and SSE/TCP base64, every event decoded to its bytes', async () => {
+    const out = await runPush(scenario({ payload: 'binary', bytes: [300], clients: [20], durationMs: 300, warmupMs: 0 }), testContext(['node-sse', 'node-ws', 'tcp-floor'].map(getServer)));
+    const by = new Map(out.steps.map((s) => [s.server, metrics(s)]));
+    for (const s of out.steps) {
+      const m = metrics(s);
+      assert.equal(s.outcome.state, 'completed', `${s.server}: ${s.outcome.state === 'invalid' ? s.outcome.reasons.join('; ') : ''}`);
+      assert.equal(s.kind === 'push' && s.params.payload, 'binary');
+      assert.deepEqual([m.expected, m.received, m.gaps], [1200, 1200, 0]);
+      assert.equal(m.payloadBytesPerEvent, 300, `${s.server}: each event decoded to its 300 random bytes`);
+      assert.ok((m.clientCpuMsPer1kEvents ?? 0) > 0, `${s.server}: client CPU per event measured`);
+    }
+    // A WS binary frame carries the bytes as they are; SSE and TCP carry 4/3 as many, base64.
+    const [sse, ws] = [by.get('node-sse')!.wireBytesPerEvent, by.get('node-ws')!.wireBytesPerEvent];
+    assert.ok(ws >= 300 + 25 && ws < 400, `WS ${ws} B per event`);
+    assert.ok(sse >= 400 + 60 && sse > ws, `SSE ${sse} B per event`);
+  });
+
+  it('--payload binary on a server without the binary addition fails with the reason, never sends text as binary', async () => {
+    const out = await runPush(scenario({ payload: 'binary', clients: [5], durationMs: 200, warmupMs: 0 }), testContext([breakerSpec('v1', 'v1-sse')]));
+    assert.equal(out.steps.length, 1);
+    const o = out.steps[0]!.outcome;
+    assert.equal(o.state === 'failed' && o.reason, 'v1-sse does not advertise the binary addition (v1) in /healthz: a contract v1 server sends text only');
   });
 
   it('detects a skipped seq as a gap and a repeated one as a duplicate, exactly', async () => {

@@ -8,6 +8,8 @@ import { ProcessTreeSampler } from '../harness/metrics/proc-sampler.ts';
 import { startTarget, type StepTarget } from '../harness/broker/step-target.ts';
 import type { KneeResult, PushMetrics, PushParams, StepOutcome, StepResult, ValidityCheck } from '../harness/result.ts';
 import type { ServerSpec } from '../servers/spec.ts';
+import { ADDITIONS, PATHS } from '../servers/contract.ts';
+import { getHealth } from '../harness/control.ts';
 import { errorReason, groupKey, type Executor, type ExecutorContext } from './executor.ts';
 import type { PushScenario } from './schema.ts';
 import { reasonHeadline } from '../harness/reason.ts';
@@ -70,8 +72,8 @@ async function titledStep(
   ctx: ExecutorContext,
   titlePrefix = 'push',
 ): Promise<StepResult> {
-  const params: PushParams = { clients, rate, bytes, durationMs: scenario.durationMs, warmupMs: scenario.warmupMs, coalesce: scenario.coalesce };
-  const title = `${titlePrefix} ${spec.name} clients=${clients} rate=${rate}/s bytes=${bytes} rep ${rep}/${scenario.repetitions}`;
+  const params: PushParams = { clients, rate, bytes, durationMs: scenario.durationMs, warmupMs: scenario.warmupMs, coalesce: scenario.coalesce, ...(scenario.payload === 'binary' ? { payload: 'binary' as const } : {}) };
+  const title = `${titlePrefix} ${spec.name} clients=${clients} rate=${rate}/s bytes=${bytes}${scenario.payload === 'binary' ? ' binary' : ''} rep ${rep}/${scenario.repetitions}`;
   const startedAt = new Date();
   const base = { kind: 'push' as const, group: groupKey('push', spec.name, params), server: spec.name, protocol: spec.protocol, pair: spec.pair, repetition: rep, params, startedAt: startedAt.toISOString() };
   const index = ctx.beginStep(title, base);
@@ -96,6 +98,7 @@ async function openSession(spec: ServerSpec, clients: number, scenario: PushScen
   const sampler = new ProcessTreeSampler(server.pid, 200);
   sampler.start();
   try {
+    if (scenario.payload === 'binary') await requireBinary(server);
     ctx.progress({ type: 'phase', text: `${spec.name}: opening ${clients} connections` });
     const pool = await startPool(server, ctx, { clients, rampPerSecond: scenario.rampPerSecond, policy: NO_RECONNECT });
     const connect = await pool.connectAll().catch(async (err: unknown) => {
@@ -114,6 +117,15 @@ async function openSession(spec: ServerSpec, clients: number, scenario: PushScen
   }
 }
 
+/** A binary step needs a contract server that advertises the binary addition; a v1 server would send text. */
+async function requireBinary(server: StepTarget): Promise<void> {
+  if (server.spec.broker) throw new Error(`${server.spec.name} is a broker target: the harness publishes text to it (the binary addition is for contract servers)`);
+  const health = await getHealth(server.baseUrl);
+  if ((health.additions?.binary ?? 0) < ADDITIONS.binary) {
+    throw new Error(`${server.spec.name} does not advertise the binary addition (v${ADDITIONS.binary}) in ${PATHS.health}: a contract v1 server sends text only`);
+  }
+}
+
 async function closeSession(s: Session): Promise<void> {
   s.sampler.stop();
   await s.pool.close();
@@ -129,7 +141,7 @@ async function pushWindow(s: Session, params: PushParams, ctx: ExecutorContext):
   await s.pool.beginWindow({ fromSeq: firstSeq, toSeq: lastSeq });
   ctx.progress({ type: 'phase', text: `${s.spec.name}: ${params.rate}/s for ${params.warmupMs + params.durationMs} ms` });
   const windowStart = Date.now();
-  await s.server.broadcast({ rate: params.rate, count: warmup + measured, bytes: params.bytes, event: 'tick' });
+  await s.server.broadcast({ rate: params.rate, count: warmup + measured, bytes: params.bytes, event: 'tick', ...(params.payload === 'binary' ? { payload: 'binary' as const } : {}) });
   const scheduleMs = ((warmup + measured) * 1000) / params.rate;
   await sleep(scheduleMs);
   const reached = await s.pool.waitUntilAllReached(lastSeq, DRAIN_MS);
@@ -140,6 +152,9 @@ async function pushWindow(s: Session, params: PushParams, ctx: ExecutorContext):
   const measuredSeconds = (windowEnd - windowStart - params.warmupMs) / 1000;
   const serverCpuMs = (server.cpuPercent / 100) * measuredSeconds * 1000;
   const latencyFromT0 = summarize(decodeHistogram(window.latencyFromT0), 'us');
+  // The workers' self-samples cover begin-window to end-window, warm-up and drain included: per event
+  // over every event received since begin-window, the same span.
+  const clientCpuMs = (window.workers.reduce((n, w) => n + w.cpuPercent, 0) / 100) * (windowEnd - windowStart);
   const metrics: PushMetrics = {
     clientsConnected: window.connected,
     expected,
@@ -156,6 +171,8 @@ async function pushWindow(s: Session, params: PushParams, ctx: ExecutorContext):
     wireBytesPerEvent: window.receivedSinceBegin > 0 ? window.wireBytes / window.receivedSinceBegin : 0,
     server,
     serverCpuMsPer1kEvents: window.received > 0 ? (serverCpuMs / window.received) * 1000 : 0,
+    clientCpuMsPer1kEvents: window.receivedSinceBegin > 0 ? (clientCpuMs / window.receivedSinceBegin) * 1000 : 0,
+    payloadBytesPerEvent: window.received > 0 ? window.payloadBytes / window.received : 0,
     client: clientSideFrom(window.workers, s.pool.sourceAddresses),
   };
   const checks: ValidityCheck[] = [
@@ -165,6 +182,15 @@ async function pushWindow(s: Session, params: PushParams, ctx: ExecutorContext):
       ok: window.received === expected && window.gaps === 0,
       detail: `${window.received} of ${expected} events received, ${window.gaps} gaps${reached ? '' : `, not all clients reached seq ${lastSeq} within ${DRAIN_MS} ms of the schedule's end`}`,
     },
+    ...(params.payload === 'binary'
+      ? [
+          {
+            name: 'binary payload decoded',
+            ok: window.payloadErrors === 0 && window.payloadBytes === window.received * params.bytes,
+            detail: `${window.payloadBytes} payload bytes decoded from ${window.received} events (want ${params.bytes} each), ${window.payloadErrors} did not decode`,
+          },
+        ]
+      : []),
     clientCpuCheck(metrics.client),
     clientLagCheck(metrics.client),
     ...agentClockChecks(s.pool),

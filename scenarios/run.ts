@@ -21,6 +21,7 @@ import { runReconnect } from './reconnect.ts';
 import { runSideload } from './sideload.ts';
 import { runPath } from './path.ts';
 import { runBrowser } from './browser.ts';
+import { runUpstream, transportsFor, upstreamSkipReason } from './upstream.ts';
 import type { Plan, Scenario } from './schema.ts';
 import { UserError } from '../harness/errors.ts';
 import { brokersExtra } from '../harness/broker/extra.ts';
@@ -34,6 +35,7 @@ const EXECUTORS: { [K in Scenario['kind']]: Executor<Extract<Scenario, { kind: K
   sideload: runSideload,
   path: runPath,
   browser: runBrowser,
+  upstream: runUpstream,
 };
 
 export interface RunOptions {
@@ -50,9 +52,10 @@ export interface RunOutcome {
 }
 
 /** Steps a scenario will take (for the progress bar; a knee search adds its own). */
-function stepCount(s: Scenario, servers: number): number {
+function stepCount(s: Scenario, specs: ServerSpec[]): number {
   // The browser scenario's findings are checks in extras.browser, not steps.
   if (s.kind === 'browser') return 0;
+  const servers = specs.length;
   const reps = s.repetitions * servers * s.clients.length;
   switch (s.kind) {
     case 'idle':
@@ -65,6 +68,10 @@ function stepCount(s: Scenario, servers: number): number {
       return s.repetitions * servers * (s.clients.length + 1);
     case 'path':
       return reps * s.paths.length;
+    case 'upstream': {
+      const perServer = specs.map((spec) => (upstreamSkipReason(spec) === null ? transportsFor(spec, s).length : 0));
+      return s.repetitions * s.clients.length * s.rates.length * s.bytes.length * s.modes.length * perServer.reduce((a, b) => a + b, 0);
+    }
   }
 }
 
@@ -89,7 +96,7 @@ export async function runPlan(plan: Plan, opts: RunOptions): Promise<RunOutcome>
 
   const { dir: runDir, runId } = createRunFolder(plan.resultsDir, plan.label);
   const startedAt = new Date().toISOString();
-  const totalSteps = runnable.reduce((sum, r) => sum + stepCount(r.scenario, r.servers.length), 0);
+  const totalSteps = runnable.reduce((sum, r) => sum + stepCount(r.scenario, r.servers), 0);
   opts.progress({ type: 'run-start', runDir, totalSteps });
   for (const [server, reason] of skipped) opts.progress({ type: 'skip', server, reason });
   for (const k of plannedPathSkips) opts.progress({ type: 'notice', text: `path ${k.path} skipped for ${k.server}: ${k.reason}` });

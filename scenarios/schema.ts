@@ -33,6 +33,8 @@ export const pushSchema = z
     warmupMs: durationMs.default(500),
     repetitions: positiveInt.max(50).default(1),
     coalesce: z.boolean().default(false),
+    /** `binary` (the binary addition): each event `bytes` random bytes (WS binary frames, SSE base64). */
+    payload: z.enum(['text', 'binary']).default('text'),
     rampPerSecond: positiveInt.default(5000),
     findKnee: z
       .object({ thresholdMs: z.number().positive().default(100), maxRate: z.number().positive().default(100_000), factor: z.number().gt(1).default(2) })
@@ -80,6 +82,37 @@ export const sideloadSchema = z
     repetitions: positiveInt.max(50).default(1),
   })
   .strict();
+
+/**
+ * Clients that send (the messages addition): every client sends `rates` messages/s of `bytes`; the
+ * server echoes each to its sender or relays it to every client of the sender's room. WS clients
+ * send on their socket; SSE clients POST, on a keep-alive connection and/or one per message.
+ */
+export const upstreamSchema = z
+  .object({
+    kind: z.literal('upstream'),
+    servers: serverList,
+    clients: z.array(positiveInt.max(50_000)).min(1).default([200]),
+    /** Messages per second per client. */
+    rates: z.array(z.number().positive().max(1000)).min(1).default([5]),
+    bytes: z.array(nonNegativeInt.max(60_000)).min(1).default([128]),
+    modes: z.array(z.enum(['echo', 'room'])).min(1).default(['echo', 'room']),
+    /** How SSE clients POST (WS clients always send on their socket). */
+    posts: z.array(z.enum(['keepalive', 'per-request'])).min(1).default(['keepalive', 'per-request']),
+    /** Clients per room in room mode: every message reaches this many. */
+    roomSize: positiveInt.max(1000).default(10),
+    durationMs: durationMs.min(100).default(3000),
+    warmupMs: durationMs.default(500),
+    /** Time allowed after the schedule's end for the last messages to arrive. */
+    drainMs: durationMs.default(5000),
+    rampPerSecond: positiveInt.default(5000),
+    repetitions: positiveInt.max(50).default(1),
+  })
+  .strict()
+  .refine((s) => !s.modes.includes('room') || s.clients.every((n) => n % s.roomSize === 0), {
+    message: 'room mode splits the clients into rooms of roomSize: every client count must be a multiple of it (e.g. --clients 200 with --room-size 10)',
+    path: ['roomSize'],
+  });
 
 /** A path label, resolved at the edge into a PathSpec (or one issue naming what is wrong). */
 const pathLabel = z.string().transform((raw, ctx): PathSpec => {
@@ -138,11 +171,20 @@ export const browserSchema = z
      */
     latencyP50Ms: z.number().positive().default(20),
     latencyP99Ms: z.number().positive().default(100),
+    /**
+     * The reconnect checks: a bare EventSource after a drop, with no `retry:` field and with each
+     * of these hints (5000: the write-up's own example), and a bare WebSocket, which must stay
+     * closed for `stayClosedMs`. Empty hints: the no-field measurement only.
+     */
+    retryHintsMs: z.array(z.number().int().min(100).max(10_000)).max(4).default([500, 5000]),
+    stayClosedMs: durationMs.min(1000).max(30_000).default(5000),
+    /** How long a bare EventSource may take to come back when the server sent no retry field. */
+    reconnectTimeoutMs: durationMs.min(1000).max(60_000).default(10_000),
   })
   .strict()
   .refine((s) => s.dropAfter < s.replayEvents, { message: 'dropAfter must be below replayEvents', path: ['dropAfter'] });
 
-export const scenarioSchema = z.discriminatedUnion('kind', [idleSchema, pushSchema, reconnectSchema, sideloadSchema, pathSchema, browserSchema]);
+export const scenarioSchema = z.discriminatedUnion('kind', [idleSchema, pushSchema, reconnectSchema, sideloadSchema, pathSchema, browserSchema, upstreamSchema]);
 
 export type IdleScenario = z.output<typeof idleSchema>;
 export type PushScenario = z.output<typeof pushSchema>;
@@ -150,6 +192,7 @@ export type ReconnectScenario = z.output<typeof reconnectSchema>;
 export type SideloadScenario = z.output<typeof sideloadSchema>;
 export type BrowserScenario = z.output<typeof browserSchema>;
 export type PathScenario = z.output<typeof pathSchema>;
+export type UpstreamScenario = z.output<typeof upstreamSchema>;
 export type Scenario = z.output<typeof scenarioSchema>;
 export type ScenarioInput = z.input<typeof scenarioSchema>;
 

@@ -146,7 +146,7 @@ export async function startPool(
   /** The server, or what stands in front of it (nginx, a delay proxy): where clients connect. */
   server: Pick<RunningServer, 'host' | 'port'> & { path?: string; spec: Pick<RunningServer['spec'], 'name' | 'protocol' | 'processes' | 'broker'> },
   ctx: ExecutorContext,
-  opts: { clients: number; rampPerSecond: number; policy: ReconnectPolicy; workers?: number },
+  opts: { clients: number; rampPerSecond: number; policy: ReconnectPolicy; workers?: number; roomSize?: number },
 ): Promise<ClientPool> {
   const cap = server.spec.broker?.maxRampPerSecond;
   if (cap !== undefined && cap < opts.rampPerSecond) ctx.progress({ type: 'notice', text: `${server.spec.name}: ramp held to ${cap}/s, the most this broker accepts without refusing connections` });
@@ -161,6 +161,7 @@ export async function startPool(
     serverProcesses: server.spec.processes,
     policy: opts.policy,
     agents: ctx.engine.agents,
+    ...(opts.roomSize === undefined ? {} : { roomSize: opts.roomSize }),
   });
   const clocks = pool.agentClocks();
   if (clocks.length > 0) {

@@ -10,6 +10,9 @@ export const EXTRA_SCENARIOS: ScenarioInput[] = [
   { kind: 'path', servers: ['node-sse', 'node-ws', 'express-sse', 'express-ws'] },
   // Needs Debian's chromium (npm run setup:system); without it the run records a skip reason.
   { kind: 'browser', servers: ['node-sse', 'node-ws', 'express-sse', 'express-ws'] },
+  // Clients that send: 200 clients × 5 msg/s, echo and rooms of 10 (10,000 deliveries/s), SSE by
+  // keep-alive POST and by a POST per message.
+  { kind: 'upstream', servers: ['node-sse', 'node-ws'] },
 ];
 
 export type Suite = 'quick' | 'default' | 'full';

@@ -8,14 +8,14 @@ import { rampLimitText } from './ramp-limit.ts';
 
 export function summaryTable(result: RunResult): string {
   const out: string[] = [];
-  for (const kind of ['idle', 'push', 'reconnect', 'sideload', 'path'] as const) {
+  for (const kind of ['idle', 'push', 'reconnect', 'sideload', 'path', 'upstream'] as const) {
     const groups = result.groups.filter((g) => g.kind === kind);
     if (groups.length === 0) continue;
     const specs = HEADLINE_METRICS[kind];
     const names = Object.keys(specs).filter((n) => groups.some((g) => g.metrics[n]));
     const rows = groups.map((g) => {
       const params = Object.entries(g.params)
-        .filter(([k]) => ['clients', 'rate', 'bytes', 'mode', 'pushRate', 'path'].includes(k))
+        .filter(([k]) => ['clients', 'rate', 'bytes', 'payload', 'mode', 'transport', 'roomSize', 'pushRate', 'path'].includes(k))
         .map(([k, v]) => `${k}=${String(v)}`)
         .join(' ');
       const valid = `${g.validRepetitions}/${g.totalRepetitions}`;
@@ -27,6 +27,12 @@ export function summaryTable(result: RunResult): string {
     });
     out.push(`\n${kind}\n`);
     out.push(formatTable(['server', 'params', 'valid', ...names.map((n) => `${specs[n]!.label}${specs[n]!.unit ? ` (${specs[n]!.unit})` : ''}`)], rows));
+    if (kind === 'path') {
+      for (const s of result.steps) {
+        if (s.kind !== 'path' || s.outcome.state !== 'completed' || s.outcome.metrics.handshake?.opened !== 0) continue;
+        out.push(`handshake refused via ${s.params.path} for ${s.server}: ${handshakeText(s.outcome.metrics.handshake.statuses)}, no stream opened (a finding of the path)\n`);
+      }
+    }
     if (kind === 'idle') {
       for (const s of result.steps) {
         if (s.kind !== 'idle' || s.outcome.state === 'failed') continue;
@@ -42,6 +48,11 @@ export function summaryTable(result: RunResult): string {
   const browser = browserSummaryLine(result.extras?.browser);
   if (browser !== null) out.push(`${browser}\n`);
   return out.join('');
+}
+
+/** "HTTP 404 × 10" for each status the clients got. */
+export function handshakeText(statuses: { status: number; count: number }[]): string {
+  return statuses.map((s) => `HTTP ${s.status} × ${s.count}`).join(', ');
 }
 
 function formatNumber(n: number): string {

@@ -5,12 +5,32 @@ import { connect as http2Connect } from 'node:http2';
 import { connect } from 'node:net';
 import WebSocket from 'ws';
 import type { RunningServer } from '../harness/lifecycle/server-process.ts';
-import { PATHS, TCP_STREAM_PREFIX, type EventEnvelope, type Protocol } from './contract.ts';
+import { MESSAGE_EVENTS, PATHS, STREAM_QUERY, TCP_STREAM_PREFIX, type EventEnvelope, type Protocol } from './contract.ts';
+
+/** A relayed message as a stream received it (messages addition): its event name, id if any, data. */
+export interface WireMessage {
+  event: string;
+  /** The id the message came with: null when none (the addition sends none). */
+  id: number | null;
+  data: Record<string, unknown>;
+}
+
+/** Where a stream subscribes under the messages addition (`?client=&room=`). */
+export interface WirePlace {
+  client?: string;
+  room?: string;
+}
+
+const MESSAGE_EVENT_NAMES: readonly string[] = Object.values(MESSAGE_EVENTS);
 
 export interface Wire {
   /** Text the server sent before the first event (SSE preamble / WS or TCP hello). */
   preamble: string[];
   events: EventEnvelope[];
+  /** Relayed messages (events named msg / echo), kept apart from the broadcast's events. */
+  messages: WireMessage[];
+  /** WS binary messages as received (the binary addition). */
+  binary: Buffer[];
   heartbeats: number;
   status: number;
   headers: Record<string, string | string[] | undefined>;
@@ -18,14 +38,47 @@ export interface Wire {
   /** What could not be read (bad JSON, a stream error): a user's server must not crash the checker. */
   errors: string[];
   close(): void;
+  /** WS: sends one text frame on the stream's socket (the messages addition); other wires throw. */
+  send(text: string): void;
+}
+
+/** The stream URL's query: `lastEventId` (when sent by query) and the place. */
+function queryOf(lastEventId: number | null, viaQuery: boolean, place: WirePlace): string {
+  const q = new URLSearchParams();
+  if (lastEventId !== null && viaQuery) q.set('lastEventId', String(lastEventId));
+  if (place.client !== undefined) q.set(STREAM_QUERY.client, place.client);
+  if (place.room !== undefined) q.set(STREAM_QUERY.room, place.room);
+  const text = q.toString();
+  return text === '' ? '' : `?${text}`;
+}
+
+/** Files an event: a relayed message apart from the broadcast's events. */
+function file(wire: Wire, msg: Record<string, unknown>): void {
+  if (typeof msg.event === 'string' && MESSAGE_EVENT_NAMES.includes(msg.event)) {
+    wire.messages.push({ event: msg.event, id: typeof msg.id === 'number' ? msg.id : null, data: (msg.data ?? {}) as Record<string, unknown> });
+  } else wire.events.push(msg as unknown as EventEnvelope);
 }
 
 /** Opens one stream with the protocol's raw wire and collects what arrives. */
-export function openWire(protocol: Protocol, server: RunningServer, lastEventId: number | null, via: 'header' | 'query' = 'header'): Promise<Wire> {
-  const wire: Wire = { preamble: [], events: [], heartbeats: 0, status: 0, headers: {}, closed: false, errors: [], close: () => undefined };
+export function openWire(protocol: Protocol, server: RunningServer, lastEventId: number | null, via: 'header' | 'query' = 'header', place: WirePlace = {}): Promise<Wire> {
+  const wire: Wire = {
+    preamble: [],
+    events: [],
+    messages: [],
+    binary: [],
+    heartbeats: 0,
+    status: 0,
+    headers: {},
+    closed: false,
+    errors: [],
+    close: () => undefined,
+    send: () => {
+      throw new Error(`a ${protocol} stream cannot send: its client POSTs ${PATHS.messages}`);
+    },
+  };
   return new Promise((resolve, reject) => {
     if (protocol === 'sse') {
-      const query = lastEventId !== null && via === 'query' ? `?lastEventId=${lastEventId}` : '';
+      const query = queryOf(lastEventId, via === 'query', place);
       const headers: Record<string, string> = { accept: 'text/event-stream' };
       if (lastEventId !== null && via === 'header') headers['last-event-id'] = String(lastEventId);
       const req = request({ host: server.host, port: server.port, path: `${PATHS.sse}${query}`, headers, agent: false }, (res) => {
@@ -42,7 +95,7 @@ export function openWire(protocol: Protocol, server: RunningServer, lastEventId:
       req.end();
     } else if (protocol === 'sse-h2') {
       // One session per wire, closed with it: the wire stays independent of the engine's pool.
-      const query = lastEventId !== null && via === 'query' ? `?lastEventId=${lastEventId}` : '';
+      const query = queryOf(lastEventId, via === 'query', place);
       const session = http2Connect(`http://${server.host}:${server.port}`);
       session.on('error', reject);
       const headers: Record<string, string> = { ':path': `${PATHS.sse}${query}`, accept: 'text/event-stream' };
@@ -62,14 +115,19 @@ export function openWire(protocol: Protocol, server: RunningServer, lastEventId:
       req.on('error', reject);
       wire.close = () => session.destroy();
     } else if (protocol === 'ws') {
-      const query = lastEventId !== null ? `?lastEventId=${lastEventId}` : '';
+      const query = queryOf(lastEventId, true, place);
       const ws = new WebSocket(`ws://${server.host}:${server.port}${PATHS.ws}${query}`, { perMessageDeflate: false });
-      ws.on('message', (data) => {
+      ws.on('message', (data, isBinary) => {
+        if (isBinary) {
+          wire.binary.push(Buffer.isBuffer(data) ? data : Buffer.from(data as ArrayBuffer));
+          return;
+        }
         const msg = parseJson(wire, String(data));
         if (msg === undefined) return;
         if ('hello' in msg) wire.preamble.push(String(data));
-        else wire.events.push(msg as unknown as EventEnvelope);
+        else file(wire, msg);
       });
+      wire.send = (text) => ws.send(text);
       ws.on('ping', () => wire.heartbeats++);
       ws.on('close', () => (wire.closed = true));
       ws.on('open', () => {
@@ -95,7 +153,7 @@ export function openWire(protocol: Protocol, server: RunningServer, lastEventId:
           else if (line.includes('"hello"')) wire.preamble.push(line);
           else {
             const msg = parseJson(wire, line);
-            if (msg !== undefined) wire.events.push(msg as unknown as EventEnvelope);
+            if (msg !== undefined) file(wire, msg);
           }
         }
       });
@@ -124,7 +182,10 @@ function sseBlocks(wire: Wire): (chunk: string) => void {
       }
       if (fields.has('data')) {
         const data = parseJson(wire, fields.get('data')!);
-        if (data !== undefined) wire.events.push({ id: Number(fields.get('id')), event: fields.get('event') ?? 'message', data: data as unknown as EventEnvelope['data'] });
+        const event = fields.get('event') ?? 'message';
+        if (data !== undefined && MESSAGE_EVENT_NAMES.includes(event)) {
+          wire.messages.push({ event, id: fields.has('id') ? Number(fields.get('id')) : null, data });
+        } else if (data !== undefined) wire.events.push({ id: Number(fields.get('id')), event, data: data as unknown as EventEnvelope['data'] });
       } else if (wire.events.length === 0 && wire.preamble.length === 0) {
         wire.preamble.push(block);
       } else {

@@ -7,8 +7,8 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { postBroadcast, postDrop, postReset } from '../harness/control.ts';
 import { startServer, type RunningServer } from '../harness/lifecycle/server-process.ts';
-import { DEFAULTS, PATHS, checkAnswer } from './contract.ts';
-import { isSse, openWire, sleep, until, type Wire } from './conformance-wire.ts';
+import { ADDITIONS, BINARY_EVENT, DEFAULTS, MESSAGE_EVENTS, PATHS, STREAM_QUERY, checkAnswer, type AdditionName, type MessageRequest } from './contract.ts';
+import { isSse, openWire, sleep, until, type Wire, type WirePlace } from './conformance-wire.ts';
 import type { ServerSpec } from './spec.ts';
 
 /** Knobs the checks start every server with (short, so the heartbeat rule is quick). */
@@ -22,7 +22,7 @@ export interface RuleContext {
   spec: ServerSpec;
   server: RunningServer;
   /** Opens a stream with the conformance readers; the runner closes it after the rule. */
-  wire(lastEventId: number | null, via?: 'header' | 'query'): Promise<Wire>;
+  wire(lastEventId: number | null, via?: 'header' | 'query', place?: WirePlace): Promise<Wire>;
 }
 
 export interface ConformanceRule {
@@ -78,6 +78,36 @@ async function healthUntil(server: RunningServer, what: string, cond: (h: Record
     h = await rawHealth(server);
   }
   return h;
+}
+
+/** Null when the server advertises the addition in /healthz, else the skip reason (a v1 server). */
+async function lacks(ctx: RuleContext, addition: AdditionName): Promise<{ skip: string } | null> {
+  const additions = (await rawHealth(ctx.server)).additions;
+  const version = typeof additions === 'object' && additions !== null ? (additions as Record<string, unknown>)[addition] : undefined;
+  if (typeof version === 'number' && version >= ADDITIONS[addition]) return null;
+  return { skip: `${PATHS.health} does not advertise the ${addition} addition (v${ADDITIONS[addition]}): a contract v1 server, which the harness never asks for it` };
+}
+
+/** Sends a message as the protocol does: a WS text frame on the stream, an SSE client's POST. */
+async function sendMessage(ctx: RuleContext, from: { wire: Wire; client: string }, msg: MessageRequest | string): Promise<number | null> {
+  const body = typeof msg === 'string' ? msg : JSON.stringify(msg);
+  if (!isSse(ctx.spec.protocol)) {
+    from.wire.send(body);
+    return null;
+  }
+  const res = await fetch(`${ctx.server.baseUrl}${PATHS.messages}?${STREAM_QUERY.client}=${encodeURIComponent(from.client)}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body,
+    signal: AbortSignal.timeout(5000),
+  });
+  await res.text();
+  return res.status;
+}
+
+/** A relayed message's data as the rules compare it: seq, t0 and pad (t1 is the server's own time). */
+function messageFields(m: Wire['messages'][number]): [string, number | null, unknown, unknown, unknown] {
+  return [m.event, m.id, m.data.seq, m.data.t0, m.data.pad];
 }
 
 /** Broadcasts `count` events to a live stream and returns their ids (the server's seqs). */
@@ -281,6 +311,103 @@ export const CONFORMANCE_RULES: readonly ConformanceRule[] = [
     },
   },
   {
+    id: 'messages',
+    title: `messages addition: a message (WS: a text frame; SSE: POST ${PATHS.messages}?client=<id>) reaches every stream of the sender's room as event "${MESSAGE_EVENTS.room}" with the room's seq from 1, or with to "sender" only the sender as "${MESSAGE_EVENTS.sender}" with its own seq; the sender's t0 and pad, no id; /healthz counts it in messagesIn`,
+    fix: `subscribe streams with ?client=<id>&room=<name>; relay {"to","seq","t0","pad"}: room → the room's next seq to every member (serialized once), sender → back to the sender; data {"seq","t0","t1","pad"}, no id (servers/CONTRACT.md "Versioned additions")`,
+    async check(ctx) {
+      const missing = await lacks(ctx, 'messages');
+      if (missing) return missing;
+      const before = counter(await rawHealth(ctx.server), 'messagesIn');
+      const room = 'conform-room';
+      const [a, b, other] = await Promise.all([
+        ctx.wire(null, 'header', { client: 'conform-a', room }),
+        ctx.wire(null, 'header', { client: 'conform-b', room }),
+        ctx.wire(null, 'header', { client: 'conform-c', room: 'conform-elsewhere' }),
+      ]);
+      await until('three stream preambles', () => [a, b, other].every((w) => w.preamble.length === 1));
+      await healthUntil(ctx.server, 'three streams open', (h) => h.connections === 3);
+      const statuses = [
+        await sendMessage(ctx, { wire: a, client: 'conform-a' }, { to: 'room', seq: 41, t0: '1234567', pad: 'pad-a' }),
+        await sendMessage(ctx, { wire: a, client: 'conform-a' }, { to: 'room', seq: 42, t0: '1234568', pad: 'quote " and \\ backslash' }),
+      ];
+      // Both room messages first, so the echo's place in b's stream is known whatever the transport.
+      await until("the two room messages on b's stream", () => b.messages.length >= 2);
+      statuses.push(await sendMessage(ctx, { wire: b, client: 'conform-b' }, { to: 'sender', seq: 9, t0: '999', pad: 'echo-b' }));
+      if (isSse(ctx.spec.protocol)) same(statuses, [200, 200, 200], `${PATHS.messages} statuses`);
+      await until("the echo on b's stream", () => b.messages.length >= 3);
+      await sleep(200);
+      const room1: ReturnType<typeof messageFields> = [MESSAGE_EVENTS.room, null, 1, '1234567', 'pad-a'];
+      const room2: ReturnType<typeof messageFields> = [MESSAGE_EVENTS.room, null, 2, '1234568', 'quote " and \\ backslash'];
+      same(a.messages.map(messageFields), [room1, room2], "the sender's stream (event, id, seq, t0, pad)");
+      same(b.messages.map(messageFields), [room1, room2, [MESSAGE_EVENTS.sender, null, 9, '999', 'echo-b']], 'the other member of the room');
+      same(other.messages.length, 0, 'messages on a stream of another room');
+      same([...a.events, ...b.events].length, 0, 'broadcast events (a message is not one)');
+      for (const m of [...a.messages, ...b.messages]) expect(typeof m.data.t1 === 'string' && /^\d+$/.test(m.data.t1), `t1 is ${JSON.stringify(m.data.t1)}, want CLOCK_MONOTONIC ns as a decimal string`);
+      same(counter(await rawHealth(ctx.server), 'messagesIn') - before, 3, 'messagesIn after 3 messages');
+    },
+  },
+  {
+    id: 'messages-refused',
+    title: `messages addition: a body that is no message is refused (SSE: 400; WS: the frame is ignored), a POST naming no open stream gets 404`,
+    fix: `answer ${PATHS.messages} with 400 for a body without "to" ("room"|"sender"), integer "seq", decimal-string "t0" and string "pad", and 404 when no stream of ?client= is open; a WS server ignores such a frame and keeps the stream`,
+    async check(ctx) {
+      const missing = await lacks(ctx, 'messages');
+      if (missing) return missing;
+      const before = counter(await rawHealth(ctx.server), 'messagesIn');
+      const w = await ctx.wire(null, 'header', { client: 'conform-r', room: 'conform-refused' });
+      await until('the preamble', () => w.preamble.length === 1);
+      await healthUntil(ctx.server, 'the stream open', (h) => h.connections === 1);
+      const from = { wire: w, client: 'conform-r' };
+      const bad = [await sendMessage(ctx, from, 'not json'), await sendMessage(ctx, from, { to: 'nowhere', seq: 1, t0: '1', pad: '' } as unknown as MessageRequest)];
+      if (isSse(ctx.spec.protocol)) {
+        same(bad, [400, 400], 'statuses for a body that is not JSON and one with "to":"nowhere"');
+        same(await sendMessage(ctx, { wire: w, client: 'conform-nobody' }, { to: 'sender', seq: 1, t0: '1', pad: '' }), 404, 'status for a client with no open stream');
+      }
+      await sleep(200);
+      same(w.messages.length, 0, 'messages relayed');
+      same(w.closed, false, 'the stream closed');
+      same(counter(await rawHealth(ctx.server), 'messagesIn') - before, 0, 'messagesIn after refused messages');
+    },
+  },
+  {
+    id: 'binary',
+    title: `binary addition: a broadcast with "payload":"binary" carries bytes fresh random bytes per event (WS: one binary frame each, seq/t0/t1 as u64 big-endian, then the name; SSE/TCP: base64 in data.bin)`,
+    fix: 'WS: send each event as one binary frame laid out as BINARY_EVENT in servers/contract.ts; SSE/TCP: data {"seq","t0","t1","bin":"<base64>"}; new random bytes for every event',
+    async check(ctx) {
+      const missing = await lacks(ctx, 'binary');
+      if (missing) return missing;
+      const w = await ctx.wire(null);
+      await until('the preamble', () => w.preamble.length === 1);
+      const first = counter(await rawHealth(ctx.server), 'lastSeq') + 1;
+      await postBroadcast(ctx.server.baseUrl, { rate: 200, count: 3, bytes: 100, event: 'bin', payload: 'binary' });
+      const ws = ctx.spec.protocol === 'ws';
+      await until('3 binary events', () => (ws ? w.binary.length : w.events.length) >= 3);
+      await sleep(150);
+      const rows = ws
+        ? w.binary.map((b) => {
+            const nameLength = b[BINARY_EVENT.nameLengthAt]!;
+            const nameEnd = BINARY_EVENT.nameAt + nameLength;
+            return { seq: Number(b.readBigUInt64BE(BINARY_EVENT.seqAt)), t0: b.readBigUInt64BE(BINARY_EVENT.t0At), t1: b.readBigUInt64BE(BINARY_EVENT.t1At), event: b.toString('latin1', BINARY_EVENT.nameAt, nameEnd), id: null as number | null, bytes: b.subarray(nameEnd) };
+          })
+        : w.events.map((e) => {
+            const d = e.data as unknown as Record<string, unknown>;
+            expect(typeof d.bin === 'string' && /^[A-Za-z0-9+/]*={0,2}$/.test(d.bin), `data.bin is ${JSON.stringify(d.bin)?.slice(0, 40)}, want base64`);
+            return { seq: Number(d.seq), t0: BigInt(String(d.t0)), t1: BigInt(String(d.t1)), event: e.event, id: e.id as number | null, bytes: Buffer.from(String(d.bin), 'base64') };
+          });
+      same(rows.length, 3, 'binary events');
+      same(rows.map((x) => x.seq), [first, first + 1, first + 2], 'seqs');
+      same(rows.map((x) => x.event), ['bin', 'bin', 'bin'], 'event names');
+      if (!ws) same(rows.map((x) => x.id), rows.map((x) => x.seq), 'ids (= seq)');
+      same(rows.map((x) => x.bytes.length), [100, 100, 100], 'payload bytes per event');
+      expect(!rows[0]!.bytes.equals(rows[1]!.bytes) && !rows[1]!.bytes.equals(rows[2]!.bytes), 'two events carried the same bytes: each needs fresh random bytes');
+      for (const [k, x] of rows.entries()) {
+        expect(x.t1 >= x.t0 - 1_000_000n, `event ${k + 1}: t1 is before t0`);
+        const spacing = Number(x.t0 - rows[0]!.t0);
+        expect(Math.abs(spacing - k * 5_000_000) < 100_000, `t0 of event ${k + 1} is ${spacing} ns after the first, want ${k * 5} ms`);
+      }
+    },
+  },
+  {
     id: 'backlog',
     title: `the listen backlog is ${DEFAULTS.backlog} (or the system's somaxconn if lower)`,
     fix: `listen with backlog ${DEFAULTS.backlog}: with a small one a reconnect storm overflows the accept queue and clients wait for the kernel's 1 s SYN retransmit`,
@@ -318,8 +445,8 @@ export async function runRule(rule: ConformanceRule, spec: ServerSpec, server: R
   const ctx: RuleContext = {
     spec,
     server,
-    wire: async (lastEventId, via = 'header') => {
-      const w = await openWire(spec.protocol, server, lastEventId, via);
+    wire: async (lastEventId, via = 'header', place = {}) => {
+      const w = await openWire(spec.protocol, server, lastEventId, via, place);
       open.push(w);
       return w;
     },

@@ -18,7 +18,30 @@ export const PATHS = {
   broadcast: '/control/broadcast',
   drop: '/control/drop',
   reset: '/control/reset',
+  /** The messages addition: SSE clients POST a message here (`?client=<id>`); WS clients send on their socket. */
+  messages: '/messages',
 } as const;
+
+/**
+ * Additions to contract v1, each versioned on its own and advertised in /healthz `additions`
+ * (`{"messages":1,"binary":1}`), so a v1 server keeps working unchanged: the harness reads
+ * `additions` before it asks for one, and a server that does not advertise it is never asked
+ * (its steps say why). See CONTRACT.md "Versioned additions".
+ */
+export const ADDITIONS = { messages: 1, binary: 1 } as const;
+export type AdditionName = keyof typeof ADDITIONS;
+
+/** What each event's payload is: `text` (v1: JSON padding) or `binary` (the binary addition: random bytes). */
+export type PayloadKind = 'text' | 'binary';
+
+/** Where a message goes (messages addition): every stream of the sender's room, or back to the sender only. */
+export type MessageTarget = 'room' | 'sender';
+
+/** Event names the messages addition delivers with: a room message and an echo. */
+export const MESSAGE_EVENTS = { room: 'msg', sender: 'echo' } as const;
+
+/** Query parameters a stream subscribes with under the messages addition. */
+export const STREAM_QUERY = { client: 'client', room: 'room' } as const;
 
 /** First line a raw-TCP client sends: `STREAM <lastEventId>\n` (0 = from live). */
 export const TCP_STREAM_PREFIX = 'STREAM ';
@@ -42,6 +65,11 @@ export const ENV = {
   workers: 'PUSHBENCH_WORKERS',
   /** `0`: the built-in SSE servers omit `X-Accel-Buffering: no` (the nginx path scenario's "no header" mode). */
   accelHeader: 'PUSHBENCH_ACCEL_HEADER',
+  /**
+   * `0`: SSE streams start without a `retry:` field and the WS/TCP hello carries no `retry`, so a
+   * browser falls back to its own reconnection time (the browser scenario measures it).
+   */
+  retryField: 'PUSHBENCH_RETRY_FIELD',
 } as const;
 
 export const DEFAULTS = {
@@ -89,6 +117,14 @@ export const healthSchema = z
      * process, in worker order; `connections` is their sum.
      */
     workers: doc(z.array(z.number().int().min(0)).optional(), 'an array of integers >= 0', 'clustered servers: connections per worker process (optional)'),
+    /** The versioned additions this server speaks (ADDITIONS); absent on a v1-only server. */
+    additions: doc(
+      z.looseObject({ messages: z.number().int().min(1).optional(), binary: z.number().int().min(1).optional() }).optional(),
+      'an object of addition name to version, e.g. {"messages":1,"binary":1}',
+      'the versioned additions this server speaks (optional)',
+    ),
+    /** Messages addition: messages accepted since start or the last reset (a WS frame or a POST). */
+    messagesIn: count('messages addition: messages accepted since start or the last reset').optional(),
   })
   .superRefine((h, ctx) => {
     if (h.protocol === 'sse-h2' && h.tcpConnections === undefined) ctx.addIssue({ code: 'custom', path: ['tcpConnections'], message: 'required for sse-h2' });
@@ -167,6 +203,40 @@ export interface BroadcastRequest {
   count: number;
   bytes: number;
   event: string;
+  /** The binary addition: `binary` makes every event `bytes` fresh random bytes; absent = text (v1). */
+  payload?: PayloadKind;
+}
+
+/**
+ * A message (messages addition): the JSON a WS client sends as a text frame and an SSE client POSTs
+ * to /messages?client=<id>. `seq` is the sender's own count, `t0` its send time (CLOCK_MONOTONIC
+ * ns as a decimal string, the clock of every event's t0), `pad` filler the relay carries along.
+ */
+export interface MessageRequest {
+  to: MessageTarget;
+  seq: number;
+  t0: string;
+  pad: string;
+}
+
+/** A message body parsed and checked, or null when it is not one (the server answers 400 / ignores the frame). */
+export function parseMessage(text: string): MessageRequest | null {
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  if (typeof v !== 'object' || v === null) return null;
+  const o = v as Record<string, unknown>;
+  if ((o.to !== 'room' && o.to !== 'sender') || !Number.isSafeInteger(o.seq) || (o.seq as number) < 0) return null;
+  if (typeof o.t0 !== 'string' || !/^\d{1,20}$/.test(o.t0) || typeof o.pad !== 'string') return null;
+  return { to: o.to, seq: o.seq as number, t0: o.t0, pad: o.pad };
+}
+
+/** A client id or room name as the stream query carries it: 1–64 of [A-Za-z0-9_.-], else null. */
+export function parseName(raw: string | null | undefined): string | null {
+  return raw !== null && raw !== undefined && /^[A-Za-z0-9_.-]{1,64}$/.test(raw) ? raw : null;
 }
 
 /** `data` of every event. t0/t1 are CLOCK_MONOTONIC nanoseconds as decimal strings. */
@@ -176,6 +246,14 @@ export interface EventData {
   t1: string;
   pad: string;
 }
+
+/**
+ * The binary addition's WS frame (opcode 2): seq, t0 and t1 as unsigned 64-bit big-endian integers
+ * at bytes 0, 8 and 16 (t0/t1 CLOCK_MONOTONIC ns), the event name's length at 24, the name (ASCII),
+ * then the event's random bytes. SSE and TCP carry the same bytes base64-encoded in the data's
+ * `bin` field: `{"seq":..,"t0":"..","t1":"..","bin":"<base64>"}`.
+ */
+export const BINARY_EVENT = { seqAt: 0, t0At: 8, t1At: 16, nameLengthAt: 24, nameAt: 25 } as const;
 
 /** The WS text frame and the TCP line: the same three fields as SSE's id/event/data. */
 export interface EventEnvelope {
@@ -203,7 +281,8 @@ export function isBroadcastRequest(v: unknown): v is BroadcastRequest {
     Number.isInteger(o.bytes) &&
     (o.bytes as number) >= 0 &&
     typeof o.event === 'string' &&
-    /^[A-Za-z0-9_.-]{1,64}$/.test(o.event)
+    /^[A-Za-z0-9_.-]{1,64}$/.test(o.event) &&
+    (o.payload === undefined || o.payload === 'text' || o.payload === 'binary')
   );
 }
 

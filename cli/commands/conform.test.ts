@@ -37,7 +37,7 @@ describe('pushbench conform', () => {
     const v = verdicts(r.stdout);
     assert.deepEqual([...v.keys()], CONFORMANCE_RULES.map((x) => x.id));
     assert.ok([...v.values()].every((x) => x === 'pass'), r.stdout);
-    assert.match(r.stdout, /^node-sse: 11 passed, 0 failed, 0 skipped$/m);
+    assert.match(r.stdout, /^node-sse: 14 passed, 0 failed, 0 skipped$/m);
     assert.equal(r.stdout.trim().split('\n').at(-1), 'every rule passed (1 server)');
   });
 
@@ -45,15 +45,20 @@ describe('pushbench conform', () => {
     const r = pushbench('conform', 'my-sse', '--config', writeBreakerConfig(tmp(), 'no-heartbeat'));
     assert.equal(r.code, 1, r.stdout + r.stderr);
     const v = verdicts(r.stdout);
+    // The fixture's core speaks no messages addition (a v1 server there): those rules skip.
     assert.deepEqual(
       [...v.entries()].filter(([, x]) => x !== 'pass'),
-      [['heartbeat', 'FAIL']],
+      [
+        ['heartbeat', 'FAIL'],
+        ['messages', 'skip'],
+        ['messages-refused', 'skip'],
+      ],
     );
     const lines = r.stdout.split('\n');
     const at = lines.findIndex((l) => l.startsWith('  FAIL  heartbeat'));
     assert.match(lines[at + 1]!, /^ +got: timed out waiting for two heartbeats within 3000 ms$/);
     assert.match(lines[at + 2]!, /^ +fix: read PUSHBENCH_HEARTBEAT_MS and send the heartbeat on every idle stream at that interval$/);
-    assert.match(r.stdout, /^my-sse: 10 passed, 1 failed, 0 skipped$/m);
+    assert.match(r.stdout, /^my-sse: 11 passed, 1 failed, 2 skipped$/m);
     assert.equal(r.stdout.trim().split('\n').at(-1), '1 of 1 server broke the contract or could not be checked');
   });
 
@@ -62,8 +67,8 @@ describe('pushbench conform', () => {
     assert.equal(r.code, 1, r.stdout + r.stderr);
     const v = verdicts(r.stdout);
     assert.deepEqual(
-      [...v.entries()].filter(([, x]) => x !== 'pass').map(([id]) => id),
-      ['healthz', 'healthz-counts', 'reset'],
+      [...v.entries()].filter(([, x]) => x === 'FAIL').map(([id]) => id),
+      ['healthz', 'healthz-counts', 'reset', 'binary'],
     );
     assert.match(r.stdout, /^ +got: \/healthz has no "lastSeq" \(contract v1: the last seq this process emitted\)$/m);
   });
@@ -84,7 +89,8 @@ describe('pushbench conform', () => {
     assert.equal(r.code, 1, r.stdout + r.stderr);
     assert.match(r.stdout, /^missing \(sse\): cannot run here: command not found: \.\/no-such-binary$/m);
     assert.match(r.stdout, /^ {2}FAIL {2}ready +starts and answers GET \/healthz 200\n +got: server quitter exited with code 3 before it became ready/m);
-    assert.match(r.stdout, /^tcp-floor: 11 passed, 0 failed, 0 skipped$/m);
+    // tcp-floor takes no upstream: the messages rules skip, with the reason.
+    assert.match(r.stdout, /^tcp-floor: 12 passed, 0 failed, 2 skipped$/m);
     assert.equal(r.stdout.trim().split('\n').at(-1), '2 of 3 servers broke the contract or could not be checked');
   });
 

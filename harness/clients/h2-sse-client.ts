@@ -122,6 +122,7 @@ class H2Dial extends DialBase {
   private readonly req: ClientHttp2Stream;
   /** Payload bytes of the DATA frames received (HTTP/2 frame headers are not counted). */
   private bytes = 0;
+  httpStatus: number | null = null;
 
   constructor(target: StreamTarget, lastEventId: number, owner: DialOwner) {
     super(owner);
@@ -156,6 +157,11 @@ class H2Dial extends DialBase {
     return this.bytes;
   }
 
+  /** Not counted per stream (see bytesRead): the request is a HEADERS frame on the shared session. */
+  bytesWritten(): number {
+    return 0;
+  }
+
   /** The session went away under this stream. */
   sessionEnded(cause: CloseCause): void {
     this.finish(cause);
@@ -163,6 +169,7 @@ class H2Dial extends DialBase {
   }
 
   private onResponse(headers: IncomingHttpHeaders & IncomingHttpStatusHeader): void {
+    this.httpStatus = headers[':status'] ?? null;
     if (headers[':status'] !== 200) return this.fail('http-status');
     if (!isEventStream(headers['content-type'])) return this.fail('protocol-error');
     this.markOpened();

@@ -25,6 +25,9 @@ class FakeDial implements Dialed {
   bytesRead(): number {
     return this.bytes;
   }
+  bytesWritten(): number {
+    return 0;
+  }
 }
 
 interface Harness {
@@ -54,7 +57,7 @@ function harness(policy: ReconnectPolicy, initialLastEventId = 0, handlerOverrid
   return { stream, dials, calls, d: () => dials[dials.length - 1]! };
 }
 
-const ev = (seq: number) => ({ seq, t0: 1, t1: 2, recvNs: 3 });
+const ev = (seq: number) => ({ seq, t0: 1, t1: 2, recvNs: 3, binBytes: 0 });
 
 function timers(t: TestContext): { tick(ms: number): void } {
   t.mock.timers.enable({ apis: ['setTimeout'] });

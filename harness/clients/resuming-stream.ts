@@ -1,7 +1,7 @@
 // The reconnect/resume machinery shared by the SSE, WS and TCP clients: one dial per attempt, the
 // last event id carried into the next attempt, the shared policy deciding when to try again.
 import { mayRetry, nextDelayMs } from './reconnect.ts';
-import type { CloseCause, ReceivedEvent, ReconnectPolicy, StreamConnection, StreamHandlers, StreamTarget } from './types.ts';
+import type { CloseCause, ReceivedEvent, ReconnectPolicy, SendResult, StreamConnection, StreamHandlers, StreamTarget } from './types.ts';
 
 /**
  * What a protocol's dial reports to its owner; each dial ends with exactly one of ended/failed.
@@ -23,11 +23,17 @@ export interface DialOwner {
 export interface Dialed {
   close(): void;
   bytesRead(): number;
+  bytesWritten(): number;
   /** WS: the code of the close frame the server sent, once one came. */
   readonly closeCode?: number | null;
+  /** The status of the response head, once one was read (HTTP dials). */
+  readonly httpStatus?: number | null;
+  /** WS: a whole client frame on this dial's socket (see StreamConnection.sendFrame). */
+  sendFrame?(frame: Buffer): SendResult;
 }
 
-export type Dial = (target: StreamTarget, lastEventId: number, owner: DialOwner) => Dialed;
+/** `query`: this stream's own extra query parameters ('' for none; see OpenStream). */
+export type Dial = (target: StreamTarget, lastEventId: number, owner: DialOwner, query: string) => Dialed;
 
 /**
  * What every protocol's dial shares: one terminal report (ended once opened, failed before),
@@ -41,6 +47,7 @@ export abstract class DialBase implements Dialed {
 
   abstract close(): void;
   abstract bytesRead(): number;
+  abstract bytesWritten(): number;
 
   /** The transport is up: the stream counts as established. */
   protected markOpened(): void {
@@ -67,6 +74,7 @@ export abstract class DialBase implements Dialed {
 export class ResumingStream implements StreamConnection, DialOwner {
   lastEventId: number;
   lastCloseCode: number | null = null;
+  lastHttpStatus: number | null = null;
   open = false;
   private stopped = false;
   /** Consecutive failed dials (for maxAttempts); reset by an open. */
@@ -78,6 +86,7 @@ export class ResumingStream implements StreamConnection, DialOwner {
   private current: Dialed | null = null;
   private timer: NodeJS.Timeout | null = null;
   private bytesFromEarlierSockets = 0;
+  private bytesWrittenByEarlierSockets = 0;
 
   constructor(
     private readonly dial: Dial,
@@ -85,6 +94,7 @@ export class ResumingStream implements StreamConnection, DialOwner {
     private readonly policy: ReconnectPolicy,
     private readonly handlers: StreamHandlers,
     initialLastEventId: number,
+    private readonly query = '',
   ) {
     this.lastEventId = initialLastEventId;
     this.attempt();
@@ -92,6 +102,15 @@ export class ResumingStream implements StreamConnection, DialOwner {
 
   bytesRead(): number {
     return this.bytesFromEarlierSockets + (this.current?.bytesRead() ?? 0);
+  }
+
+  bytesWritten(): number {
+    return this.bytesWrittenByEarlierSockets + (this.current?.bytesWritten() ?? 0);
+  }
+
+  sendFrame(frame: Buffer): SendResult {
+    const c = this.current;
+    return this.open && c !== null && c.sendFrame !== undefined ? c.sendFrame(frame) : 'closed';
   }
 
   close(): void {
@@ -105,6 +124,7 @@ export class ResumingStream implements StreamConnection, DialOwner {
   opened(d: Dialed): void {
     if (d !== this.current) return;
     this.open = true;
+    this.lastHttpStatus = d.httpStatus ?? null;
     this.failures = 0;
     this.retries = 0;
     const reconnect = this.everOpened;
@@ -141,6 +161,7 @@ export class ResumingStream implements StreamConnection, DialOwner {
     if (d !== this.current) return;
     this.open = false;
     this.lastCloseCode = d.closeCode ?? null;
+    this.lastHttpStatus = d.httpStatus ?? this.lastHttpStatus;
     this.retire();
     this.failures++;
     const retry = !this.stopped && mayRetry(this.policy, this.failures);
@@ -153,6 +174,7 @@ export class ResumingStream implements StreamConnection, DialOwner {
     if (!c) return;
     this.current = null;
     this.bytesFromEarlierSockets += c.bytesRead();
+    this.bytesWrittenByEarlierSockets += c.bytesWritten();
     c.close();
   }
 
@@ -160,7 +182,7 @@ export class ResumingStream implements StreamConnection, DialOwner {
   attempt(): void {
     this.timer = null;
     if (this.stopped) return;
-    this.current = this.dial(this.target, this.lastEventId, this);
+    this.current = this.dial(this.target, this.lastEventId, this, this.query);
   }
 
   private schedule(): void {

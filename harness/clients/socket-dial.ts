@@ -14,12 +14,29 @@ import type { StreamTarget } from './types.ts';
 const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
 const DIAL = Symbol('dial');
 
-type DialSocket = Socket & { [DIAL]: SocketDial };
+type DialSocket = Socket & { [DIAL]: BytesReader };
 
 /** The one onread callback of every socket: `this` is the socket. */
 function onRead(this: DialSocket, nread: number, buf: Buffer): boolean {
   this[DIAL].onBytes(buf, nread);
   return true;
+}
+
+/** Whatever reads a socket's bytes from the shared buffer: consumes or copies them during the call. */
+export interface BytesReader {
+  onBytes(buf: Buffer, n: number): void;
+}
+
+/**
+ * An unconnected socket that reads into the shared buffer like a dial's (no Buffer per read, no
+ * 'data' events), for the other sockets a client holds: the messages addition's POST connections.
+ */
+export function readingSocket(reader: BytesReader): Socket {
+  const opts: SocketConstructorOpts & { onread: { buffer: Buffer; callback: typeof onRead } } = { onread: { buffer: READ_BUFFER, callback: onRead } };
+  const socket = new Socket(opts) as Socket & { [DIAL]: BytesReader };
+  socket[DIAL] = reader;
+  socket.setNoDelay(true);
+  return socket;
 }
 
 export abstract class SocketDial extends DialBase {
@@ -51,5 +68,9 @@ export abstract class SocketDial extends DialBase {
 
   bytesRead(): number {
     return this.socket.bytesRead;
+  }
+
+  bytesWritten(): number {
+    return this.socket.bytesWritten;
   }
 }

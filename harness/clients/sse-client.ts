@@ -19,11 +19,13 @@ class SseDial extends SocketDial {
   /** Bytes of the response head until it is complete; null once the body started. */
   private head: Buffer | null = EMPTY;
   private chunked: ChunkedDecoder | null = null;
+  httpStatus: number | null = null;
 
   constructor(
     private readonly target: StreamTarget,
     private readonly lastEventId: number,
     owner: DialOwner,
+    private readonly query: string,
   ) {
     super(target, owner);
     this.feed = new SseFeed(owner, this, lastEventId);
@@ -31,7 +33,9 @@ class SseDial extends SocketDial {
 
   protected onConnect(): void {
     const resume = this.lastEventId > 0 ? `Last-Event-ID: ${this.lastEventId}\r\n` : '';
-    this.socket.write(`GET ${this.target.path ?? PATHS.sse} HTTP/1.1\r\nHost: ${this.target.host}:${this.target.port}\r\nAccept: text/event-stream\r\nCache-Control: no-cache\r\n${resume}\r\n`);
+    const path = this.target.path ?? PATHS.sse;
+    const query = this.query === '' ? '' : `${path.includes('?') ? '&' : '?'}${this.query}`;
+    this.socket.write(`GET ${path}${query} HTTP/1.1\r\nHost: ${this.target.host}:${this.target.port}\r\nAccept: text/event-stream\r\nCache-Control: no-cache\r\n${resume}\r\n`);
   }
 
   onBytes(chunk: Buffer, n: number): void {
@@ -48,6 +52,7 @@ class SseDial extends SocketDial {
     }
     this.head = null;
     const { head, bodyStart } = parsed;
+    this.httpStatus = head.status;
     if (head.status !== 200) return this.fail('http-status');
     if (!isEventStream(head.headers.get('content-type'))) return this.fail('protocol-error');
     if (head.chunked) this.chunked = new ChunkedDecoder();
@@ -74,6 +79,6 @@ class SseDial extends SocketDial {
 
 const EMPTY = Buffer.alloc(0);
 
-const dialSse: Dial = (target, lastEventId, owner) => new SseDial(target, lastEventId, owner);
+const dialSse: Dial = (target, lastEventId, owner, query) => new SseDial(target, lastEventId, owner, query);
 
-export const openSseStream: OpenStream = (target, policy, handlers, initialLastEventId) => new ResumingStream(dialSse, target, policy, handlers, initialLastEventId);
+export const openSseStream: OpenStream = (target, policy, handlers, initialLastEventId, query = '') => new ResumingStream(dialSse, target, policy, handlers, initialLastEventId, query);

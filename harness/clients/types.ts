@@ -41,6 +41,11 @@ export interface ReceivedEvent {
   t1: number;
   /** Receive time (process.hrtime.bigint() as a number), taken once per incoming chunk. */
   recvNs: number;
+  /**
+   * The binary addition: payload bytes the client decoded (WS: a binary frame's bytes after its
+   * header; SSE/TCP: the base64 in `bin`, decoded). 0 for a text event, -1 for base64 that did not decode.
+   */
+  binBytes: number;
 }
 
 export type CloseCause =
@@ -71,16 +76,34 @@ export interface StreamConnection {
   readonly lastEventId: number;
   /** WS: the code of the last close frame the server sent (null when none came, and for SSE/TCP). */
   readonly lastCloseCode: number | null;
+  /** The status of the last response head an attempt read (SSE 200, WS 101, a refusal's 4xx); null before any, and for TCP. */
+  readonly lastHttpStatus: number | null;
   readonly open: boolean;
   /** Bytes read from the network over every socket this stream used (framing included). */
   bytesRead(): number;
+  /** Bytes written to the network over every socket this stream used (requests, frames it sent). */
+  bytesWritten(): number;
+  /**
+   * WS (the messages addition): writes one whole client frame, already masked, on the open stream's
+   * socket. 'held': the socket still holds `frame` (the kernel did not take it all), so the caller
+   * must not reuse it; 'closed': no open WS stream (SSE and TCP streams never send on the stream).
+   */
+  sendFrame(frame: Buffer): SendResult;
   /** Ends the stream for good (no reconnect). */
   close(): void;
 }
+
+/** What a write of a client's message did: not sent (no open socket), or sent and whether the socket still holds the buffer. */
+export type SendResult = 'closed' | 'sent' | 'held';
 
 export type OpenStream = (
   target: StreamTarget,
   policy: ReconnectPolicy,
   handlers: StreamHandlers,
   initialLastEventId: number,
+  /**
+   * Extra query parameters of this one stream, URL-encoded, without `?` (the messages addition's
+   * `client=<id>&room=<name>`); '' for none. Apart from `target`, which a block of streams shares.
+   */
+  query?: string,
 ) => StreamConnection;

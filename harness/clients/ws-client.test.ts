@@ -115,6 +115,43 @@ describe('openWsStream', () => {
     }
   });
 
+  it('the binary addition: binary frames are events (whole, fragmented, cut across reads), their bytes counted; the stream query goes in the URL', async () => {
+    const binary = (seq: number, payload: number): Buffer => {
+      const b = Buffer.alloc(25 + 4 + payload, 0xab);
+      b.writeBigUInt64BE(BigInt(seq), 0);
+      b.writeBigUInt64BE(BigInt(seq * 10), 8);
+      b.writeBigUInt64BE(BigInt(seq * 10 + 1), 16);
+      b[24] = 4;
+      b.write('tick', 25, 'latin1');
+      return b;
+    };
+    const server = await wsServer((ws) => {
+      ws.send(hello(20));
+      ws.send(binary(1, 100), { binary: true });
+      // 70,000 bytes: a 64-bit length, arriving over several reads.
+      ws.send(binary(2, 70_000), { binary: true });
+      const third = binary(3, 300);
+      ws.send(third.subarray(0, 10), { binary: true, fin: false });
+      ws.send(third.subarray(10), { binary: true, fin: true });
+    });
+    const bins: number[] = [];
+    const conn = openWsStream({ protocol: 'ws', host: '127.0.0.1', port: server.port, localAddress: null }, NO_RETRY, {
+      onOpen: () => undefined,
+      onEvent: (ev) => bins.push(ev.seq, ev.t0, ev.t1, ev.binBytes),
+      onClose: () => undefined,
+      onError: () => undefined,
+    }, 0, 'client=c1&room=r0');
+    try {
+      await until(() => bins.length === 12, 'three binary events');
+      assert.deepEqual(bins, [1, 10, 11, 100, 2, 20, 21, 70_000, 3, 30, 31, 300], 'seq, t0, t1 and the payload after the name');
+      assert.deepEqual(server.urls, ['/ws?client=c1&room=r0']);
+      assert.equal(conn.lastHttpStatus, 101);
+    } finally {
+      conn.close();
+      await server.stop();
+    }
+  });
+
   it('dials from localAddress when one is set', async () => {
     let remote = '';
     const server = await wsServer((ws, _index, from) => {

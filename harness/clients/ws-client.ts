@@ -1,8 +1,9 @@
 // WS client on a raw socket, the same shape as the SSE client (one SocketDial, reads from the
 // shared read buffer): the upgrade request written by hand, Sec-WebSocket-Accept verified, server
-// frames decoded incrementally (text, fragmented messages, ping → masked pong, close with its code
-// → masked close echo), RFC 6455 protocol errors answered with close 1002 and reported as
-// 'protocol-error'. Same resume rules as SSE: `?lastEventId=` on reconnect, the server's hello frame
+// frames decoded incrementally (text, binary — the binary addition's events —, fragmented messages,
+// ping → masked pong, close with its code → masked close echo), RFC 6455 protocol errors answered
+// with close 1002 and reported as 'protocol-error'. It sends the messages addition's frames
+// (sendFrame: built and masked by message-sender.ts) on the stream's own socket. Same resume rules as SSE: `?lastEventId=` on reconnect, the server's hello frame
 // as the retry hint. Written by hand rather than with `ws` (still used by the servers, and by the
 // tests as an independent reference) because ws's client rides on node:http: ~9 KB more per idle
 // connection and a stream per socket, so the two protocols would be measured by clients of
@@ -10,11 +11,11 @@
 // its CPU on measuring, not validating.
 import { createHash, randomBytes, randomFillSync } from 'node:crypto';
 import { PATHS } from '../../servers/contract.ts';
-import { eventFromEnvelope, helloRetry, isHello } from './event-bytes.ts';
+import { eventFromBinary, eventFromEnvelope, helloRetry, isHello } from './event-bytes.ts';
 import { parseHead } from './http-response.ts';
 import { nowNs, ResumingStream, type Dial, type DialOwner } from './resuming-stream.ts';
 import { SocketDial } from './socket-dial.ts';
-import type { CloseCause, OpenStream, StreamTarget } from './types.ts';
+import type { CloseCause, OpenStream, SendResult, StreamTarget } from './types.ts';
 
 const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
 const MAX_HEAD_BYTES = 16 * 1024;
@@ -49,19 +50,24 @@ export function isValidCloseCode(code: number): boolean {
 const maskPool = Buffer.allocUnsafe(4096);
 let maskAt = maskPool.length;
 
-/** One masked client frame (control frames only: payload ≤ 125 bytes). */
-export function clientFrame(opcode: number, payload: Buffer, start = 0, end = payload.length): Buffer {
-  const len = end - start;
-  if (len > 125) throw new Error('client control frames carry at most 125 bytes');
+/** Writes the next masking key into `out` at `at` (4 bytes) and returns where the key starts. */
+export function nextMask(out: Buffer, at: number): void {
   if (maskAt + 4 > maskPool.length) {
     randomFillSync(maskPool);
     maskAt = 0;
   }
+  maskPool.copy(out, at, maskAt, maskAt + 4);
+  maskAt += 4;
+}
+
+/** One masked client frame (control frames only: payload ≤ 125 bytes). */
+export function clientFrame(opcode: number, payload: Buffer, start = 0, end = payload.length): Buffer {
+  const len = end - start;
+  if (len > 125) throw new Error('client control frames carry at most 125 bytes');
   const out = Buffer.allocUnsafe(6 + len);
   out[0] = 0x80 | opcode;
   out[1] = 0x80 | len;
-  maskPool.copy(out, 2, maskAt, maskAt + 4);
-  maskAt += 4;
+  nextMask(out, 2);
   for (let k = 0; k < len; k++) out[6 + k] = payload[start + k]! ^ out[2 + (k & 3)]!;
   return out;
 }
@@ -100,20 +106,31 @@ class WsDial extends SocketDial {
   private ctlLen = 0;
   private closeSent = false;
   closeCode: number | null = null;
+  httpStatus: number | null = null;
 
   constructor(
     private readonly target: StreamTarget,
     private readonly lastEventId: number,
     owner: DialOwner,
+    private readonly extraQuery: string,
   ) {
     super(target, owner);
+  }
+
+  /** A client frame (masked by the caller) on this socket; see StreamConnection.sendFrame. */
+  sendFrame(frame: Buffer): SendResult {
+    if (!this.opened || this.finished || this.closeSent) return 'closed';
+    this.socket.write(frame);
+    // The kernel took it all: nothing holds `frame` any more, and the caller may reuse it.
+    return this.socket.writableLength === 0 ? 'sent' : 'held';
   }
 
   protected onConnect(): void {
     const key = randomBytes(16).toString('base64');
     this.expectedAccept = acceptFor(key);
     const path = this.target.path ?? PATHS.ws;
-    const query = this.lastEventId > 0 ? `${path.includes('?') ? '&' : '?'}lastEventId=${this.lastEventId}` : '';
+    const params = [...(this.extraQuery === '' ? [] : [this.extraQuery]), ...(this.lastEventId > 0 ? [`lastEventId=${this.lastEventId}`] : [])];
+    const query = params.length === 0 ? '' : `${path.includes('?') ? '&' : '?'}${params.join('&')}`;
     this.socket.write(
       `GET ${path}${query} HTTP/1.1\r\nHost: ${this.target.host}:${this.target.port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
     );
@@ -140,6 +157,7 @@ class WsDial extends SocketDial {
     }
     this.head = null;
     const { head, bodyStart } = parsed;
+    this.httpStatus = head.status;
     if (head.status !== 101) return this.fail('http-status');
     const h = head.headers;
     const upgrade = (h.get('upgrade') ?? '').toLowerCase() === 'websocket';
@@ -252,7 +270,12 @@ class WsDial extends SocketDial {
   }
 
   private message(op: number, buf: Buffer, s: number, e: number, recvNs: number): void {
-    if (op !== OP_TEXT) return; // the contract sends text only
+    if (op === OP_BINARY) {
+      // The binary addition: one event per binary message, its header read in place.
+      const ev = eventFromBinary(buf, s, e, recvNs);
+      if (ev) this.owner.event(this, ev);
+      return;
+    }
     if (isHello(buf, s, e)) {
       const retry = helloRetry(buf, s, e);
       if (retry !== null) this.owner.retryHint(this, retry);
@@ -307,6 +330,6 @@ function grow(b: Buffer | null, used: number, more: number): Buffer {
   return next;
 }
 
-const dialWs: Dial = (target, lastEventId, owner) => new WsDial(target, lastEventId, owner);
+const dialWs: Dial = (target, lastEventId, owner, query) => new WsDial(target, lastEventId, owner, query);
 
-export const openWsStream: OpenStream = (target, policy, handlers, initialLastEventId) => new ResumingStream(dialWs, target, policy, handlers, initialLastEventId);
+export const openWsStream: OpenStream = (target, policy, handlers, initialLastEventId, query = '') => new ResumingStream(dialWs, target, policy, handlers, initialLastEventId, query);

@@ -31,6 +31,9 @@ const initRequest = z.object({
   connectTimeoutMs: int,
   burnUsPerEvent: int,
   clockOffsetNs: finite,
+  // The upstream scenario runs its clients on the coordinator's host only (its workers' places
+  // come from the local plan): an agent's workers subscribe plain, and begin-send never reaches one.
+  places: z.null(),
 });
 
 const request = z.discriminatedUnion('type', [

@@ -58,8 +58,8 @@ describe('agent clock offset in the worker', () => {
     assert.equal(state.now(), 1_000_000);
     state.beginWindow(1, 2);
     // Sent at t0 = 2 ms, t1 = 2.1 ms (coordinator clock), received 500 µs after t0 (agent clock).
-    c.onEvent({ seq: 1, t0: 2_000_000, t1: 2_100_000, recvNs: offset + 2_500_000 });
-    c.onEvent({ seq: 2, t0: 3_000_000, t1: 3_100_000, recvNs: offset + 3_500_000 });
+    c.onEvent({ seq: 1, t0: 2_000_000, t1: 2_100_000, recvNs: offset + 2_500_000, binBytes: 0 });
+    c.onEvent({ seq: 2, t0: 3_000_000, t1: 3_100_000, recvNs: offset + 3_500_000, binBytes: 0 });
     const w = state.window!;
     assert.equal(w.t0.totalCount, 2);
     assert.equal(w.t0.minNonZeroValue, 500);

@@ -24,7 +24,7 @@ function worker(from: number, to: number): WorkerState {
     for (let seq = 1; seq <= 2000; seq++) {
       if (k === 4 && seq === 77) continue;
       const t0 = seq * 1e6;
-      c.onEvent({ seq, t0, t1: t0 + 5000, recvNs: t0 + latencyUs(k, seq) * 1000 });
+      c.onEvent({ seq, t0, t1: t0 + 5000, recvNs: t0 + latencyUs(k, seq) * 1000, binBytes: 0 });
     }
   }
   return ws;
@@ -35,7 +35,7 @@ it('two workers merged report what one worker holding every connection reports',
   const single = mergeWindows([worker(0, 5).endWindow(150, SELF)!]);
   assert.deepEqual(
     { ...merged, latencyFromT0: '', latencyFromT1: '', firstEventFromT0: '', workers: [] },
-    { connected: 5, received: 9999, receivedSinceBegin: 9999, duplicates: 0, outOfOrder: 0, gaps: 1, lostWithProcess: 0, wireBytes: 150, latencyFromT0: '', latencyFromT1: '', firstEventFromT0: '', workers: [] },
+    { connected: 5, received: 9999, receivedSinceBegin: 9999, duplicates: 0, outOfOrder: 0, gaps: 1, lostWithProcess: 0, wireBytes: 150, latencyFromT0: '', latencyFromT1: '', firstEventFromT0: '', payloadBytes: 0, payloadErrors: 0, workers: [] },
   );
   assert.equal(merged.received, single.received);
   assert.equal(merged.workers.length, 2);
@@ -58,8 +58,13 @@ it('connect reports: sums, the slowest worker sets the rate, a cap hit anywhere 
     rssBeforeBytes: 1000,
     rssAfterBytes: 1000 + held * 10,
     cpuPercent: held / 10,
+    httpStatuses: capHit ? [{ status: 404, count: 1 }, { status: 200, count: held - 1 }] : [{ status: 200, count: held }],
   });
   const m = mergeConnects([report(150, 500, false), report(150, 1000, true)], 1010);
+  assert.deepEqual(m.httpStatuses, [
+    { status: 200, count: 299 },
+    { status: 404, count: 1 },
+  ]);
   assert.equal(m.held, 300);
   assert.equal(m.ratePerSecond, 300);
   assert.equal(m.capHit, true);

@@ -3,7 +3,8 @@
 // Pure, so "two workers report what one would" is testable without processes.
 import { createHistogram, encodeHistogram, mergeInto } from '../metrics/histogram.ts';
 import type { SelfSample } from '../metrics/self-sampler.ts';
-import type { ConnectReport, ReconnectReport, WindowReport } from './protocol.ts';
+import type { ConnectReport, ReconnectReport, StatusCount, WindowReport } from './protocol.ts';
+import type { SendReport } from './send-run.ts';
 import { sumTimelines } from './timeline.ts';
 
 export interface MergedConnect {
@@ -21,6 +22,8 @@ export interface MergedConnect {
   clientCpuPercentMax: number;
   /** Per worker, in worker order: what each held and its RSS growth (client bytes per connection). */
   perWorker: { held: number; rssBeforeBytes: number; rssAfterBytes: number }[];
+  /** Streams by the status of their last response head, over every worker (ascending status). */
+  httpStatuses: StatusCount[];
 }
 
 /** A window summed over workers: the same counters as one worker's, and every worker's self-sample. */
@@ -47,7 +50,15 @@ export function mergeConnects(reports: ConnectReport[], durationMs: number): Mer
     clientRssAfterBytes: sum(reports.map((r) => r.rssAfterBytes)),
     clientCpuPercentMax: Math.max(0, ...reports.map((r) => r.cpuPercent)),
     perWorker: reports.map((r) => ({ held: r.held, rssBeforeBytes: r.rssBeforeBytes, rssAfterBytes: r.rssAfterBytes })),
+    httpStatuses: mergeStatuses(reports.map((r) => r.httpStatuses ?? [])),
   };
+}
+
+/** Status counts summed by status, ascending. */
+export function mergeStatuses(lists: StatusCount[][]): StatusCount[] {
+  const by = new Map<number, number>();
+  for (const list of lists) for (const s of list) by.set(s.status, (by.get(s.status) ?? 0) + s.count);
+  return [...by].sort((a, b) => a[0] - b[0]).map(([status, count]) => ({ status, count }));
 }
 
 export function mergeWindows(reports: WindowReport[]): MergedWindow {
@@ -71,6 +82,8 @@ export function mergeWindows(reports: WindowReport[]): MergedWindow {
     latencyFromT0: encodeHistogram(t0),
     firstEventFromT0: encodeHistogram(first),
     latencyFromT1: encodeHistogram(t1),
+    payloadBytes: sum(reports.map((r) => r.payloadBytes)),
+    payloadErrors: sum(reports.map((r) => r.payloadErrors)),
     workers: reports.map((r) => r.self),
   };
 }
@@ -94,6 +107,42 @@ export function mergeReconnects(reports: ReconnectReport[]): MergedReconnect {
     replayed: sum(reports.map((r) => r.replayed)),
     replayLatency: encodeHistogram(replay),
     timeline: sumTimelines(reports.map((r) => r.timeline)),
+  };
+}
+
+/** Every worker's sending side summed; the latest send is the worst worker's. */
+export interface MergedSend {
+  scheduled: number;
+  issued: number;
+  sent: number;
+  acknowledged: number;
+  failed: number;
+  requests: number;
+  connections: number;
+  bytesUp: number;
+  bytesAck: number;
+  firstFailure: string | null;
+  lateMaxMs: number;
+  /** Every worker's CPU over its measured part (after the warm-up), µs, and the messages it sent meanwhile. */
+  measuredCpuUs: number;
+  measuredMessages: number;
+}
+
+export function mergeSends(reports: SendReport[]): MergedSend {
+  return {
+    scheduled: sum(reports.map((r) => r.scheduled)),
+    issued: sum(reports.map((r) => r.issued)),
+    sent: sum(reports.map((r) => r.tally.sent)),
+    acknowledged: sum(reports.map((r) => r.tally.acknowledged)),
+    failed: sum(reports.map((r) => r.tally.failed)),
+    requests: sum(reports.map((r) => r.tally.requests)),
+    connections: sum(reports.map((r) => r.tally.connections)),
+    bytesUp: sum(reports.map((r) => r.tally.bytesUp)),
+    bytesAck: sum(reports.map((r) => r.tally.bytesAck)),
+    firstFailure: reports.find((r) => r.tally.firstFailure !== null)?.tally.firstFailure ?? null,
+    lateMaxMs: Math.max(0, ...reports.map((r) => r.lateMaxMs)),
+    measuredCpuUs: sum(reports.map((r) => r.measuredCpuUs)),
+    measuredMessages: sum(reports.map((r) => r.measuredMessages)),
   };
 }
 

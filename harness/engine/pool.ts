@@ -3,7 +3,8 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import type { ReconnectPolicy, StreamTarget } from '../clients/types.ts';
 import { onShutdown } from '../lifecycle/cleanup.ts';
-import { mergeConnects, mergeReconnects, mergeWindows, type MergedConnect, type MergedReconnect, type MergedWindow } from './merge.ts';
+import { mergeConnects, mergeReconnects, mergeSends, mergeWindows, type MergedConnect, type MergedReconnect, type MergedSend, type MergedWindow } from './merge.ts';
+import type { SendPlan } from './send-run.ts';
 import { MAX_SOURCE_ADDRESSES, planShards, type ShardPlan } from './plan.ts';
 import type { Envelope, Reply, Request, Status } from './protocol.ts';
 import { workerBundle } from './worker-bundle.ts';
@@ -24,6 +25,8 @@ export interface PoolOptions {
   serverProcesses?: number;
   /** Load agents (`host:port`) to run the workers on instead of forking them here (agent-client.ts). */
   agents?: string[];
+  /** The upstream scenario: streams subscribe with a client id and a room of this size (messages addition). */
+  roomSize?: number;
 }
 
 /** A worker as the pool drives it: forked here (Worker) or on a load agent (RemoteWorker). */
@@ -46,7 +49,7 @@ export function forkWorker(bundle: string): ChildProcess {
   });
 }
 
-export type { MergedConnect, MergedReconnect, MergedWindow } from './merge.ts';
+export type { MergedConnect, MergedReconnect, MergedSend, MergedWindow } from './merge.ts';
 
 /**
  * Where the next spread run's source addresses start (ShardOptions.firstAddress). It moves past the
@@ -109,6 +112,8 @@ class Worker implements PoolWorker {
 
 export class ClientPool {
   private closing: Promise<void> | null = null;
+  /** What the last connectAll reported (the handshake statuses a step records). */
+  lastConnect: MergedConnect | null = null;
   private readonly unregister: () => void;
 
   private constructor(
@@ -121,6 +126,9 @@ export class ClientPool {
 
   static async start(opts: PoolOptions): Promise<ClientPool> {
     if (opts.agents !== undefined && opts.agents.length > 0) {
+      // Places need every worker's first client index from one plan, and a sender's t0 and a
+      // receiver's clock on one host: upstream steps run their clients here (the scenario says so first).
+      if (opts.roomSize !== undefined) throw new Error('the upstream scenario runs its clients on this host, not on load agents');
       const placed = await placeOnAgents(opts.agents, opts);
       return ClientPool.init(new ClientPool(placed.workers, placed.plan, placed.session), opts, placed.caps, placed.clockOffsetsNs);
     }
@@ -137,6 +145,8 @@ export class ClientPool {
   /** Sends every worker its init: shard, cap, and the offset of its host's clock (0 here). */
   private static async init(pool: ClientPool, opts: PoolOptions, caps: number[], clockOffsetsNs: number[]): Promise<ClientPool> {
     const { workers, plan } = pool;
+    // Global index of each worker's first client: the shards in order.
+    const firstClients = plan.shards.map((_, i) => plan.shards.slice(0, i).reduce((n, s) => n + s.clients, 0));
     try {
       const perWorkerRate = Math.max(1, Math.round(opts.rampPerSecond / workers.length));
       await Promise.all(
@@ -152,6 +162,7 @@ export class ClientPool {
               connectTimeoutMs: opts.connectTimeoutMs,
               burnUsPerEvent: opts.burnUsPerEvent ?? 0,
               clockOffsetNs: clockOffsetsNs[i]!,
+              places: opts.roomSize === undefined ? null : { firstClient: firstClients[i]!, roomSize: opts.roomSize },
             },
             'ok',
           ),
@@ -181,7 +192,8 @@ export class ClientPool {
   async connectAll(): Promise<MergedConnect> {
     const started = Date.now();
     const reports = await Promise.all(this.workers.map(async (w) => (await w.request({ type: 'connect' }, 'connected')).report));
-    return mergeConnects(reports, Math.max(1, Date.now() - started));
+    this.lastConnect = mergeConnects(reports, Math.max(1, Date.now() - started));
+    return this.lastConnect;
   }
 
   async beginWindow(range: { fromSeq: number; toSeq: number }): Promise<void> {
@@ -190,6 +202,17 @@ export class ClientPool {
 
   async endWindow(): Promise<MergedWindow> {
     return mergeWindows(await Promise.all(this.workers.map(async (w) => (await w.request({ type: 'end-window' }, 'window')).report)));
+  }
+
+  /** The upstream scenario: fresh trackers, the window over [fromSeq, toSeq], and every worker's send schedule started. */
+  async beginSend(plan: SendPlan, range: { fromSeq: number; toSeq: number }): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.request({ type: 'begin-send', plan, ...range }, 'ok')));
+  }
+
+  /** Stops every worker's schedule: the window merged, and the senders' tallies. */
+  async endSend(): Promise<{ window: MergedWindow; send: MergedSend }> {
+    const reports = await Promise.all(this.workers.map(async (w) => (await w.request({ type: 'end-send' }, 'sent')).report));
+    return { window: mergeWindows(reports.map((r) => r.window)), send: mergeSends(reports.map((r) => r.send)) };
   }
 
   /** Every worker notes the same CLOCK_MONOTONIC instant (hrtime is system-wide on Linux). */

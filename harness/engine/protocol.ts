@@ -3,6 +3,19 @@
 import type { ReconnectPolicy, StreamTarget } from '../clients/types.ts';
 import type { SelfSample } from '../metrics/self-sampler.ts';
 import type { Shard } from './plan.ts';
+import type { SendPlan, SendReport } from './send-run.ts';
+
+/**
+ * The messages addition: each stream subscribes named `c<g>` in room `r<floor(g / roomSize)>`, g
+ * its index among every client of the step (this worker's first is `firstClient`).
+ */
+export interface Places {
+  firstClient: number;
+  roomSize: number;
+}
+
+import type { StatusCount } from '../result.ts';
+export type { StatusCount } from '../result.ts';
 import type { TimelineBucket } from './timeline.ts';
 
 export interface InitRequest {
@@ -21,6 +34,8 @@ export interface InitRequest {
    * like every other time in the worker.
    */
   clockOffsetNs: number;
+  /** The upstream scenario's places (client ids and rooms); null: streams subscribe plain. */
+  places: Places | null;
 }
 
 export type Request =
@@ -33,6 +48,13 @@ export type Request =
   | { type: 'reconnect-report'; untilNs: string }
   | { type: 'status'; reachedSeq: number }
   | { type: 'lost-below'; belowSeq: number }
+  /**
+   * The upstream scenario: fresh seq trackers (every client expects seq 1 next), a window over
+   * [fromSeq, toSeq], and the send schedule started.
+   */
+  | { type: 'begin-send'; plan: SendPlan; fromSeq: number; toSeq: number }
+  /** Stops the schedule and closes the window. */
+  | { type: 'end-send' }
   | { type: 'close' };
 
 export interface ConnectReport {
@@ -46,6 +68,8 @@ export interface ConnectReport {
   rssAfterBytes: number;
   /** This worker's CPU while it opened its connections, % of one core. */
   cpuPercent: number;
+  /** The status of each stream's last response head (what a proxy refused a handshake with shows here). */
+  httpStatuses: StatusCount[];
 }
 
 export interface WindowReport {
@@ -66,7 +90,17 @@ export interface WindowReport {
    */
   firstEventFromT0: string;
   latencyFromT1: string;
+  /** The binary addition: payload bytes decoded from the window's events (WS frames, SSE base64). */
+  payloadBytes: number;
+  /** Window events whose base64 payload did not decode. */
+  payloadErrors: number;
   self: SelfSample;
+}
+
+/** What a worker reports for one upstream step: the receiving side's window and the sending side's tally. */
+export interface SendStepReport {
+  window: WindowReport;
+  send: SendReport;
 }
 
 export interface ReconnectReport {
@@ -106,6 +140,7 @@ export type Reply =
   | { type: 'reconnect-report'; report: ReconnectReport }
   | { type: 'status'; status: Status }
   | { type: 'lost'; count: number }
+  | { type: 'sent'; report: SendStepReport }
   | { type: 'error'; message: string };
 
 export interface Envelope<T> {

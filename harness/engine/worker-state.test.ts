@@ -16,7 +16,7 @@ function fixture(): { ws: WorkerState; at: (ms: number) => void } {
 /** Event `seq` sent (t0 = t1) at `sentMs`, received `latencyUs` later. */
 function deliver(c: ConnState, seq: number, sentMs: number, latencyUs: number): void {
   const t = 1_000 * MS + sentMs * MS;
-  c.onEvent({ seq, t0: t, t1: t, recvNs: t + latencyUs * 1000 });
+  c.onEvent({ seq, t0: t, t1: t, recvNs: t + latencyUs * 1000, binBytes: 0 });
 }
 
 describe('worker state', () => {
@@ -35,7 +35,7 @@ describe('worker state', () => {
     const r = ws.endWindow(1234, SELF)!;
     assert.deepEqual(
       { ...r, latencyFromT0: '', latencyFromT1: '', firstEventFromT0: '' },
-      { connected: 2, received: 9, receivedSinceBegin: 10, duplicates: 1, outOfOrder: 1, gaps: 1, lostWithProcess: 0, wireBytes: 1234, latencyFromT0: '', latencyFromT1: '', firstEventFromT0: '', self: SELF },
+      { connected: 2, received: 9, receivedSinceBegin: 10, duplicates: 1, outOfOrder: 1, gaps: 1, lostWithProcess: 0, wireBytes: 1234, latencyFromT0: '', latencyFromT1: '', firstEventFromT0: '', payloadBytes: 0, payloadErrors: 0, self: SELF },
     );
     // The window's first seq (2) reached both connections: a at 200 µs, b at 50 µs.
     const first = decodeHistogram(r.firstEventFromT0);

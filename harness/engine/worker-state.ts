@@ -79,6 +79,8 @@ interface Window {
   receivedSinceBegin: number;
   duplicates: number;
   outOfOrder: number;
+  payloadBytes: number;
+  payloadErrors: number;
   t0: Histogram;
   t1: Histogram;
   first: Histogram;
@@ -139,6 +141,10 @@ export class WorkerState {
       else {
         w.received++;
         if (verdict === 'out-of-order') w.outOfOrder++;
+        if (ev.binBytes !== 0) {
+          if (ev.binBytes < 0) w.payloadErrors++;
+          else w.payloadBytes += ev.binBytes;
+        }
         record(w.t0, (recvNs - ev.t0) / 1000);
         if (ev.seq === w.fromSeq) record(w.first, (recvNs - ev.t0) / 1000);
         record(w.t1, (recvNs - ev.t1) / 1000);
@@ -203,7 +209,16 @@ export class WorkerState {
   }
 
   beginWindow(fromSeq: number, toSeq: number): void {
-    this.window = { fromSeq, toSeq, received: 0, receivedSinceBegin: 0, duplicates: 0, outOfOrder: 0, t0: createHistogram('us'), t1: createHistogram('us'), first: createHistogram('us') };
+    this.window = { fromSeq, toSeq, received: 0, receivedSinceBegin: 0, duplicates: 0, outOfOrder: 0, payloadBytes: 0, payloadErrors: 0, t0: createHistogram('us'), t1: createHistogram('us'), first: createHistogram('us') };
+  }
+
+  /**
+   * The upstream scenario, before each step: every connection expects seq 1 next (room seqs start
+   * at 1 after a reset, and a client's echoes are its own seqs from 1), so a first message lost is
+   * a gap, not a new starting point.
+   */
+  freshTrackers(): void {
+    for (const c of this.conns) c.tracker = new SeqTracker(0);
   }
 
   /** Closes the window: its counters, gaps and histograms (null when none was begun). */
@@ -222,6 +237,8 @@ export class WorkerState {
       latencyFromT0: encodeHistogram(w.t0),
       firstEventFromT0: encodeHistogram(w.first),
       latencyFromT1: encodeHistogram(w.t1),
+      payloadBytes: w.payloadBytes,
+      payloadErrors: w.payloadErrors,
       self,
     };
     this.window = null;

@@ -2,15 +2,20 @@
 // event (worker-state.ts), and answers the coordinator over IPC. It exits when the coordinator
 // goes away, so no worker outlives a run.
 import { openStreamFor } from '../clients/index.ts';
+import { MessageBytes, newTally, PostSender, WsFrameSender, type MessageSender } from '../clients/message-sender.ts';
 import type { StreamConnection, StreamTarget } from '../clients/types.ts';
 import { encodeHistogram } from '../metrics/histogram.ts';
 import { SelfSampler } from '../metrics/self-sampler.ts';
-import type { ConnectReport, Envelope, InitRequest, Reply, Request } from './protocol.ts';
+import type { ConnectReport, Envelope, InitRequest, Places, Reply, Request, StatusCount } from './protocol.ts';
+import { SendRun, type SendPlan } from './send-run.ts';
 import { DialBucket } from './dial-bucket.ts';
 import { ConnectPhase, WorkerState, type ConnState } from './worker-state.ts';
 
 const state = new WorkerState();
 const streams: StreamConnection[] = [];
+/** Each stream's target (its source address), for the POST connections of the upstream scenario. */
+const targets: StreamTarget[] = [];
+let sendRun: SendRun | null = null;
 const self = new SelfSampler();
 let init: InitRequest | null = null;
 let windowBytesStart = 0;
@@ -58,7 +63,9 @@ async function connect(cfg: InitRequest): Promise<ConnectReport> {
       const c: ConnState = state.add();
       c.dialNs = state.now();
       conns.push(c);
-      streams.push(open(targetOf[next] ?? { ...cfg.target, localAddress: null }, cfg.policy, c, 0));
+      const target = targetOf[next] ?? { ...cfg.target, localAddress: null };
+      targets.push(target);
+      streams.push(open(target, cfg.policy, c, 0, placeQuery(cfg.places, streams.length)));
     }
     // Yield so handshakes progress; sleep until the next token when ahead of the rate.
     if (next < n) await sleep(bucket.waitMs(performance.now()));
@@ -83,7 +90,34 @@ async function connect(cfg: InitRequest): Promise<ConnectReport> {
     rssBeforeBytes: rssBefore,
     cpuPercent: self.read().cpuPercent,
     rssAfterBytes: gcAndRss(),
+    httpStatuses: statusCounts(),
   };
+}
+
+/** The status of every stream's last response head, counted. */
+function statusCounts(): StatusCount[] {
+  const by = new Map<number, number>();
+  for (const s of streams) if (s.lastHttpStatus !== null) by.set(s.lastHttpStatus, (by.get(s.lastHttpStatus) ?? 0) + 1);
+  return [...by].sort((a, b) => a[0] - b[0]).map(([status, count]) => ({ status, count }));
+}
+
+/** Client id of this worker's stream i under the messages addition. */
+function clientId(places: Places, i: number): string {
+  return `c${places.firstClient + i}`;
+}
+
+/** Stream i's own query: its client id and room (the upstream scenario), else none. */
+function placeQuery(places: Places | null, i: number): string {
+  if (places === null) return '';
+  return `client=${clientId(places, i)}&room=r${Math.floor((places.firstClient + i) / places.roomSize)}`;
+}
+
+/** One sender per stream: WS frames on the stream, or an SSE client's POSTs. */
+function sendersFor(cfg: InitRequest, plan: SendPlan, tally: ReturnType<typeof newTally>): MessageSender[] {
+  const msg = new MessageBytes(plan.to, plan.bytes);
+  const places = cfg.places;
+  if (places === null) throw new Error('begin-send: this worker was not started with places (client ids and rooms)');
+  return streams.map((s, i) => (plan.transport === 'socket' ? new WsFrameSender(s, msg, tally) : new PostSender(targets[i]!, clientId(places, i), msg, tally, plan.transport)));
 }
 
 function sleep<T = void>(ms: number, value?: T): Promise<T> {
@@ -117,7 +151,28 @@ async function handle(req: Request): Promise<Reply> {
       return { type: 'status', status: state.status(req.reachedSeq) };
     case 'lost-below':
       return { type: 'lost', count: state.setLostBelow(req.belowSeq) };
+    case 'begin-send': {
+      if (!init) return { type: 'error', message: 'begin-send before init' };
+      if (sendRun !== null) sendRun.stop();
+      const tally = newTally();
+      const senders = sendersFor(init, req.plan, tally);
+      state.freshTrackers();
+      state.beginWindow(req.fromSeq, req.toSeq);
+      self.reset();
+      windowBytesStart = totalBytesRead();
+      sendRun = new SendRun(req.plan, senders, init.places?.firstClient ?? 0, tally, () => state.now());
+      sendRun.start();
+      return { type: 'ok' };
+    }
+    case 'end-send': {
+      if (sendRun === null) return { type: 'error', message: 'end-send without begin-send' };
+      const send = sendRun.stop();
+      sendRun = null;
+      const window = state.endWindow(totalBytesRead() - windowBytesStart, self.read());
+      return window ? { type: 'sent', report: { window, send } } : { type: 'error', message: 'end-send without a window' };
+    }
     case 'close':
+      sendRun?.stop();
       for (const s of streams) s.close();
       self.stop();
       setTimeout(() => process.exit(0), 20);

@@ -29,11 +29,35 @@ export interface NginxOptions {
   upstreamPort: number;
   /** false writes `proxy_buffering off;` into the SSE location. */
   buffering: boolean;
+  /**
+   * nginx's stock reverse-proxy config: one `location / { proxy_pass … }` and nothing else — no
+   * WebSocket location with Upgrade/Connection headers, nginx's own timeouts (60 s: longer than a step).
+   */
+  stock?: boolean;
 }
 
 /** The whole config, as written to `<dir>/nginx.conf`. */
 export function nginxConfig(o: NginxOptions & { listenPort: number }): string {
   const upstream = `http://${o.upstreamHost}:${o.upstreamPort}`;
+  const locations = o.stock
+    ? `    # Stock: proxy_pass only. Upgrade and Connection are hop-by-hop headers: without
+    # proxy_set_header nginx does not pass them on, and speaks HTTP/1.0 to the upstream.
+    location / {
+      proxy_pass ${upstream};
+    }`
+    : `    # The default 60 s would cut an idle stream; the scenario measures buffering, not timeouts.
+    proxy_read_timeout 1h;
+    proxy_send_timeout 1h;
+    location ${PATHS.ws} {
+      proxy_pass ${upstream};
+      proxy_http_version 1.1;
+      proxy_set_header Upgrade $http_upgrade;
+      proxy_set_header Connection "upgrade";
+    }
+    location / {
+      proxy_pass ${upstream};
+      # nginx's defaults otherwise: HTTP/1.0 upstream, buffering ${o.buffering ? 'on' : 'off'}.
+${o.buffering ? '' : '      proxy_buffering off;\n'}    }`;
   return `# Written by pushbench for one path step. Run: nginx -p ${o.dir} -c nginx.conf -g 'daemon off;'
 worker_processes 1;
 # One worker holds two sockets per client (client side and upstream side).
@@ -50,19 +74,7 @@ http {
   scgi_temp_path tmp/scgi;
   server {
     listen ${DEFAULTS.host}:${o.listenPort} backlog=${DEFAULTS.backlog};
-    # The default 60 s would cut an idle stream; the scenario measures buffering, not timeouts.
-    proxy_read_timeout 1h;
-    proxy_send_timeout 1h;
-    location ${PATHS.ws} {
-      proxy_pass ${upstream};
-      proxy_http_version 1.1;
-      proxy_set_header Upgrade $http_upgrade;
-      proxy_set_header Connection "upgrade";
-    }
-    location / {
-      proxy_pass ${upstream};
-      # nginx's defaults otherwise: HTTP/1.0 upstream, buffering ${o.buffering ? 'on' : 'off'}.
-${o.buffering ? '' : '      proxy_buffering off;\n'}    }
+${locations}
   }
 }
 `;
@@ -87,7 +99,7 @@ export async function startNginx(o: NginxOptions, protocol: ServerSpec['protocol
   const listenPort = await freePort(DEFAULTS.host);
   writeFileSync(join(o.dir, 'nginx.conf'), nginxConfig({ ...o, listenPort }));
   const spec: ServerSpec = {
-    name: `nginx${o.buffering ? '' : ' (proxy_buffering off)'}`,
+    name: `nginx${o.stock ? ' (stock config)' : o.buffering ? '' : ' (proxy_buffering off)'}`,
     protocol,
     language: 'custom',
     pair: null,

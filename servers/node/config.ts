@@ -9,6 +9,8 @@ export interface CoreConfig {
   ring: number;
   heartbeatMs: number;
   retryMs: number;
+  /** False (PUSHBENCH_RETRY_FIELD=0): streams start without a retry hint. */
+  retryField: boolean;
   coalesce: boolean;
   seqStart: number;
   faults: FaultConfig;
@@ -22,6 +24,7 @@ export function readCoreConfig(protocol: Protocol, env: NodeJS.ProcessEnv = proc
     ring: intFrom(env, ENV.ring, DEFAULTS.ring, 1),
     heartbeatMs: intFrom(env, ENV.heartbeatMs, DEFAULTS.heartbeatMs, 1),
     retryMs: intFrom(env, ENV.retryMs, DEFAULTS.retryMs, 0),
+    retryField: env[ENV.retryField] !== '0',
     coalesce: env[ENV.coalesce] === '1',
     seqStart: intFrom(env, ENV.seqStart, 1, 1),
     faults: parseFaults(env[ENV.fault]),

@@ -5,6 +5,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { PATHS, isBroadcastRequest, type BroadcastRequest, type HealthBody } from '../contract.ts';
 import type { PushCore } from './core.ts';
 import { heapUsedFor } from './heap.ts';
+import { handleMessagePost } from './messages-http.ts';
 
 const MAX_BODY = 64 * 1024;
 
@@ -39,8 +40,8 @@ export function readControlOp(req: IncomingMessage, res: ServerResponse, then: (
           return;
         }
         // Only the contract's fields go on (the clustered servers send them over IPC).
-        const { rate, count, bytes, event } = body;
-        then({ op: 'broadcast', req: { rate, count, bytes, event } });
+        const { rate, count, bytes, event, payload } = body;
+        then({ op: 'broadcast', req: payload === 'binary' ? { rate, count, bytes, event, payload } : { rate, count, bytes, event } });
       });
       return true;
     case `POST ${PATHS.drop}`:
@@ -75,9 +76,12 @@ export function sendOpResult(res: ServerResponse, op: ControlOp, result: OpResul
   sendJson(res, STATUS[op.op], op.op === 'health' ? result : { ok: true, ...result });
 }
 
-/** Handles a contract endpoint on this process's core; returns false when the path is not one. */
+/**
+ * Handles a contract endpoint on this process's core (and the messages addition's POST when the
+ * core speaks it); returns false when the path is not one.
+ */
 export function handleControl(core: PushCore, req: IncomingMessage, res: ServerResponse): boolean {
-  return readControlOp(req, res, (op) => sendOpResult(res, op, runOnCore(core, op)));
+  return readControlOp(req, res, (op) => sendOpResult(res, op, runOnCore(core, op))) || handleMessagePost(core, req, res);
 }
 
 /** `{"fraction": f}` with 0 < f <= 1, else 1 (every client). */

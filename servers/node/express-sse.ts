@@ -9,7 +9,7 @@ import { listen } from './serve.ts';
 import { serveResponseSse } from './transport-sse.ts';
 
 const config = readCoreConfig('sse');
-const core = new PushCore(config, sseFramer);
+const core = new PushCore(config, sseFramer, { messages: true });
 const app = expressApp(core);
 app.get(PATHS.sse, (req, res) => serveResponseSse(core, req, res));
 listen(createServer(app), core, config, 'express-sse');

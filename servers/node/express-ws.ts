@@ -8,7 +8,7 @@ import { listen } from './serve.ts';
 import { attachWs } from './transport-ws.ts';
 
 const config = readCoreConfig('ws');
-const core = new PushCore(config, wsFramer);
+const core = new PushCore(config, wsFramer, { messages: true });
 const server = createServer(expressApp(core));
 attachWs(server, core);
 listen(server, core, config, 'express-ws');

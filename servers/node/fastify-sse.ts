@@ -11,7 +11,7 @@ import { listen } from './serve.ts';
 import { serveResponseSse } from './transport-sse.ts';
 
 const config = readCoreConfig('sse');
-const core = new PushCore(config, sseFramer);
+const core = new PushCore(config, sseFramer, { messages: true });
 const app = fastifyApp(core);
 app.get(PATHS.sse, (req, reply) => {
   reply.hijack();

@@ -5,14 +5,15 @@
 import websocket from '@fastify/websocket';
 import { PATHS, parseLastEventId } from '../contract.ts';
 import { readCoreConfig } from './config.ts';
-import { PushCore } from './core.ts';
+import { placeOf, PushCore } from './core.ts';
 import { fastifyApp } from './fastify-app.ts';
 import { wsFramer } from './framers.ts';
 import { listen } from './serve.ts';
+import { relayFrame } from './messages-http.ts';
 import { socketSubscriber } from './transport-sse.ts';
 
 const config = readCoreConfig('ws');
-const core = new PushCore(config, wsFramer);
+const core = new PushCore(config, wsFramer, { messages: true });
 const app = fastifyApp(core);
 // The same ws options as attachWs (transport-ws.ts), so the ws layer itself is configured alike.
 await app.register(websocket, { options: { perMessageDeflate: false, clientTracking: false, maxPayload: 64 * 1024 } });
@@ -28,8 +29,9 @@ app.get<{ Querystring: { lastEventId?: string | string[] } }>(PATHS.ws, { websoc
   );
   tcp.setNoDelay(true);
   ws.on('close', () => core.unsubscribe(sub));
+  ws.on('message', (data: Buffer, isBinary: boolean) => relayFrame(core, sub, data, isBinary));
   const lastEventId = req.query.lastEventId;
-  core.subscribe(sub, parseLastEventId(Array.isArray(lastEventId) ? lastEventId[0] : lastEventId));
+  core.subscribe(sub, parseLastEventId(Array.isArray(lastEventId) ? lastEventId[0] : lastEventId), placeOf(new URL(req.raw.url ?? '/', 'http://x')));
 });
 await app.ready();
 listen(app.server, core, config, 'fastify-ws');

@@ -10,10 +10,10 @@ import { PushCore, type Subscriber } from './core.ts';
 import { sseFramer } from './framers.ts';
 import { honoApp, honoServer } from './hono-app.ts';
 import { listen } from './serve.ts';
-import { lastEventIdOf, SSE_HEADERS } from './transport-sse.ts';
+import { lastEventIdOf, placeOfRequest, SSE_HEADERS } from './transport-sse.ts';
 
 const config = readCoreConfig('sse');
-const core = new PushCore(config, sseFramer);
+const core = new PushCore(config, sseFramer, { messages: true });
 const app = honoApp();
 
 app.get(PATHS.sse, (c) => {
@@ -38,7 +38,7 @@ app.get(PATHS.sse, (c) => {
           core.unsubscribe(sub);
           resolve();
         });
-        core.subscribe(sub, lastEventId);
+        core.subscribe(sub, lastEventId, placeOfRequest(c.env.incoming));
       }),
   );
 });

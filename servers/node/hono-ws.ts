@@ -6,14 +6,15 @@
 import { createNodeWebSocket } from '@hono/node-ws';
 import { PATHS, parseLastEventId } from '../contract.ts';
 import { readCoreConfig } from './config.ts';
-import { PushCore, type Subscriber } from './core.ts';
+import { placeOf, PushCore, type Subscriber } from './core.ts';
 import { wsFramer } from './framers.ts';
 import { honoApp, honoServer } from './hono-app.ts';
 import { listen } from './serve.ts';
+import { relayText } from './messages-http.ts';
 import { socketSubscriber } from './transport-sse.ts';
 
 const config = readCoreConfig('ws');
-const core = new PushCore(config, wsFramer);
+const core = new PushCore(config, wsFramer, { messages: true });
 const app = honoApp();
 const { upgradeWebSocket, injectWebSocket } = createNodeWebSocket({ app });
 
@@ -21,6 +22,7 @@ app.get(
   PATHS.ws,
   upgradeWebSocket((c) => {
     const lastEventId = parseLastEventId(c.req.query('lastEventId'));
+    const place = placeOf(new URL(c.req.url));
     // The upgrade request's socket is the one ws now owns; whole frames between ws's own writes are safe.
     const tcp = c.env.incoming.socket;
     let sub: Subscriber | null = null;
@@ -33,7 +35,11 @@ app.get(
           () => ws.close(1012, 'drop'),
         );
         tcp.setNoDelay(true);
-        core.subscribe(sub, lastEventId);
+        core.subscribe(sub, lastEventId, place);
+      },
+      // @hono/node-ws decodes a text frame into a string; a binary one (an ArrayBuffer) is no message.
+      onMessage: (event) => {
+        if (sub !== null && typeof event.data === 'string') relayText(core, sub, event.data);
       },
       onClose: () => {
         if (sub) core.unsubscribe(sub);

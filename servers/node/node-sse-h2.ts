@@ -24,7 +24,7 @@ import { serveRawSse } from './transport-sse.ts';
 
 const NAME = 'node-sse-h2';
 const config = readCoreConfig('sse-h2');
-const core = new PushCore(config, sseFramer);
+const core = new PushCore(config, sseFramer, { messages: true });
 
 /**
  * TCP connections that carry event streams: every HTTP/2 session plus every HTTP/1.1 connection

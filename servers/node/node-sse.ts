@@ -9,7 +9,7 @@ import { listen } from './serve.ts';
 import { serveRawSse } from './transport-sse.ts';
 
 const config = readCoreConfig('sse');
-const core = new PushCore(config, sseFramer);
+const core = new PushCore(config, sseFramer, { messages: true });
 const server = createServer((req, res) => {
   if (handleControl(core, req, res)) return;
   if (req.method === 'GET' && new URL(req.url ?? '/', 'http://x').pathname === PATHS.sse) {

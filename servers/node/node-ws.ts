@@ -8,7 +8,7 @@ import { listen } from './serve.ts';
 import { attachWs } from './transport-ws.ts';
 
 const config = readCoreConfig('ws');
-const core = new PushCore(config, wsFramer);
+const core = new PushCore(config, wsFramer, { messages: true });
 const server = createServer((req, res) => {
   if (handleControl(core, req, res)) return;
   res.writeHead(404).end();

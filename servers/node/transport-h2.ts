@@ -5,7 +5,7 @@ import type { IncomingHttpHeaders, ServerHttp2Stream } from 'node:http2';
 import type { Socket } from 'node:net';
 import { Duplex } from 'node:stream';
 import { parseLastEventId } from '../contract.ts';
-import type { PushCore, Subscriber } from './core.ts';
+import { placeOf, type PushCore, type Subscriber } from './core.ts';
 import { SSE_HEADERS } from './transport-sse.ts';
 
 /** The response head of an SSE stream on HTTP/2: node-sse's headers, lower-cased as HTTP/2 wants. */
@@ -45,7 +45,7 @@ export function serveH2Sse(core: PushCore, stream: ServerHttp2Stream, headers: I
   // A client's RST_STREAM or a dying session: 'close' follows and unsubscribes; without a
   // listener the error would crash the server.
   stream.on('error', () => undefined);
-  core.subscribe(sub, lastEventIdOfH2(headers));
+  core.subscribe(sub, lastEventIdOfH2(headers), placeOf(new URL(headers[':path'] ?? '/', 'http://x')));
 }
 
 /**

@@ -7,7 +7,7 @@
 import type { Socket } from 'node:net';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ENV, parseLastEventId } from '../contract.ts';
-import type { PushCore, Subscriber } from './core.ts';
+import { placeOf, type PushCore, type StreamPlace, type Subscriber } from './core.ts';
 
 /**
  * PUSHBENCH_ACCEL_HEADER=0 leaves out `X-Accel-Buffering: no`, so the path scenario can show what
@@ -36,6 +36,11 @@ export function lastEventIdOf(req: IncomingMessage): number | null {
   return parseLastEventId(url.searchParams.get('lastEventId'));
 }
 
+/** The stream's place for the messages addition (`?client=<id>&room=<name>`). */
+export function placeOfRequest(req: IncomingMessage): StreamPlace {
+  return placeOf(new URL(req.url ?? '/', 'http://x'));
+}
+
 export function serveRawSse(core: PushCore, req: IncomingMessage): void {
   const socket = req.socket;
   socket.setNoDelay(true);
@@ -43,7 +48,7 @@ export function serveRawSse(core: PushCore, req: IncomingMessage): void {
   const sub = socketSubscriber(socket);
   socket.on('close', () => core.unsubscribe(sub));
   socket.on('error', () => socket.destroy());
-  core.subscribe(sub, lastEventIdOf(req));
+  core.subscribe(sub, lastEventIdOf(req), placeOfRequest(req));
 }
 
 export function serveResponseSse(core: PushCore, req: IncomingMessage, res: ServerResponse): void {
@@ -58,7 +63,7 @@ export function serveResponseSse(core: PushCore, req: IncomingMessage, res: Serv
     close: () => void res.end(),
   };
   res.on('close', () => core.unsubscribe(sub));
-  core.subscribe(sub, lastEventIdOf(req));
+  core.subscribe(sub, lastEventIdOf(req), placeOfRequest(req));
 }
 
 /** A subscriber writing straight to a socket; several chunks go out as one writev. */

@@ -4,7 +4,8 @@ import type { Server as HttpServer } from 'node:http';
 import type { Socket } from 'node:net';
 import { WebSocketServer } from 'ws';
 import { PATHS, parseLastEventId } from '../contract.ts';
-import type { PushCore } from './core.ts';
+import { placeOf, type PushCore } from './core.ts';
+import { relayFrame } from './messages-http.ts';
 import { socketSubscriber } from './transport-sse.ts';
 
 export function attachWs(server: HttpServer, core: PushCore): void {
@@ -16,6 +17,7 @@ export function attachWs(server: HttpServer, core: PushCore): void {
       return;
     }
     const lastEventId = parseLastEventId(url.searchParams.get('lastEventId'));
+    const place = placeOf(url);
     wss.handleUpgrade(req, socket, head, (ws) => {
       // The upgraded connection is the same socket ws now owns; writing whole frames to it between
       // ws's own writes is safe on one thread.
@@ -29,7 +31,8 @@ export function attachWs(server: HttpServer, core: PushCore): void {
       tcp.setNoDelay(true);
       ws.on('close', () => core.unsubscribe(sub));
       ws.on('error', () => ws.terminate());
-      core.subscribe(sub, lastEventId);
+      ws.on('message', (data: Buffer, isBinary: boolean) => relayFrame(core, sub, data, isBinary));
+      core.subscribe(sub, lastEventId, place);
     });
   });
 }

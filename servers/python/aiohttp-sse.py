@@ -21,7 +21,7 @@ async def events(request):
     resp = web.StreamResponse(headers=pushcore.sse_headers())
     await resp.prepare(request)
     sub = AsyncSub()
-    core.subscribe(sub, last)
+    core.subscribe(sub, last, pushcore.place_of(request.query.get("client"), request.query.get("room")))
     try:
         while True:
             item = await sub.queue.get()

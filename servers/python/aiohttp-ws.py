@@ -21,12 +21,16 @@ async def ws_handler(request):
     ws = web.WebSocketResponse(compress=False, autoping=True)
     await ws.prepare(request)
     sub = AsyncSub()
-    core.subscribe(sub, last)
+    core.subscribe(sub, last, pushcore.place_of(request.query.get("client"), request.query.get("room")))
 
     async def reader():
-        # Drains client frames (pongs, close) so aiohttp notices a closing client.
-        async for _ in ws:
-            pass
+        # Relays the client's messages (the messages addition) and drains the rest (pongs, close),
+        # so aiohttp notices a closing client.
+        async for frame in ws:
+            if frame.type == web.WSMsgType.TEXT:
+                msg = pushcore.parse_message(frame.data)
+                if msg is not None:
+                    core.relay(sub, msg)
         sub.close()
 
     read_task = asyncio.get_running_loop().create_task(reader())
@@ -39,6 +43,8 @@ async def ws_handler(request):
                 break
             if item is pushcore.PING:
                 await ws.ping()
+            elif isinstance(item, bytes):
+                await ws.send_bytes(item)  # the binary addition's events
             else:
                 await ws.send_str(item)
     except (ConnectionResetError, ConnectionError):

@@ -21,10 +21,16 @@ def make_app(core):
     async def start_heartbeat(app):
         app["heartbeat"] = asyncio.get_running_loop().create_task(pushcore.heartbeat_async(core))
 
+    async def messages(request):
+        # The messages addition: an SSE client's message, relayed to its room or back to it.
+        status, payload = core.message_post(request.query.get("client"), await request.read())
+        return web.json_response(payload, status=status)
+
     app = web.Application()
     # Every method: a wrong one gets the contract's 404 from core.control, as the Node servers answer.
     app.router.add_route("*", "/healthz", control)
     app.router.add_route("*", "/control/{name}", control)
+    app.router.add_post("/messages", messages)
     app.on_startup.append(start_heartbeat)
     return app
 

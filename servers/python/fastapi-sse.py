@@ -22,7 +22,7 @@ async def events(request: Request):
     if last is None:
         last = pushcore.parse_last_event_id(request.query_params.get("lastEventId"))
     sub = AsyncSub()
-    core.subscribe(sub, last)
+    core.subscribe(sub, last, pushcore.place_of(request.query_params.get("client"), request.query_params.get("room")))
 
     async def stream():
         try:

@@ -25,13 +25,20 @@ async def ws_endpoint(websocket: WebSocket):
     last = pushcore.parse_last_event_id(websocket.query_params.get("lastEventId"))
     await websocket.accept()
     sub = AsyncSub()
-    core.subscribe(sub, last)
+    core.subscribe(sub, last, pushcore.place_of(websocket.query_params.get("client"), websocket.query_params.get("room")))
 
     async def reader():
-        # Receives the client's close so the writer stops; clients send nothing else.
+        # Receives the client's messages (the messages addition) and its close, so the writer stops.
         try:
             while True:
-                await websocket.receive_text()
+                frame = await websocket.receive()
+                if frame["type"] == "websocket.disconnect":
+                    break
+                # A binary frame carries no message: only text is parsed.
+                msg = pushcore.parse_message(frame["text"]) if frame.get("text") is not None else None
+                if msg is not None:
+                    core.relay(sub, msg)
+            sub.close()
         except (WebSocketDisconnect, RuntimeError):
             sub.close()
 
@@ -46,7 +53,10 @@ async def ws_endpoint(websocket: WebSocket):
             if item is pushcore.PING:
                 # Starlette has no ping API: uvicorn pings at the heartbeat interval (fastapi_app.py).
                 continue
-            await websocket.send_text(item)
+            if isinstance(item, bytes):
+                await websocket.send_bytes(item)  # the binary addition's events
+            else:
+                await websocket.send_text(item)
     except (WebSocketDisconnect, ConnectionClosed, RuntimeError, ConnectionError):
         pass
     finally:

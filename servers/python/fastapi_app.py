@@ -32,6 +32,12 @@ def make_app(core):
             asyncio.get_running_loop().create_task(pushcore.run_schedule_async(core, schedule))
         return JSONResponse(payload, status_code=status)
 
+    # The messages addition: an SSE client's message, relayed to its room or back to it.
+    @app.post("/messages")
+    async def messages(request: Request):
+        status, payload = core.message_post(request.query_params.get("client"), await request.body())
+        return JSONResponse(payload, status_code=status)
+
     return app
 
 

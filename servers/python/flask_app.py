@@ -53,6 +53,13 @@ def make_app():
             pushcore.run_schedule_thread(core, schedule)
         return payload, status
 
+    @app.route("/messages", methods=["POST"])
+    def messages():
+        # The messages addition: an SSE client's message, relayed to its room or back to it.
+        start_threads()
+        status, payload = core.message_post(request.args.get("client"), request.get_data())
+        return payload, status
+
     @app.route("/events")
     def events():
         start_threads()
@@ -60,7 +67,7 @@ def make_app():
         if last is None:
             last = pushcore.parse_last_event_id(request.args.get("lastEventId"))
         sub = ThreadSub()
-        core.subscribe(sub, last)
+        core.subscribe(sub, last, pushcore.place_of(request.args.get("client"), request.args.get("room")))
 
         def stream():
             try:

@@ -99,6 +99,23 @@ def run(cases):
     out["control"] = answers
     out["replayAfterReset"] = ids_of(core.replay_after(0))
 
+    # The additions: message parsing, a relayed message's data, binary events (SSE base64, WS bytes).
+    def message_fields(m):
+        return None if m is None else [m["to"], m["seq"], m["t0"], m["pad"]]
+    out["message"] = [message_fields(pushcore.parse_message(text)) for text in cases["message"]]
+    out["messageData"] = [pushcore.message_data_json(seq, t0, int(t1), pad) for seq, t0, t1, pad in cases["messageData"]]
+    out["binarySse"] = [pushcore.SseFramer.frame_binary(seq, ev, int(t0), int(t1), bytes.fromhex(raw)).decode() for seq, ev, t0, t1, raw in cases["binary"]]
+    out["binaryWs"] = [pushcore.WsFramer.frame_binary(seq, ev, int(t0), int(t1), bytes.fromhex(raw)).hex() for seq, ev, t0, t1, raw in cases["binary"]]
+    # Rooms and echoes through relay and the POST handler, and what /healthz then counts.
+    core = pushcore.Core(config("sse", PUSHBENCH_RETRY_FIELD="0"), pushcore.SseFramer)
+    a, b, other = Recorder(), Recorder(), Recorder()
+    core.subscribe(a, None, pushcore.place_of("a", "r1"))
+    core.subscribe(b, None, pushcore.place_of("b", "r1"))
+    core.subscribe(other, None, pushcore.place_of("c", "r2"))
+    posts = [core.message_post("a", b'{"to":"room","seq":5,"t0":"100","pad":"p"}'), core.message_post("b", b'{"to":"sender","seq":9,"t0":"200","pad":""}'),
+             core.message_post("nobody", b'{"to":"room","seq":1,"t0":"1","pad":""}'), core.message_post("a", b'{"to":"all","seq":1,"t0":"1","pad":""}')]
+    out["relay"] = {"posts": posts, "a": a.items, "b": b.items, "other": other.items, "messagesIn": core.health()["messagesIn"]}
+
     errors = {}
     for name, raw in (("PUSHBENCH_RING", "abc"), ("PUSHBENCH_RING", "0"), ("PUSHBENCH_HEARTBEAT_MS", "1.5")):
         try:

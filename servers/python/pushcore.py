@@ -6,16 +6,22 @@ servers built on threads share the same Core; only the small driver that sleeps 
 t0/t1 are time.monotonic_ns(): CLOCK_MONOTONIC, the clock Node's process.hrtime.bigint() reads.
 """
 
+import base64
 import json
 import math
 import os
 import re
+import struct
 import threading
 import time
 from collections import deque
 
 EVENT_NAME = re.compile(r"[A-Za-z0-9_.-]{1,64}")
+NAME = EVENT_NAME  # client ids and room names (messages addition): the same alphabet
 PAD = "x" * (1 << 20)
+# The versioned additions to contract v1 every Python server speaks (servers/contract.ts ADDITIONS).
+ADDITIONS = {"messages": 1, "binary": 1}
+MESSAGE_EVENTS = {"room": "msg", "sender": "echo"}
 
 
 def env_int(name, default, minimum):
@@ -40,6 +46,8 @@ class Config:
         self.ring = env_int("PUSHBENCH_RING", 10000, 1)
         self.heartbeat_ms = env_int("PUSHBENCH_HEARTBEAT_MS", 15000, 1)
         self.retry_ms = env_int("PUSHBENCH_RETRY_MS", 1000, 0)
+        # PUSHBENCH_RETRY_FIELD=0: streams start without a retry hint (the browser's own default applies).
+        self.retry_field = os.environ.get("PUSHBENCH_RETRY_FIELD") != "0"
         self.coalesce = os.environ.get("PUSHBENCH_COALESCE") == "1"
         self.seq_start = env_int("PUSHBENCH_SEQ_START", 1, 1)
 
@@ -64,6 +72,22 @@ def envelope_json(seq, event, data):
     return f'{{"id":{seq},"event":{json.dumps(event)},"data":{data}}}'
 
 
+def binary_data_json(seq, t0, t1, raw):
+    """The binary addition's data for SSE: the random bytes base64-encoded in `bin`."""
+    return f'{{"seq":{seq},"t0":"{t0}","t1":"{t1}","bin":"{base64.b64encode(raw).decode()}"}}'
+
+
+def message_data_json(seq, t0, t1, pad):
+    """A relayed message's data (messages addition), as servers/node/payload.ts messageDataJson."""
+    return f'{{"seq":{seq},"t0":"{t0}","t1":"{t1}","pad":{json.dumps(pad)}}}'
+
+
+def binary_event(seq, event, t0, t1, raw):
+    """The binary addition's WS message: seq, t0, t1 as u64 big-endian, the name's length and name, the bytes."""
+    name = event.encode("latin-1")
+    return struct.pack(">QQQB", seq, t0, t1, len(name)) + name + raw
+
+
 class SseFramer:
     """Bytes of one whole SSE block, built once per event and written to every client."""
 
@@ -74,7 +98,19 @@ class SseFramer:
         return f"id: {seq}\nevent: {event}\ndata: {data}\n\n".encode()
 
     @staticmethod
+    def frame_binary(seq, event, t0, t1, raw):
+        # SSE is UTF-8 text: binary goes base64-encoded in the data.
+        return f"id: {seq}\nevent: {event}\ndata: {binary_data_json(seq, t0, t1, raw)}\n\n".encode()
+
+    @staticmethod
+    def message(event, data):
+        # No id line: a relayed message never moves a client's Last-Event-ID.
+        return f"event: {event}\ndata: {data}\n\n".encode()
+
+    @staticmethod
     def hello(retry_ms):
+        if retry_ms is None:
+            return b": pushbench\n\n"
         return f"retry: {retry_ms}\n: pushbench\n\n".encode()
 
     @staticmethod
@@ -93,7 +129,18 @@ class WsFramer:
         return envelope_json(seq, event, data)
 
     @staticmethod
+    def frame_binary(seq, event, t0, t1, raw):
+        # bytes: the server's writer sends it as one binary message (str items go as text).
+        return binary_event(seq, event, t0, t1, raw)
+
+    @staticmethod
+    def message(event, data):
+        return f'{{"event":{json.dumps(event)},"data":{data}}}'
+
+    @staticmethod
     def hello(retry_ms):
+        if retry_ms is None:
+            return '{"hello":true}'
         return f'{{"hello":true,"retry":{retry_ms}}}'
 
     @staticmethod
@@ -124,10 +171,34 @@ def valid_broadcast(body):
         and _is_integer(count) and count >= 0
         and _is_integer(size) and size >= 0
         and isinstance(event, str) and EVENT_NAME.fullmatch(event) is not None
+        and body.get("payload", "text") in ("text", "binary")
     )
     if ok:
         body["count"], body["bytes"] = int(count), int(size)
     return ok
+
+
+def parse_message(text):
+    """servers/contract.ts parseMessage: the message dict, or None when the body is not one."""
+    try:
+        msg = json.loads(text)
+    except ValueError:
+        return None
+    if not isinstance(msg, dict):
+        return None
+    to, seq, t0, pad = msg.get("to"), msg.get("seq"), msg.get("t0"), msg.get("pad")
+    if to not in ("room", "sender") or isinstance(seq, bool) or not isinstance(seq, int) or seq < 0:
+        return None
+    if not isinstance(t0, str) or not re.fullmatch(r"\d{1,20}", t0, re.ASCII) or not isinstance(pad, str):
+        return None
+    return msg
+
+
+def place_of(client, room):
+    """A stream's place under the messages addition from its ?client= and ?room=; bad names count as none."""
+    client = client if client is not None and NAME.fullmatch(client) else None
+    room = room if room is not None and NAME.fullmatch(room) else None
+    return (client, room)
 
 
 def parse_last_event_id(raw):
@@ -180,16 +251,32 @@ class Core:
         self.sent = 0
         self.schedule = None
         self.lock = threading.Lock()
+        # Messages addition: rooms by name ({"members": dict, "next": seq}), streams by client id,
+        # and each placed stream's (room, client).
+        self.rooms = {}
+        self.clients = {}
+        self.places = {}
+        self.messages_in = 0
 
-    def subscribe(self, sub, last_event_id):
-        """Hello, the replay after last_event_id (0/None: live only), then live events."""
+    def subscribe(self, sub, last_event_id, place=(None, None)):
+        """Hello, the replay after last_event_id (0/None: live only), then live events. `place`
+        (client id, room name) is the stream's place under the messages addition."""
         with self.lock:
-            first = [self.framer.hello(self.config.retry_ms)]
+            first = [self.framer.hello(self.config.retry_ms if self.config.retry_field else None)]
             if last_event_id:
                 first.extend(self.replay_after(last_event_id))
             for item in self.framer.batch(first):
                 sub.write(item)
             self.subscribers[sub] = None
+            client, room_name = place
+            if client is not None or room_name is not None:
+                room = None
+                if room_name is not None:
+                    room = self.rooms.setdefault(room_name, {"members": {}, "next": 1})
+                    room["members"][sub] = None
+                if client is not None:
+                    self.clients[client] = sub
+                self.places[sub] = (room, client)
 
     def replay_after(self, last_event_id):
         """Frames with seq > last_event_id still in the ring, oldest first. Walks back from the
@@ -205,6 +292,45 @@ class Core:
     def unsubscribe(self, sub):
         with self.lock:
             self.subscribers.pop(sub, None)
+            room, client = self.places.pop(sub, (None, None))
+            if room is not None:
+                room["members"].pop(sub, None)
+            if client is not None and self.clients.get(client) is sub:
+                del self.clients[client]
+
+    def relay(self, sender, msg):
+        """One message from `sender` (messages addition): 'relayed', or 'no-room'. Room: the room's
+        next seq, framed once, the same item to every member (the sender too); sender: back to it."""
+        with self.lock:
+            t1 = time.monotonic_ns()
+            if msg["to"] == "sender":
+                self.messages_in += 1
+                sender.write(self.framer.message(MESSAGE_EVENTS["sender"], message_data_json(msg["seq"], msg["t0"], t1, msg["pad"])))
+                return "relayed"
+            room = self.places.get(sender, (None, None))[0]
+            if room is None:
+                return "no-room"
+            self.messages_in += 1
+            seq = room["next"]
+            room["next"] += 1
+            item = self.framer.message(MESSAGE_EVENTS["room"], message_data_json(seq, msg["t0"], t1, msg["pad"]))
+            for member in room["members"]:
+                member.write(item)
+            return "relayed"
+
+    def message_post(self, client, body_bytes):
+        """POST /messages?client=<id> (SSE servers): (status, json)."""
+        msg = parse_message(body_bytes) if body_bytes else None
+        if msg is None:
+            return 400, {"ok": False, "error": 'body must be {"to":"room"|"sender","seq":N,"t0":"<ns>","pad":".."}'}
+        if client is None or not NAME.fullmatch(client):
+            return 400, {"ok": False, "error": "name the sending client: POST /messages?client=<id>"}
+        sender = self.clients.get(client)
+        if sender is None:
+            return 404, {"ok": False, "error": f"no open stream of client {client}"}
+        if self.relay(sender, msg) != "relayed":
+            return 404, {"ok": False, "error": f"client {client}'s stream is in no room"}
+        return 200, {"ok": True}
 
     def start_broadcast(self, body):
         """Returns the new Schedule; the server's driver runs it (a new one replaces the old)."""
@@ -214,6 +340,7 @@ class Core:
             self.schedule = Schedule(body["rate"], body["count"])
             self.schedule.size = body["bytes"]
             self.schedule.event = body["event"]
+            self.schedule.binary = body.get("payload") == "binary"
             return self.schedule
 
     def emit(self, schedule, due):
@@ -226,7 +353,10 @@ class Core:
                 seq = self.next_seq
                 self.next_seq += 1
                 t1 = time.monotonic_ns()
-                frame = self.framer.frame(seq, schedule.event, data_json(seq, t0, t1, schedule.size))
+                if schedule.binary:
+                    frame = self.framer.frame_binary(seq, schedule.event, t0, t1, os.urandom(schedule.size))
+                else:
+                    frame = self.framer.frame(seq, schedule.event, data_json(seq, t0, t1, schedule.size))
                 self.ring.append((seq, frame))
                 self.sent += 1
                 if self.config.coalesce:
@@ -272,6 +402,9 @@ class Core:
             self.ring.clear()
             self.sent = 0
             self.next_seq = self.config.seq_start
+            self.messages_in = 0
+            for room in self.rooms.values():
+                room["next"] = 1
 
     def health(self):
         return {
@@ -280,6 +413,8 @@ class Core:
             "connections": len(self.subscribers),
             "sent": self.sent,
             "lastSeq": self.next_seq - 1,
+            "additions": dict(ADDITIONS),
+            "messagesIn": self.messages_in,
         }
 
     def control(self, method, path, body_bytes):

@@ -6,9 +6,9 @@ import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
-import { isBroadcastRequest, parseLastEventId } from '../contract.ts';
-import { envelopeJson, eventDataJson } from '../node/payload.ts';
-import { sseFramer } from '../node/framers.ts';
+import { isBroadcastRequest, parseLastEventId, parseMessage } from '../contract.ts';
+import { envelopeJson, eventDataJson, messageDataJson } from '../node/payload.ts';
+import { sseFramer, wsBinaryEventFrame } from '../node/framers.ts';
 import { FixedRateSchedule } from '../node/schedule.ts';
 import { REPO_ROOT } from '../registry.ts';
 
@@ -46,6 +46,28 @@ const cases = {
     [1, 'tick', '{"seq":1}'],
     [12345, 'a.b-c_9', '{"seq":12345,"pad":"xx"}'],
   ],
+  message: [
+    '{"to":"room","seq":1,"t0":"123","pad":"x"}',
+    '{"to":"sender","seq":0,"t0":"99999999999999999999","pad":"é\\"q"}',
+    '{"to":"all","seq":1,"t0":"1","pad":""}',
+    '{"to":"room","seq":1.5,"t0":"1","pad":""}',
+    '{"to":"room","seq":-1,"t0":"1","pad":""}',
+    '{"to":"room","seq":true,"t0":"1","pad":""}',
+    '{"to":"room","seq":1,"t0":"1e3","pad":""}',
+    '{"to":"room","seq":1,"t0":"123456789012345678901","pad":""}',
+    '{"to":"room","seq":1,"t0":"1","pad":5}',
+    '{"to":"room","seq":1,"t0":"1"}',
+    '[1]',
+    'not json',
+  ],
+  messageData: [
+    [1, '100', '101', 'xx'],
+    [42, '123456789012345', '123456789012399', 'quote " backslash \\ done'],
+  ],
+  binary: [
+    [1, 'tick', '1000', '1001', ''],
+    [70000, 'a.b-c_9', '123456789012345', '123456789012399', 'ff00aa55'.repeat(20)],
+  ],
   dueAt: [
     [3, 1],
     [3, 2],
@@ -73,6 +95,11 @@ interface DriverOutput {
   wsSubscribe: string[];
   sseSubscribe: string[];
   health: Record<string, unknown>;
+  message: ([string, number, string, string] | null)[];
+  messageData: string[];
+  binarySse: string[];
+  binaryWs: string[];
+  relay: { posts: [number, Record<string, unknown>][]; a: string[]; b: string[]; other: string[]; messagesIn: number };
   drop: Record<string, { status: number; payload: Record<string, unknown>; closed: number[]; left: number }>;
   control: Record<string, Answer | null>;
   replayAfterReset: number[];
@@ -153,7 +180,7 @@ describe('pushcore.py matches the Node servers', { skip: available ? false : `no
     const ids = [...out.sseSubscribe[0]!.matchAll(/^id: (\d+)$/gm)].map((m) => Number(m[1]));
     assert.ok(out.sseSubscribe[0]!.startsWith('retry: 777\n: pushbench\n\n'));
     assert.deepEqual(ids, [47, 48]);
-    assert.deepEqual(out.health, { ok: true, protocol: 'sse', connections: 1, sent: 8, lastSeq: 48 });
+    assert.deepEqual(out.health, { ok: true, protocol: 'sse', connections: 1, sent: 8, lastSeq: 48, additions: { messages: 1, binary: 1 }, messagesIn: 0 });
   });
 
   it('drops every k-th client for a fraction, all of them otherwise', () => {
@@ -172,10 +199,58 @@ describe('pushcore.py matches the Node servers', { skip: available ? false : `no
     assert.deepEqual(c.valid, { status: 202, payload: { ok: true }, schedule: true });
     assert.equal(c.getBroadcast, null);
     assert.equal(c.unknown, null);
-    assert.deepEqual(c.healthBeforeReset, { status: 200, payload: { ok: true, protocol: 'sse', connections: 0, sent: 3, lastSeq: 3 }, schedule: false });
+    const additions = { additions: { messages: 1, binary: 1 }, messagesIn: 0 };
+    assert.deepEqual(c.healthBeforeReset, { status: 200, payload: { ok: true, protocol: 'sse', connections: 0, sent: 3, lastSeq: 3, ...additions }, schedule: false });
     assert.deepEqual(c.reset, { status: 200, payload: { ok: true }, schedule: false });
-    assert.deepEqual(c.healthAfterReset, { status: 200, payload: { ok: true, protocol: 'sse', connections: 0, sent: 0, lastSeq: 0 }, schedule: false });
+    assert.deepEqual(c.healthAfterReset, { status: 200, payload: { ok: true, protocol: 'sse', connections: 0, sent: 0, lastSeq: 0, ...additions }, schedule: false });
     assert.deepEqual(out.replayAfterReset, []);
+  });
+
+  it('the messages addition: parses a message as parseMessage does, builds the same relayed data', () => {
+    assert.deepEqual(
+      out.message,
+      cases.message.map((t) => {
+        const m = parseMessage(t);
+        return m === null ? null : [m.to, m.seq, m.t0, m.pad];
+      }),
+    );
+    assert.deepEqual(out.message.slice(0, 3), [['room', 1, '123', 'x'], ['sender', 0, '99999999999999999999', 'é"q'], null]);
+    // Python's json.dumps escapes non-ASCII where JSON.stringify does not: the same JSON value either way.
+    assert.deepEqual(
+      out.messageData.map((d) => JSON.parse(d) as unknown),
+      cases.messageData.map(([seq, t0, t1, pad]) => JSON.parse(messageDataJson(seq as number, t0 as string, BigInt(t1 as string), pad as string)) as unknown),
+    );
+    assert.equal(out.messageData[0], messageDataJson(1, '100', 101n, 'xx'));
+  });
+
+  it('the messages addition: a room gets each message once, from seq 1; an echo its sender only; refusals as the Node servers answer', () => {
+    const r = out.relay;
+    assert.deepEqual(
+      r.posts.map(([status]) => status),
+      [200, 200, 404, 400],
+    );
+    assert.equal(r.a[0], ': pushbench\n\n', 'PUSHBENCH_RETRY_FIELD=0: no retry line');
+    assert.deepEqual(r.a.slice(1).map((t) => t.split('\n').slice(0, 2)), [['event: msg', 'data: {"seq":1,"t0":"100","t1":' + JSON.stringify(JSON.parse(r.a[1]!.split('data: ')[1]!).t1) + ',"pad":"p"}']]);
+    assert.equal(r.b.length, 3, 'the room message and its own echo');
+    assert.match(r.b[2]!, /^event: echo\ndata: \{"seq":9,"t0":"200","t1":"\d+","pad":""\}\n\n$/);
+    assert.deepEqual(r.other, [': pushbench\n\n'], 'another room hears nothing');
+    assert.equal(r.messagesIn, 2);
+  });
+
+  it('the binary addition: the same SSE block and the same WS message bytes as the Node framers', () => {
+    assert.deepEqual(
+      out.binarySse,
+      cases.binary.map(([seq, ev, t0, t1, raw]) => sseFramer.frameBinary(seq as number, ev as string, BigInt(t0 as string), BigInt(t1 as string), Buffer.from(raw as string, 'hex')).toString()),
+    );
+    assert.deepEqual(
+      out.binaryWs,
+      cases.binary.map(([seq, ev, t0, t1, raw]) => {
+        const frame = wsBinaryEventFrame(seq as number, ev as string, BigInt(t0 as string), BigInt(t1 as string), Buffer.from(raw as string, 'hex'));
+        // The framework frames the Python message: compare the payload after the frame header.
+        const header = frame[1]! < 126 ? 2 : 4;
+        return frame.subarray(header).toString('hex');
+      }),
+    );
   });
 
   it('refuses a bad knob with a one-line reason', () => {
