@@ -122,9 +122,19 @@ export function buildProgram(): Command {
 
   program
     .command('calibrate')
-    .description('inject known faults into a server and check they are measured as injected (exit 1 if not)')
+    .description('inject known faults into a server and check they are measured as injected (exit 1 if not); --gate: measure the CI gate')
     .option('--out <dir>', 'results folder', 'results')
-    .action(async (opts: { out: string }) => {
+    .option('--gate', 'run the quick suite on this commit, clean and with faults, and print the gate\'s false-alarm and detection rates')
+    .option('--clean <k>', '--gate: clean runs (every pair is compared)', '5')
+    .option('--per-fault <n>', '--gate: runs per fault (each compared with every clean run)', '2')
+    .option('--faults <list>', '--gate: memory, latency, cpu', 'memory,latency,cpu')
+    .option('--from <folder>', '--gate: judge the runs of an earlier calibration folder again, without running')
+    .action(async (opts: { out: string; gate?: boolean; clean: string; perFault: string; faults: string; from?: string }) => {
+      if (opts.gate || opts.from !== undefined) {
+        const { gateCalibrateCommand } = await import('./commands/calibrate-gate.ts');
+        process.exitCode = await gateCalibrateCommand(opts, process.argv.slice(2));
+        return;
+      }
       const { calibrateCommand } = await import('./commands/calibrate.ts');
       process.exitCode = await calibrateCommand(opts, process.argv.slice(2));
     });

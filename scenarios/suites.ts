@@ -48,9 +48,9 @@ export function defaultSuite(suite: Suite): ScenarioInput[] {
   switch (suite) {
     case 'quick':
       return [
-        { kind: 'idle', servers: ['node-sse', 'node-ws', FLOOR], clients: [1000], holdMs: 1000, settleMs: 500 },
-        { kind: 'push', servers: ['node-sse', 'node-ws', FLOOR], clients: [200], rates: [100], bytes: [128], durationMs: 2000, warmupMs: 300 },
-        { kind: 'reconnect', servers: ['node-sse', 'node-ws'], clients: [200], modes: ['drop'], beforeMs: 500, afterMs: 1500 },
+        { kind: 'idle', servers: ['node-sse', 'node-ws', FLOOR], clients: [2000], holdMs: 1000, settleMs: 500, repetitions: 4 },
+        { kind: 'push', servers: ['node-sse', 'node-ws', FLOOR], clients: [200], rates: [100], bytes: [128], durationMs: 1500, warmupMs: 300, repetitions: 5 },
+        { kind: 'reconnect', servers: ['node-sse', 'node-ws'], clients: [200], modes: ['drop'], beforeMs: 500, afterMs: 1500, jitter: false, repetitions: 3 },
       ];
     case 'default':
       return [

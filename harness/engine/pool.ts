@@ -184,7 +184,7 @@ export class ClientPool {
     return mergeConnects(reports, Math.max(1, Date.now() - started));
   }
 
-  async beginWindow(range: { fromSeq: number; toSeq: number }): Promise<void> {
+  async beginWindow(range: { fromSeq: number; toSeq: number; gc?: boolean }): Promise<void> {
     await Promise.all(this.workers.map((w) => w.request({ type: 'begin-window', ...range }, 'ok')));
   }
 
