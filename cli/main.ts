@@ -63,7 +63,7 @@ export function buildProgram(): Command {
   program
     .command('run')
     .description('run scenarios and write results/<run>/results.json, report.html and summary.md')
-    .option('--suite <size>', 'embedded suite: quick (CI, ~1 min), default (~3 min), full (the big numbers)', 'default')
+    .option('--suite <size>', 'embedded suite: quick (the CI gate, ~2 min), default (~3 min), full (the big numbers)', 'default')
     .option('--profile <tool>', 'run Node servers under clinic.js: flame, doctor or heapprofiler (HTML in <run>/profiles)')
     .option('--scenario <kinds>', 'comma list of idle, push, reconnect, sideload, path, browser (instead of the whole suite)')
     .option('--servers <names>', 'comma list of servers (see `pushbench servers`)')
