@@ -8,11 +8,11 @@
 //   (the whole interval above 1). One stalled repetition moves neither a median nor the interval's
 //   far end much; a real change moves all repetitions.
 // - Speed-dependent figures (latency, CPU per event, rates, connect times) are judged a second time
-//   against the tcp-floor measured in the same run with the same kind and parameters (its own
-//   factor for the same figure divides the server's, with the floor's repetitions resampled too),
-//   and must be a regression both ways: a uniformly slower machine is not a regression, and a
-//   floor that merely happened to run fast is not one either. Memory is never divided: bytes per
-//   connection do not depend on CPU speed.
+//   against the tcp-floor measured in the same run with the same kind and parameters: each
+//   repetition divided by the floor's same figure in the same round (the run interleaves them),
+//   and the factor of those ratios must pass the effect size too (gate-stats.ts decideWithFloor):
+//   a uniformly slower machine is not a regression, and a floor that merely happened to run fast
+//   is not one either. Memory is never divided: bytes per connection do not depend on CPU speed.
 // - Counts that must stay zero (gaps, duplicates, loss) regress when any repetition has more than
 //   the baseline's worst. A group that completed in the baseline and now fails is a regression.
 //
@@ -106,15 +106,36 @@ export interface CompareOptions {
   minChange?: Record<string, number>;
 }
 
-/** A figure's values over the valid (completed) repetitions of a group, in repetition order. */
+/** A figure's values over the valid (completed) repetitions of a group, by repetition. */
+function valuesByRepetition(run: RunResult, group: string, metric: string): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const s of run.steps) {
+    if (s.group !== group || s.outcome.state !== 'completed') continue;
+    const v = headlineOf(s as StepResult)[metric];
+    if (v !== undefined) out.set(s.repetition, v);
+  }
+  return out;
+}
+
 function repetitionValues(run: RunResult, group: string, metric: string): number[] {
-  return run.steps
-    .filter((s): s is StepResult => s.group === group && s.outcome.state === 'completed')
-    .sort((a, b) => a.repetition - b.repetition)
-    .flatMap((s) => {
-      const v = headlineOf(s)[metric];
-      return v === undefined ? [] : [v];
-    });
+  return [...valuesByRepetition(run, group, metric)].sort((a, b) => a[0] - b[0]).map(([, v]) => v);
+}
+
+/**
+ * The server's figure divided by the floor's in the same repetition: the run interleaves them, so
+ * repetition r of both ran in the same round, seconds apart, under the same machine load. Measured
+ * here, CPU per 1k events moved by up to 28 % between identical runs as the machine's load
+ * changed, and this ratio by under 10 %. Only repetitions both have, all values positive.
+ */
+function pairedWithFloor(run: RunResult, group: string, floorGroup: string, metric: string): number[] {
+  const own = valuesByRepetition(run, group, metric);
+  const floor = valuesByRepetition(run, floorGroup, metric);
+  const out: number[] = [];
+  for (const [rep, v] of [...own].sort((a, b) => a[0] - b[0])) {
+    const f = floor.get(rep);
+    if (f !== undefined && f > 0 && v > 0) out.push(v / f);
+  }
+  return out;
 }
 
 function validRepetitions(run: RunResult, group: string): number {
@@ -283,20 +304,20 @@ export function compareResults(baseline: RunResult, current: RunResult, effects:
       row.raw = own.estimate - 1;
       const effect = effectFor(metric, spec, row.baseline!, clients, limits, opts);
       row.effect = effect;
-      let floorSample: Sample | null = null;
+      let paired: Sample | null = null;
       if (speedDependent(spec.unit) && floorBase && floorCur) {
-        const fb = repetitionValues(baseline, floorBase.group, metric);
-        const fc = repetitionValues(current, floorCur.group, metric);
-        if (fb.length >= MIN_REPETITIONS && fc.length >= MIN_REPETITIONS && fb.every((v) => v > 0) && fc.every((v) => v > 0)) floorSample = { baseline: fb, current: fc };
+        const pb = pairedWithFloor(baseline, cur.group, floorBase.group, metric);
+        const pc = pairedWithFloor(current, cur.group, floorCur.group, metric);
+        if (pb.length >= MIN_REPETITIONS && pc.length >= MIN_REPETITIONS) paired = { baseline: pb, current: pc };
       }
-      if (!floorSample) {
+      if (!paired) {
         const ownCall = decide(own, effect);
         row.worseBy = row.raw;
         row.verdict = ownCall.call;
         row.note = `${intervalText(own)}: ${ownCall.why}${speedDependent(spec.unit) ? ' (no floor in both runs to judge against)' : ''}`;
         continue;
       }
-      const vsFloor = worseFactor({ baseline: b, current: c }, spec.direction, floorSample, seed ^ 0x9e3779b9);
+      const vsFloor = worseFactor(paired, spec.direction, null, seed ^ 0x9e3779b9);
       row.vsFloor = vsFloor;
       row.normalized = true;
       const call = decideWithFloor(own, vsFloor, effect);
