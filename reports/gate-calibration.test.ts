@@ -32,7 +32,7 @@ describe('judgeGate', () => {
     const manifest: GateManifest = { schema: 'pushbench/gate-calibration@1', command: 'test', startedAt: '', runs: [], workUs: { 'node-sse': 1.8, 'node-ws': 1.9 } };
     const text = gateText(manifest, verdict).split('\n');
     assert.equal(text[0], 'False alarms: 0 of 6 comparisons of clean runs of this commit.');
-    assert.ok(text.some((l) => /^cpu +work=1\.9 µs \(\+30 %\) +node-ws +server CPU per 1k events \(push\) 4\/4 +\+\d+ %/.test(l)), text.join('\n'));
+    assert.ok(text.some((l) => /^cpu +work=1\.9 µs \(\+30 %\) +node-ws +server CPU per 1k events \(push\) +4\/4 +\+\d+ %/.test(l)), text.join('\n'));
   });
 });
 

@@ -43,7 +43,7 @@ describe('calibrate --gate --from', () => {
     assert.equal(r.code, 0, r.stderr + r.stdout);
     const lines = r.stdout.split('\n');
     assert.equal(lines[0], 'False alarms: 0 of 10 comparisons of clean runs of this commit.');
-    assert.ok(lines.some((l) => /^memory +hold=16384 +node-ws +server RSS per connection \(idle\) 10\/10 +\+1\d\d %/.test(l)), r.stdout);
+    assert.ok(lines.some((l) => /^memory +hold=16384 +node-ws +server RSS per connection \(idle\) +10\/10 +\+1\d\d %/.test(l)), r.stdout);
     assert.equal(lines.at(-2), dir);
     assert.match(readFileSync(join(dir, 'gate.md'), 'utf8'), /^False alarms: 0 of 10/);
   });
