@@ -127,7 +127,7 @@ export function buildProgram(): Command {
     .option('--gate', 'run the quick suite on this commit, clean and with faults, and print the gate\'s false-alarm and detection rates')
     .option('--clean <k>', '--gate: clean runs (every pair is compared)', '5')
     .option('--per-fault <n>', '--gate: runs per fault (each compared with every clean run)', '2')
-    .option('--faults <list>', '--gate: memory, latency, cpu', 'memory,latency,cpu')
+    .option('--faults <list>', '--gate: memory, latency, cpu, each optionally =size (memory=BYTES, latency=MS, cpu=FRACTION)', 'memory,latency,cpu')
     .option('--from <folder>', '--gate: judge the runs of an earlier calibration folder again, without running')
     .action(async (opts: { out: string; gate?: boolean; clean: string; perFault: string; faults: string; from?: string }) => {
       if (opts.gate || opts.from !== undefined) {

@@ -24,6 +24,21 @@ export type GateFaultSpec = { servers: readonly string[]; what: string; figures:
 );
 
 /** The faults of the issue's targets: +16 KiB per connection, +5 ms latency, +30 % CPU per event. */
+export const DEFAULT_FAULT_SIZES: Record<GateFaultName, number> = { memory: 16384, latency: 5, cpu: 0.3 };
+
+/** A fault at another size (`--faults memory=4096,latency=2,cpu=0.15`): bytes, ms, fraction of CPU. */
+export function gateFault(name: GateFaultName, size: number = DEFAULT_FAULT_SIZES[name]): GateFaultSpec {
+  const base = GATE_FAULTS[name];
+  switch (name) {
+    case 'memory':
+      return { ...base, kind: 'fixed', fault: `hold=${size}`, what: `+${size} B held per connection` };
+    case 'latency':
+      return { ...base, kind: 'fixed', fault: `delay=${size}`, what: `every event sent ${size} ms late` };
+    case 'cpu':
+      return { ...base, kind: 'cpu', fraction: size, what: `+${Math.round(size * 100)} % server CPU per event` };
+  }
+}
+
 export const GATE_FAULTS: Record<GateFaultName, GateFaultSpec> = {
   memory: { kind: 'fixed', fault: 'hold=16384', servers: GATE_SERVERS, what: '+16 KiB held per connection', figures: [{ kind: 'idle', metric: 'serverBytesPerConnection', target: true }] },
   latency: {
@@ -56,6 +71,8 @@ export interface GateManifest {
   runs: GateRun[];
   /** The work= value per server of the cpu fault, in µs per delivered event. */
   workUs: Record<string, number>;
+  /** Fault sizes other than DEFAULT_FAULT_SIZES (bytes, ms, fraction of CPU). */
+  sizes?: Partial<Record<GateFaultName, number>>;
 }
 
 function median(values: number[]): number | null {
@@ -122,7 +139,11 @@ function describe(outcome: CompareOutcome): string[] {
 }
 
 /** Judges stored runs: `runs[i].role` and the result it read. */
-export function judgeGate(runs: { role: GateRun['role']; result: RunResult }[], compare: (b: RunResult, c: RunResult) => CompareOutcome = (b, c) => compareResults(b, c)): GateVerdict {
+export function judgeGate(
+  runs: { role: GateRun['role']; result: RunResult }[],
+  compare: (b: RunResult, c: RunResult) => CompareOutcome = (b, c) => compareResults(b, c),
+  sizes: Partial<Record<GateFaultName, number>> = {},
+): GateVerdict {
   const clean = runs.map((r, i) => ({ ...r, i })).filter((r) => r.role === 'clean');
   const cleanPairs: PairOutcome[] = [];
   const counts = new Map<string, number>();
@@ -139,7 +160,7 @@ export function judgeGate(runs: { role: GateRun['role']; result: RunResult }[], 
   for (const fault of GATE_FAULT_NAMES) {
     const faulty = runs.map((r, i) => ({ ...r, i })).filter((r) => r.role === fault);
     if (faulty.length === 0) continue;
-    const spec = GATE_FAULTS[fault];
+    const spec = gateFault(fault, sizes[fault]);
     const tally = new Map<string, { flagged: number; n: number; changes: number[]; shifts: number[] }>();
     for (const f of faulty) {
       for (const c of clean) {
@@ -186,7 +207,7 @@ export function gateText(manifest: GateManifest, verdict: GateVerdict): string {
   lines.push('', 'Detection (each faulty run against each clean run):');
   lines.push(`${'fault'.padEnd(8)} ${'injected'.padEnd(28)} ${'server'.padEnd(9)} ${'figure'.padEnd(36)} ${'flagged'.padEnd(8)} median change`);
   for (const d of verdict.detections) {
-    const spec = GATE_FAULTS[d.fault];
+    const spec = gateFault(d.fault, manifest.sizes?.[d.fault]);
     const injected = spec.kind === 'fixed' ? spec.fault : `work=${manifest.workUs[d.server] ?? '?'} µs (+${Math.round(spec.fraction * 100)} %)`;
     const change = d.medianChange === null ? 'not measured' : `${d.medianChange >= 0 ? '+' : '−'}${Math.round(Math.abs(d.medianChange) * 100)} % (${d.medianShift !== null && d.medianShift >= 0 ? '+' : '−'}${fmtMetric(Math.abs(d.medianShift ?? 0), d.unit)})`;
     lines.push(`${d.fault.padEnd(8)} ${injected.padEnd(28)} ${d.server.padEnd(9)} ${`${d.label} (${d.kind})${d.target ? '' : ' *'}`.padEnd(36)} ${`${d.flagged}/${d.comparisons}`.padEnd(8)} ${change}`);

@@ -9,7 +9,7 @@ import { join, relative } from 'node:path';
 import { writeJsonAtomic } from '../harness/result-store.ts';
 import type { ProgressSink } from '../harness/progress.ts';
 import type { RunResult } from '../harness/result.ts';
-import { FLOOR_SERVER, GATE_FAULTS, workUsFor, type GateFaultName, type GateManifest, type GateRun } from '../reports/gate-calibration.ts';
+import { FLOOR_SERVER, gateFault, workUsFor, type GateFaultName, type GateManifest, type GateRun } from '../reports/gate-calibration.ts';
 import { buildPlanInput } from '../cli/run-options.ts';
 import type { ServerSpec } from '../servers/spec.ts';
 import { runPlan } from './run.ts';
@@ -21,6 +21,8 @@ export interface GateCalibrationOptions {
   /** Faulty runs per fault (each is compared with every clean run). */
   perFault: number;
   faults: GateFaultName[];
+  /** Sizes other than the default per fault (bytes, ms, fraction of CPU). */
+  sizes: Partial<Record<GateFaultName, number>>;
   /** The calibration folder: every run folder and gate.json go here. */
   dir: string;
   command: string;
@@ -47,14 +49,14 @@ function withFault(fault: Record<string, string>): (spec: ServerSpec) => ServerS
 }
 
 export async function runGateCalibration(opts: GateCalibrationOptions): Promise<GateManifest> {
-  const manifest: GateManifest = { schema: 'pushbench/gate-calibration@1', command: opts.command, startedAt: new Date().toISOString(), runs: [], workUs: {} };
+  const manifest: GateManifest = { schema: 'pushbench/gate-calibration@1', command: opts.command, startedAt: new Date().toISOString(), runs: [], workUs: {}, sizes: opts.sizes };
   const save = () => writeJsonAtomic(join(opts.dir, 'gate.json'), manifest);
   const order = runOrder(opts.clean, opts.perFault, opts.faults);
   let firstClean: RunResult | null = null;
   for (const [i, role] of order.entries()) {
     let fault: Record<string, string> = {};
     if (role !== 'clean') {
-      const spec = GATE_FAULTS[role];
+      const spec = gateFault(role, opts.sizes[role]);
       if (spec.kind === 'fixed') fault = Object.fromEntries(spec.servers.map((s) => [s, spec.fault]));
       else {
         if (!firstClean) throw new Error('the cpu fault is sized from a clean run: run at least one');

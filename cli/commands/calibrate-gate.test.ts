@@ -68,7 +68,7 @@ describe('calibrate --gate --from', () => {
     assert.equal(r.code, 2);
     assert.equal(r.stderr.trim(), 'pushbench: --clean must be a whole number from 2 to 50, got "1"');
     r = pushbench(['calibrate', '--gate', '--faults', 'memory,disk', '--out', root]);
-    assert.equal(r.stderr.trim(), 'pushbench: unknown fault "disk"; faults: memory, latency, cpu');
+    assert.equal(r.stderr.trim(), 'pushbench: unknown fault "disk"; faults: memory, latency, cpu (each optionally =size: memory=BYTES, latency=MS, cpu=FRACTION)');
   });
 });
 

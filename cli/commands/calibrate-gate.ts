@@ -25,6 +25,26 @@ function count(flag: string, raw: string, min: number): number {
   return n;
 }
 
+/** `memory,latency=2,cpu=0.15`: the faults, each at its default size or the one given. */
+export function parseFaults(raw: string): { faults: GateFaultName[]; sizes: Partial<Record<GateFaultName, number>> } {
+  const faults: GateFaultName[] = [];
+  const sizes: Partial<Record<GateFaultName, number>> = {};
+  for (const entry of raw.split(',').map((f) => f.trim()).filter(Boolean)) {
+    const [name, size] = entry.split('=') as [string, string | undefined];
+    if (!GATE_FAULT_NAMES.includes(name as GateFaultName)) throw new UserError(`unknown fault "${name}"; faults: ${GATE_FAULT_NAMES.join(', ')} (each optionally =size: memory=BYTES, latency=MS, cpu=FRACTION)`);
+    const fault = name as GateFaultName;
+    if (size !== undefined) {
+      const n = Number(size);
+      const max = fault === 'memory' ? 1 << 20 : fault === 'latency' ? 1000 : 10;
+      if (!(n > 0) || n > max || (fault === 'memory' && !Number.isInteger(n))) throw new UserError(`--faults ${entry}: the size must be a number above 0 and at most ${max} (${fault === 'memory' ? 'bytes' : fault === 'latency' ? 'ms' : 'a fraction of the CPU per event'})`);
+      sizes[fault] = n;
+    }
+    if (!faults.includes(fault)) faults.push(fault);
+  }
+  if (faults.length === 0 && raw.trim() !== '') throw new UserError('--faults: name at least one of memory, latency, cpu');
+  return { faults, sizes };
+}
+
 function readManifest(folder: string): GateManifest {
   const path = join(folder, 'gate.json');
   if (!existsSync(path)) throw new UserError(`${folder} has no gate.json: give the folder \`pushbench calibrate --gate\` printed`);
@@ -53,13 +73,12 @@ export async function gateCalibrateCommand(flags: Flags, argv: string[]): Promis
   } else {
     const clean = count('--clean', flags.clean, 2);
     const perFault = count('--per-fault', flags.perFault, 0);
-    const faults = flags.faults.split(',').map((f) => f.trim()).filter(Boolean);
-    for (const f of faults) if (!GATE_FAULT_NAMES.includes(f as GateFaultName)) throw new UserError(`unknown fault "${f}"; faults: ${GATE_FAULT_NAMES.join(', ')}`);
+    const { faults, sizes } = parseFaults(flags.faults);
     folder = createRunFolder(flags.out, 'gate-calibration').dir;
-    manifest = await runGateCalibration({ clean, perFault, faults: faults as GateFaultName[], dir: folder, command: `pushbench ${argv.join(' ')}`, progress: stderrProgress() });
+    manifest = await runGateCalibration({ clean, perFault, faults, sizes, dir: folder, command: `pushbench ${argv.join(' ')}`, progress: stderrProgress() });
   }
   const runs = manifest.runs.map((r) => ({ role: r.role, result: readResult(join(folder, r.result)) }));
-  const verdict = judgeGate(runs);
+  const verdict = judgeGate(runs, undefined, manifest.sizes ?? {});
   const text = gateText(manifest, verdict);
   writeFileSync(join(folder, 'gate.md'), text);
   writeFileSync(join(folder, 'verdict.json'), `${JSON.stringify(verdict, null, 2)}\n`);
