@@ -106,12 +106,20 @@ export interface CompareOptions {
   minChange?: Record<string, number>;
 }
 
+/** headlineOf per step, once: it decodes the latency histogram for p1. */
+const headlines = new WeakMap<StepResult, Record<string, number>>();
+function headlineCached(step: StepResult): Record<string, number> {
+  let h = headlines.get(step);
+  if (!h) headlines.set(step, (h = headlineOf(step)));
+  return h;
+}
+
 /** A figure's values over the valid (completed) repetitions of a group, by repetition. */
 function valuesByRepetition(run: RunResult, group: string, metric: string): Map<number, number> {
   const out = new Map<number, number>();
   for (const s of run.steps) {
     if (s.group !== group || s.outcome.state !== 'completed') continue;
-    const v = headlineOf(s as StepResult)[metric];
+    const v = headlineCached(s)[metric];
     if (v !== undefined) out.set(s.repetition, v);
   }
   return out;

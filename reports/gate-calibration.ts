@@ -47,7 +47,8 @@ export const GATE_FAULTS: Record<GateFaultName, GateFaultSpec> = {
     servers: GATE_SERVERS,
     what: 'every event sent 5 ms late',
     figures: [
-      { kind: 'push', metric: 'p50FromT0Us', target: true },
+      { kind: 'push', metric: 'p1FromT0Us', target: true },
+      { kind: 'push', metric: 'p50FromT0Us', target: false },
       { kind: 'push', metric: 'p99FromT0Us', target: false },
     ],
   },
@@ -69,8 +70,10 @@ export interface GateManifest {
   command: string;
   startedAt: string;
   runs: GateRun[];
-  /** The work= value per server of the cpu fault, in µs per delivered event. */
+  /** The work= value per server of the cpu fault, in µs per delivered event (the last cpu run's). */
   workUs: Record<string, number>;
+  /** The work= values of each cpu run, by run number (each is sized from the clean runs before it). */
+  workUsPerRun?: Record<string, Record<string, number>>;
   /** Fault sizes other than DEFAULT_FAULT_SIZES (bytes, ms, fraction of CPU). */
   sizes?: Partial<Record<GateFaultName, number>>;
 }
@@ -83,14 +86,16 @@ function median(values: number[]): number | null {
 }
 
 /**
- * work=US per server that adds `fraction` of the server's own CPU per delivered event, from a clean
- * run's push steps: CPU ms per 1,000 deliveries is µs per delivery, and the fault spends US per
+ * work=US per server that adds `fraction` of the server's own CPU per delivered event, from the
+ * median over clean runs' push steps (over every clean run so far: one run's figure moved by up to
+ * 28 % on this shared machine): CPU ms per 1,000 deliveries is µs per delivery, and the fault spends US per
  * event per client, that is per delivery.
  */
-export function workUsFor(clean: RunResult, servers: readonly string[], fraction: number): Record<string, number> {
+export function workUsFor(clean: RunResult | RunResult[], servers: readonly string[], fraction: number): Record<string, number> {
   const out: Record<string, number> = {};
+  const runs = Array.isArray(clean) ? clean : [clean];
   for (const server of servers) {
-    const cpu = clean.steps.flatMap((s) => (s.kind === 'push' && s.server === server && s.outcome.state === 'completed' ? [s.outcome.metrics.serverCpuMsPer1kEvents] : []));
+    const cpu = runs.flatMap((r) => r.steps).flatMap((s) => (s.kind === 'push' && s.server === server && s.outcome.state === 'completed' ? [s.outcome.metrics.serverCpuMsPer1kEvents] : []));
     const m = median(cpu);
     if (m === null || !(m > 0)) throw new Error(`the clean run has no completed push step of ${server} to size the cpu fault from`);
     out[server] = Math.round(m * fraction * 100) / 100;
@@ -208,7 +213,9 @@ export function gateText(manifest: GateManifest, verdict: GateVerdict): string {
   lines.push(`${'fault'.padEnd(8)} ${'injected'.padEnd(28)} ${'server'.padEnd(9)} ${'figure'.padEnd(36)} ${'flagged'.padEnd(8)} median change`);
   for (const d of verdict.detections) {
     const spec = gateFault(d.fault, manifest.sizes?.[d.fault]);
-    const injected = spec.kind === 'fixed' ? spec.fault : `work=${manifest.workUs[d.server] ?? '?'} µs (+${Math.round(spec.fraction * 100)} %)`;
+    const works = Object.values(manifest.workUsPerRun ?? {}).map((w) => w[d.server]).filter((w): w is number => w !== undefined);
+    const work = works.length > 1 ? `${Math.min(...works)}–${Math.max(...works)}` : String(manifest.workUs[d.server] ?? '?');
+    const injected = spec.kind === 'fixed' ? spec.fault : `work=${work} µs (+${Math.round(spec.fraction * 100)} %)`;
     const change = d.medianChange === null ? 'not measured' : `${d.medianChange >= 0 ? '+' : '−'}${Math.round(Math.abs(d.medianChange) * 100)} % (${d.medianShift !== null && d.medianShift >= 0 ? '+' : '−'}${fmtMetric(Math.abs(d.medianShift ?? 0), d.unit)})`;
     lines.push(`${d.fault.padEnd(8)} ${injected.padEnd(28)} ${d.server.padEnd(9)} ${`${d.label} (${d.kind})${d.target ? '' : ' *'}`.padEnd(36)} ${`${d.flagged}/${d.comparisons}`.padEnd(8)} ${change}`);
   }

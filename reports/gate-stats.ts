@@ -113,17 +113,6 @@ export function decide(i: Interval, effect: number): Decision {
  * hid a real +30 % CPU per event.
  */
 export function decideWithFloor(own: Interval, vsFloor: Interval, effect: number): Decision {
-  const rule = process.env.PUSHBENCH_GATE_RULE ?? 'A';
-  if (rule !== 'A') {
-    const o = decide(own, effect);
-    const f = decide(vsFloor, effect);
-    let call: Call = 'ok';
-    if (rule === 'B') call = f.call === 'regression' && own.estimate > 1 ? 'regression' : 'ok';
-    if (rule === 'C') call = f.call === 'regression' && own.estimate > 1 + (effect - 1) / 2 ? 'regression' : 'ok';
-    if (rule === 'D') call = own.estimate > effect && vsFloor.estimate > effect && (own.low > 1 || vsFloor.low > 1) ? 'regression' : 'ok';
-    if (rule === 'E') call = o.call === 'regression' && f.call === 'regression' ? 'regression' : 'ok';
-    return { call, why: rule };
-  }
   const ownCall = decide(own, effect);
   if (ownCall.call === 'ok') return ownCall;
   const pct = (f: number) => `${f >= 1 ? '+' : '−'}${Math.round(Math.abs(f - 1) * 100)} %`;

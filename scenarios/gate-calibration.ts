@@ -52,15 +52,16 @@ export async function runGateCalibration(opts: GateCalibrationOptions): Promise<
   const manifest: GateManifest = { schema: 'pushbench/gate-calibration@1', command: opts.command, startedAt: new Date().toISOString(), runs: [], workUs: {}, sizes: opts.sizes };
   const save = () => writeJsonAtomic(join(opts.dir, 'gate.json'), manifest);
   const order = runOrder(opts.clean, opts.perFault, opts.faults);
-  let firstClean: RunResult | null = null;
+  const cleanRuns: RunResult[] = [];
   for (const [i, role] of order.entries()) {
     let fault: Record<string, string> = {};
     if (role !== 'clean') {
       const spec = gateFault(role, opts.sizes[role]);
       if (spec.kind === 'fixed') fault = Object.fromEntries(spec.servers.map((s) => [s, spec.fault]));
       else {
-        if (!firstClean) throw new Error('the cpu fault is sized from a clean run: run at least one');
-        manifest.workUs = workUsFor(firstClean, spec.servers, spec.fraction);
+        if (cleanRuns.length === 0) throw new Error('the cpu fault is sized from a clean run: run at least one');
+        manifest.workUs = workUsFor(cleanRuns, spec.servers, spec.fraction);
+        manifest.workUsPerRun = { ...manifest.workUsPerRun, [String(i + 1)]: manifest.workUs };
         fault = Object.fromEntries(Object.entries(manifest.workUs).map(([s, us]) => [s, `work=${us}`]));
       }
     }
@@ -69,7 +70,7 @@ export async function runGateCalibration(opts: GateCalibrationOptions): Promise<
     const plan = resolvePlan(buildPlanInput({ suite: 'quick', label, out: opts.dir }, null), 'plan (gate calibration)');
     const startedAt = Date.now();
     const out = await runPlan(plan, { command: `${opts.command} (run ${i + 1}: ${role})`, progress: opts.progress, adjustServer: withFault(fault) });
-    if (role === 'clean' && !firstClean) firstClean = out.result;
+    if (role === 'clean') cleanRuns.push(out.result);
     const run: GateRun = { role, fault, result: relative(opts.dir, out.resultPath), seconds: Math.round((Date.now() - startedAt) / 1000), loadAverage: loadAverage() };
     manifest.runs.push(run);
     save();
