@@ -52,7 +52,7 @@ describe('compare: the decision rule on synthetic repetitions', () => {
     assert.equal(out.exitCode, COMPARE_EXIT.ok, out.regressions.map((r) => `${r.server} ${r.metric}: ${r.note}`).join('\n'));
     const p50 = row(out, 'node-sse', 'p50FromT0Us');
     assert.ok(p50.own!.estimate > 2.2 && Math.abs(p50.vsFloor!.estimate - 1) < 0.1, `${p50.own!.estimate} ${p50.vsFloor!.estimate}`);
-    assert.match(p50.note, /but not against the floor/);
+    assert.match(p50.note, /^own \+\d+ % \[.*\], vs floor [+−]\d+ % \[.*\]: [+−]\d+ % against the floor is within the effect size ±100 % \(\+1\d\d % on its own\)$/);
     assert.equal(row(out, 'tcp-floor', 'p50FromT0Us').verdict, 'reference');
   });
 
@@ -73,7 +73,7 @@ describe('compare: the decision rule on synthetic repetitions', () => {
     const out = compareResults(gateFixture({ seed: 1 }), gateFixture({ seed: 2, shift: { 'node-ws': { p50FromT0Us: shift } } }));
     const p50 = row(out, 'node-ws', 'p50FromT0Us');
     assert.equal(p50.verdict, 'regression');
-    assert.match(p50.note, /^own \+\d+ % \[.*\], vs floor \+\d+ % \[.*\]: .* and the interval excludes no change, and \+\d+ % against the floor is past it too$/);
+    assert.match(p50.note, /^own \+\d+ % \[.*\], vs floor \+\d+ % \[.*\]: \+\d+ % against the floor is past the effect size \+100 %, \+\d+ % on its own is past half of it, and its own interval excludes no change$/);
   });
 });
 
@@ -161,7 +161,7 @@ describe('compare: the Markdown table', () => {
     const header = lines.indexOf('| verdict | server | figure | for | baseline | current | change | vs floor | effect size | why |');
     assert.ok(header > 0, lines.join('\n'));
     assert.match(lines[header + 2]!, /^\| \*\*regression\*\* \| node-sse \| server RSS per connection \| idle: 1000 clients \| [\d.]+ KB \(5\) \| [\d.]+ KB \(5\) \| \+1\d\d % \[\+\d+ %, \+\d+ %\] \| – \| \+25 % \| \+1\d\d % is past the effect size \+25 % and the interval excludes no change \|$/);
-    assert.ok(lines.some((l) => /^\| ok \| node-ws \| p50 latency from t0 \| push: 100\/s to 100 clients, 128 B \| .* \| [+−]\d+ % \[.*\] \| [+−]\d+ % \[.*\] \| \+100 % \| [+−]\d+ % is within the effect size ±100 % \|$/.test(l)), lines.join('\n'));
+    assert.ok(lines.some((l) => /^\| ok \| node-ws \| p50 latency from t0 \| push: 100\/s to 100 clients, 128 B \| .* \| [+−]\d+ % \[.*\] \| [+−]\d+ % \[.*\] \| \+100 % \| [+−]\d+ % against the floor is within the effect size ±100 % \([+−]\d+ % on its own\) \|$/.test(l)), lines.join('\n'));
   });
 
   it('exit codes are the documented constants', () => {

@@ -5,14 +5,15 @@
 //   a 95 % bootstrap interval from both runs' repetitions (read from the steps, valid ones only).
 // - A regression is both larger than the figure's effect size (EFFECT_SIZES in noise.ts: above
 //   what identical runs showed here, and at least an absolute minimum change) and significant
-//   (the whole interval above 1). One stalled repetition moves neither a median nor the interval's
+//   (the whole interval above 1); speed figures as below. One stalled repetition moves neither a median nor the interval's
 //   far end much; a real change moves all repetitions.
 // - Speed-dependent figures (latency, CPU per event, rates, connect times) are judged a second time
 //   against the tcp-floor measured in the same run with the same kind and parameters: each
-//   repetition divided by the floor's same figure in the same round (the run interleaves them),
-//   and the factor of those ratios must pass the effect size too (gate-stats.ts decideWithFloor):
-//   a uniformly slower machine is not a regression, and a floor that merely happened to run fast
-//   is not one either. Memory is never divided: bytes per connection do not depend on CPU speed.
+//   repetition divided by the floor's same figure in the same round (the run interleaves them).
+//   The factor of those ratios must pass the effect size, the server's own factor half of it, and
+//   one of the two intervals must exclude no change (gate-stats.ts decideWithFloor): a uniformly
+//   slower machine is not a regression, and a floor that merely happened to run fast is not one
+//   either. Memory is never divided: bytes per connection do not depend on CPU speed.
 // - Counts that must stay zero (gaps, duplicates, loss) regress when any repetition has more than
 //   the baseline's worst. A group that completed in the baseline and now fails is a regression.
 //

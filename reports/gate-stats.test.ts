@@ -55,12 +55,22 @@ describe('decide', () => {
 
   it('with a floor: a machine that slowed down is not a regression, a server that did is', () => {
     const own = { estimate: 1.4, low: 1.3, high: 1.5 };
-    const machine = decideWithFloor(own, { estimate: 1.02, low: 0.8, high: 1.3 }, 1.25);
-    assert.equal(machine.call, 'ok');
-    assert.match(machine.why, /^regression on its own .* but not against the floor: \+2 % is within the effect size$/);
+    // Everything 40 % slower, the floor too: against the floor nothing moved.
+    assert.deepEqual(decideWithFloor(own, { estimate: 1.02, low: 0.8, high: 1.3 }, 1.25), { call: 'ok', why: '+2 % against the floor is within the effect size ±25 % (+40 % on its own)' });
     assert.equal(decideWithFloor(own, { estimate: 1.38, low: 0.95, high: 1.9 }, 1.25).call, 'regression');
+    // The machine ran faster during the current run: on its own only +15 %, but every repetition
+    // against the floor of its round is worse (CPU per event drifts with the machine's load).
+    assert.deepEqual(decideWithFloor({ estimate: 1.15, low: 0.95, high: 1.3 }, { estimate: 1.35, low: 1.2, high: 1.5 }, 1.15), {
+      call: 'regression',
+      why: '+35 % against the floor is past the effect size +15 %, +15 % on its own is past half of it, and the floor-divided interval excludes no change',
+    });
     // A floor that happened to run fast does not turn an unchanged server into a regression.
-    assert.equal(decideWithFloor({ estimate: 1.01, low: 0.95, high: 1.08 }, { estimate: 1.6, low: 1.3, high: 1.9 }, 1.25).call, 'ok');
+    assert.deepEqual(decideWithFloor({ estimate: 1.01, low: 0.95, high: 1.08 }, { estimate: 1.6, low: 1.3, high: 1.9 }, 1.25), {
+      call: 'ok',
+      why: '+60 % against the floor is past the effect size +25 %, but on its own +1 % is within half of it: the floor moved, not the server',
+    });
+    // Past both, but neither interval excludes no change: one stalled repetition.
+    assert.equal(decideWithFloor({ estimate: 1.5, low: 0.9, high: 2.2 }, { estimate: 1.5, low: 0.8, high: 2.5 }, 1.25).call, 'ok');
   });
 });
 
