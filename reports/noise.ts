@@ -1,7 +1,7 @@
-// What run-to-run noise looks like, per headline metric: the figures `compare` needs to tell a
-// change from noise, and the verdict table uses to call a single-repetition difference a tie.
-// Measured on the 2-core dev machine with single-repetition quick runs of the same code while
-// other work shared the machine (bench/baseline.json and two more runs); re-measure on yours.
+// What run-to-run noise looks like, per headline metric: the effect sizes and minimums `compare`
+// needs to tell a change from noise (measured with `pushbench calibrate --gate`: 5 clean quick-suite
+// runs, every pair compared, on the 2-core dev machine shared with other work), and the
+// single-repetition noise the verdict table uses to call a difference a tie. Re-measure on yours.
 
 /**
  * Effect sizes: the smallest change `compare` calls a regression, per headline metric, as a
