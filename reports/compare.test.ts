@@ -119,6 +119,22 @@ describe('compare: what it refuses to judge (exit 2, never "no regression")', ()
   });
 });
 
+describe('compare: a floor without enough valid repetitions', () => {
+  it('is reported, and the servers are judged on their own figures (exit 0)', () => {
+    const cur = gateFixture({ seed: 2 });
+    for (const s of cur.steps) {
+      if (s.server === 'tcp-floor' && s.kind === 'push' && s.repetition > 1 && s.outcome.state === 'completed') s.outcome = { state: 'invalid', metrics: s.outcome.metrics, checks: [], reasons: ['client event loop responsive: test'] };
+    }
+    cur.groups = groupSummaries(cur.steps);
+    const out = compareResults(gateFixture({ seed: 1 }), cur);
+    assert.equal(out.exitCode, COMPARE_EXIT.ok);
+    const p50 = row(out, 'node-ws', 'p50FromT0Us');
+    assert.equal(p50.vsFloor, null);
+    assert.match(p50.note, /\(no floor in both runs to judge against\)$/);
+    assert.ok(out.rows.some((r) => r.server === 'tcp-floor' && r.kind === 'push' && r.note === 'too few valid repetitions to judge (the current run has 1; the gate needs 3): the servers are judged without the floor'));
+  });
+});
+
 describe('compare: counts and failures', () => {
   it('more gaps in any repetition is a regression, whatever the effect sizes', () => {
     const base = fixtureResult();

@@ -4,7 +4,7 @@
 // Exit 0 when no clean pair was flagged and every fault's target figure was flagged in at least 9
 // of 10 comparisons, 1 otherwise, 2 for bad input.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join, resolve, sep } from 'node:path';
 import { EXIT, UserError } from '../../harness/errors.ts';
 import { stderrProgress } from '../../harness/progress-tracker.ts';
 import { createRunFolder, readResult } from '../../harness/result-store.ts';
@@ -59,7 +59,7 @@ function readManifest(folder: string): GateManifest {
   for (const r of m.runs) {
     const role = (r as { role?: unknown }).role;
     if (role !== 'clean' && !GATE_FAULT_NAMES.includes(role as GateFaultName)) throw new UserError(`${path}: a run has the unknown role ${JSON.stringify(role)}`);
-    if (typeof r.result !== 'string' || resolve(folder, r.result).indexOf(resolve(folder)) !== 0) throw new UserError(`${path}: a run's result must be a path inside the folder`);
+    if (typeof r.result !== 'string' || !resolve(folder, r.result).startsWith(resolve(folder) + sep)) throw new UserError(`${path}: a run's result must be a path inside the folder`);
   }
   return m as GateManifest;
 }
