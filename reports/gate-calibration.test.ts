@@ -9,7 +9,7 @@ describe('judgeGate', () => {
   const clean = [1, 2, 3, 4].map((seed) => ({ role: 'clean' as const, result: gateFixture({ seed, noise: 0.05 }) }));
   const memory = [11, 12].map((seed) => ({ role: 'memory' as const, result: gateFixture({ seed, noise: 0.05, shift: { 'node-sse': { serverBytesPerConnection: 2.4 }, 'node-ws': { serverBytesPerConnection: 2.8 } } }) }));
   // Only node-ws got slower per event: node-sse's figure must show as missed.
-  const cpu = [21].map((seed) => ({ role: 'cpu' as const, result: gateFixture({ seed, noise: 0.05, shift: { 'node-ws': { serverCpuMsPer1kEvents: 1.3 } } }) }));
+  const cpu = [21].map((seed) => ({ role: 'cpu' as const, result: gateFixture({ seed, noise: 0.05, shift: { 'node-ws': { serverCpuMsPer1kEvents: 1.45 } } }) }));
   const verdict = judgeGate([...clean, ...memory, ...cpu]);
 
   it('counts every clean pair, and a false alarm only where compare exited 1', () => {

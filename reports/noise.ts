@@ -24,16 +24,19 @@ export const EFFECT_SIZES: Record<string, number> = {
   connectRatePerSecond: 2,
   connectP99Ms: 3,
   serverCpuHoldPercent: 1.5,
-  // Latency from t0 on a machine shared at load 8-14: p1 moved up to 2.3× on its own (1.8×
-  // against the floor), p50 up to 2.8× (2.1×), p99 and p99.9 up to 4.8×.
+  // Latency on a machine shared at load 5-19: p1 from t0 moved up to 2.3× on its own (1.8×
+  // against the floor), p50 up to 2.8× (2.1×), the tails far more: p99 from t1 went from 10 ms to
+  // 146 ms between two clean runs (4.2× against the floor).
   p1FromT0Us: 1,
   p50FromT0Us: 1,
-  p99FromT0Us: 2,
-  p999FromT0Us: 3,
-  p99FromT1Us: 2,
+  p99FromT0Us: 4,
+  p999FromT0Us: 4,
+  p99FromT1Us: 4,
   deliveredPerSecond: 0.1,
-  // CPU per 1k events: up to 1.39× on its own and 1.22× against the floor, never both in one pair.
-  serverCpuMsPer1kEvents: 0.15,
+  // CPU per 1k events: up to 1.39× on its own and 1.22× against the floor between clean runs (one
+  // clean run's node-ws was 1.21× in every repetition: the push session keeps one server process
+  // for all repetitions, and processes differ). 15 % and 20 % gave false alarms, 25 % none in 30 pairs.
+  serverCpuMsPer1kEvents: 0.25,
   // Reconnect without jitter, 200 clients: times moved up to 2.0×, the catch-up 2.8×.
   timeTo99Ms: 3,
   timeTo100Ms: 3,
