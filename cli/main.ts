@@ -69,7 +69,7 @@ export function buildProgram(): Command {
   program
     .command('run')
     .description('run scenarios and write results/<run>/results.json, report.html and summary.md')
-    .option('--suite <size>', 'embedded suite: quick (CI, ~1 min), default (~3 min), full (the big numbers)', 'default')
+    .option('--suite <size>', 'embedded suite: quick (the CI gate, ~2 min), default (~3 min), full (the big numbers)', 'default')
     .option('--profile <tool>', 'run Node servers under clinic.js: flame, doctor or heapprofiler (HTML in <run>/profiles)')
     .option('--scenario <kinds>', 'comma list of idle, push, reconnect, sideload, path, browser, upstream (instead of the whole suite)')
     .option('--servers <names>', 'comma list of servers (see `pushbench servers`)')
@@ -132,9 +132,19 @@ export function buildProgram(): Command {
 
   program
     .command('calibrate')
-    .description('inject known faults into a server and check they are measured as injected (exit 1 if not)')
+    .description('inject known faults into a server and check they are measured as injected (exit 1 if not); --gate: measure the CI gate')
     .option('--out <dir>', 'results folder', 'results')
-    .action(async (opts: { out: string }) => {
+    .option('--gate', 'run the quick suite on this commit, clean and with faults, and print the gate\'s false-alarm and detection rates')
+    .option('--clean <k>', '--gate: clean runs (every pair is compared)', '5')
+    .option('--per-fault <n>', '--gate: runs per fault (each compared with every clean run)', '2')
+    .option('--faults <list>', '--gate: memory, latency, cpu, each optionally =size (memory=BYTES, latency=MS, cpu=FRACTION)', 'memory,latency,cpu')
+    .option('--from <folder>', '--gate: judge the runs of an earlier calibration folder again, without running')
+    .action(async (opts: { out: string; gate?: boolean; clean: string; perFault: string; faults: string; from?: string }) => {
+      if (opts.gate || opts.from !== undefined) {
+        const { gateCalibrateCommand } = await import('./commands/calibrate-gate.ts');
+        process.exitCode = await gateCalibrateCommand(opts, process.argv.slice(2));
+        return;
+      }
       const { calibrateCommand } = await import('./commands/calibrate.ts');
       endWithNpm();
       process.exitCode = await calibrateCommand(opts, process.argv.slice(2));

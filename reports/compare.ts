@@ -1,47 +1,50 @@
-// `pushbench compare`: the CI gate. Per group (scenario, server, parameters) and headline metric,
-// the current median against the baseline median, with the metric's direction.
+// `pushbench compare`: the CI gate. Per group (scenario, server, parameters) and headline figure,
+// the current run's repetitions against the baseline's, decided with statistics (gate-stats.ts):
 //
-// Noise-robust by construction. A change is a regression only when it exceeds all of:
-// - its relative threshold (per metric, from config);
-// - the spread (max-min relative to the median) either run showed over its repetitions;
-// - an absolute minimum change (a 0.1 ms move of a 0.4 ms p99 is 25 % and still nothing; memory
-//   per connection within about a megabyte of the whole process, divided by the connections).
+// - The change is a factor: median(current)/median(baseline) in the figure's bad direction, with
+//   a 95 % bootstrap interval from both runs' repetitions (read from the steps, valid ones only).
+// - A regression is both larger than the figure's effect size (EFFECT_SIZES in noise.ts: above
+//   what identical runs showed here, and at least an absolute minimum change) and significant
+//   (the whole interval above 1); speed figures as below. One stalled repetition moves neither a median nor the interval's
+//   far end much; a real change moves all repetitions.
+// - Speed-dependent figures (latency, CPU per event, rates, connect times) are judged a second time
+//   against the tcp-floor measured in the same run with the same kind and parameters: each
+//   repetition divided by the floor's same figure in the same round (the run interleaves them).
+//   The factor of those ratios must pass the effect size, the server's own factor half of it, and
+//   one of the two intervals must exclude no change (gate-stats.ts decideWithFloor): a uniformly
+//   slower machine is not a regression, and a floor that merely happened to run fast is not one
+//   either. Memory is never divided: bytes per connection do not depend on CPU speed.
+// - Counts that must stay zero (gaps, duplicates, loss) regress when any repetition has more than
+//   the baseline's worst. A group that completed in the baseline and now fails is a regression.
 //
-// Machine speed. Speed-dependent figures (latency, CPU per event, rates, connect times) are also
-// judged against the tcp-floor measured in the same run with the same kind and parameters: the
-// floor's slow-down factor is the median, over its speed-dependent figures, of current/baseline
-// (a median over several figures, because any single floor figure - its p99 above all - is as
-// noisy as the server's own: measured here, the floor's p99 moved 2x between identical quick
-// runs). A server's change counts only as far as it shows both in its own figures and after
-// dividing by that factor, whichever is nearer to "unchanged": a uniformly slower CI machine is
-// not a regression, and a floor that merely happened to run fast is not one either. The price:
-// on a machine faster than the baseline's, a regression smaller than the speed-up is not flagged.
-// Memory figures are never divided: bytes per connection do not depend on CPU speed.
-//
-// Counts that must stay zero (gaps, duplicates, loss) regress on any increase. Groups only one
-// run has are listed as not comparable, never silently dropped; two runs with no group in common
-// are a usage error (wrong baseline), not a pass.
-import { HEADLINE_METRICS } from '../harness/headline.ts';
-import type { GroupSummary, RunResult, Stat } from '../harness/result.ts';
+// Exit codes: 0 no regression; 1 at least one; 2 the two runs cannot be judged: no group in common
+// with enough valid repetitions (e.g. an old single-repetition baseline), or a figure or group
+// one run measured and the other did not. Never "no regression" for a figure nobody could judge.
+import { HEADLINE_METRICS, headlineOf, type MetricSpec } from '../harness/headline.ts';
+import type { GroupSummary, RunResult, StepResult } from '../harness/result.ts';
 import { escMd } from './escape.ts';
 import { fmtCount, fmtMetric } from './format.ts';
-import { DEFAULT_MIN_CHANGE, DEFAULT_THRESHOLD, DEFAULT_THRESHOLDS, MEMORY_NOISE_BYTES } from './noise.ts';
+import { decide, decideWithFloor, worseFactor, type Interval, type Sample } from './gate-stats.ts';
+import { DEFAULT_EFFECT, EFFECT_SIZES, MIN_CHANGE, MEMORY_NOISE_BYTES } from './noise.ts';
 import { describeParams } from './params-text.ts';
 
-export { DEFAULT_MIN_CHANGE, DEFAULT_THRESHOLD, DEFAULT_THRESHOLDS, MEMORY_NOISE_BYTES };
+export { DEFAULT_EFFECT, EFFECT_SIZES, MIN_CHANGE, MEMORY_NOISE_BYTES };
 
 /** Exit codes of `pushbench compare`: 0 no regression, 1 at least one regression, 2 usage error. */
 export const COMPARE_EXIT = { ok: 0, regression: 1, usage: 2 } as const;
 
-/** Metrics that must stay at zero: any increase is a regression, whatever the threshold. */
+/** The fewest valid repetitions per run for a figure to be judged: below it there is no interval. */
+export const MIN_REPETITIONS = 3;
+
+/** Metrics that must stay at zero: any increase is a regression, whatever the effect size. */
 const MUST_NOT_INCREASE = new Set(['gaps', 'duplicates', 'lossRatio']);
 
-/** Figures that scale with machine speed, so they are compared as ratios to the floor. */
+/** Figures that scale with machine speed, so they are also judged against the floor. */
 function speedDependent(unit: string): boolean {
   return unit !== 'B' && unit !== '';
 }
 
-export type Verdict = 'regression' | 'improvement' | 'ok' | 'within noise' | 'not comparable' | 'reference';
+export type Verdict = 'regression' | 'improvement' | 'ok' | 'not comparable' | 'reference';
 
 export interface ComparisonRow {
   group: string;
@@ -53,18 +56,28 @@ export interface ComparisonRow {
   metric: string;
   label: string;
   unit: string;
+  /** Medians over the valid repetitions. */
   baseline: number | null;
   current: number | null;
-  /** The change that was judged, relative; positive = worse (see `raw` and `vsFloor`). */
+  /** Valid repetitions that measured this figure, per run. */
+  n: { baseline: number; current: number };
+  /** The server's own worse factor with its interval (2 = twice as bad, whatever the direction). */
+  own: Interval | null;
+  /** The same after dividing by the floor's factor for this figure, when the floor measured it in both runs. */
+  vsFloor: Interval | null;
+  /** The smallest worse factor that counts for this figure here. */
+  effect: number | null;
+  /** The change that was judged, relative; positive = worse (the nearer to zero of own and vs floor). */
   worseBy: number | null;
   /** The server's own relative change, positive = worse. */
   raw: number | null;
-  /** The change after dividing by the floor's slow-down factor, when there was a floor. */
-  vsFloor: number | null;
-  /** Whether a floor factor was available for this group. */
+  /** Whether the figure was also judged against the floor. */
   normalized: boolean;
   verdict: Verdict;
+  /** Why it was or was not called. */
   note: string;
+  /** A figure or group that one run has and the other cannot be judged on: exit 2. */
+  unjudged: boolean;
 }
 
 export interface FloorFactor {
@@ -80,19 +93,74 @@ export interface CompareOutcome {
   /** The floor's slow-down factor per kind and parameters, for context. */
   floors: FloorFactor[];
   regressions: ComparisonRow[];
-  /** Groups present, with a valid repetition, in both runs. */
+  /** Rows that could not be judged although one run measured them (they make the exit code 2). */
+  unjudged: ComparisonRow[];
+  /** Groups judged: present in both runs with enough valid repetitions. */
   comparedGroups: number;
+  /** Set when nothing could be compared at all: the one line that says why. */
+  refusal: string | null;
   exitCode: number;
 }
 
 export interface CompareOptions {
-  /** Overrides the smallest change that counts (DEFAULT_MIN_CHANGE, MEMORY_NOISE_BYTES) per metric, in its unit. */
+  /** Overrides the smallest change that counts (MIN_CHANGE, MEMORY_NOISE_BYTES) per metric, in its unit. */
   minChange?: Record<string, number>;
 }
 
-/** current/baseline as a slow-down: > 1 is worse whatever the metric's direction. */
-function slowness(direction: 'lower' | 'higher', b: number, c: number): number {
-  return direction === 'lower' ? c / b : b / c;
+/** headlineOf per step, once: it decodes the latency histogram for p1. */
+const headlines = new WeakMap<StepResult, Record<string, number>>();
+function headlineCached(step: StepResult): Record<string, number> {
+  let h = headlines.get(step);
+  if (!h) headlines.set(step, (h = headlineOf(step)));
+  return h;
+}
+
+/** A figure's values over the valid (completed) repetitions of a group, by repetition. */
+function valuesByRepetition(run: RunResult, group: string, metric: string): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const s of run.steps) {
+    if (s.group !== group || s.outcome.state !== 'completed') continue;
+    const v = headlineCached(s)[metric];
+    if (v !== undefined) out.set(s.repetition, v);
+  }
+  return out;
+}
+
+function repetitionValues(run: RunResult, group: string, metric: string): number[] {
+  return [...valuesByRepetition(run, group, metric)].sort((a, b) => a[0] - b[0]).map(([, v]) => v);
+}
+
+/**
+ * The server's figure divided by the floor's in the same repetition: the run interleaves them, so
+ * repetition r of both ran in the same round, seconds apart, under the same machine load. Measured
+ * here, CPU per 1k events moved by up to 28 % between identical runs as the machine's load
+ * changed, and this ratio by under 10 %. Only repetitions both have, all values positive.
+ */
+function pairedWithFloor(run: RunResult, group: string, floorGroup: string, metric: string): number[] {
+  const own = valuesByRepetition(run, group, metric);
+  const floor = valuesByRepetition(run, floorGroup, metric);
+  const out: number[] = [];
+  for (const [rep, v] of [...own].sort((a, b) => a[0] - b[0])) {
+    const f = floor.get(rep);
+    if (f !== undefined && f > 0 && v > 0) out.push(v / f);
+  }
+  return out;
+}
+
+function validRepetitions(run: RunResult, group: string): number {
+  return run.steps.filter((s) => s.group === group && s.outcome.state === 'completed').length;
+}
+
+function floorFor(run: RunResult, g: GroupSummary): GroupSummary | undefined {
+  const key = JSON.stringify(g.params);
+  return run.groups.find((f) => f.protocol === 'tcp' && f.kind === g.kind && JSON.stringify(f.params) === key);
+}
+
+/** A stable seed per figure: the same two files always resample alike. */
+function seedOf(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return h >>> 0;
 }
 
 function medianOf(values: number[]): number {
@@ -101,151 +169,194 @@ function medianOf(values: number[]): number {
   return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }
 
-function floorFor(run: RunResult, g: GroupSummary): GroupSummary | undefined {
-  const key = JSON.stringify(g.params);
-  return run.groups.find((f) => f.protocol === 'tcp' && f.kind === g.kind && JSON.stringify(f.params) === key && f.validRepetitions > 0);
+const pctOf = (f: number): string => `${f >= 1 ? '+' : '−'}${Math.round(Math.abs(f - 1) * 100)} %`;
+
+/** "+12 % [+3 %, +25 %]" */
+export function intervalText(i: Interval): string {
+  return `${pctOf(i.estimate)} [${pctOf(i.low)}, ${pctOf(i.high)}]`;
 }
 
-/** How much slower the floor ran now than in the baseline for this kind and parameters, or null. */
-function floorFactor(baseline: RunResult, current: RunResult, g: GroupSummary): FloorFactor | null {
-  const fb = floorFor(baseline, g);
-  const fc = floorFor(current, g);
-  if (!fb || !fc) return null;
-  const ratios: number[] = [];
-  for (const [metric, spec] of Object.entries(HEADLINE_METRICS[g.kind])) {
-    if (!speedDependent(spec.unit) || MUST_NOT_INCREASE.has(metric)) continue;
-    const b = fb.metrics[metric]?.median;
-    const c = fc.metrics[metric]?.median;
-    if (b === undefined || c === undefined || !(b > 0) || !(c > 0)) continue;
-    ratios.push(slowness(spec.direction, b, c));
-  }
-  if (ratios.length === 0) return null;
-  return { kind: g.kind, params: describeParams(g.kind, g.params).text, factor: medianOf(ratios), figures: ratios.length };
+/** The smallest worse factor that counts: the effect size, and at least the absolute minimum change. */
+function effectFor(metric: string, spec: MetricSpec, baselineMedian: number, clients: number, effects: Record<string, number>, opts: CompareOptions): number {
+  const relative = 1 + (effects[metric] ?? DEFAULT_EFFECT);
+  const memoryNoise = MEMORY_NOISE_BYTES[metric];
+  const minAbs = opts.minChange?.[metric] ?? (memoryNoise !== undefined && clients > 0 ? memoryNoise / clients : (MIN_CHANGE[metric] ?? 0));
+  if (!(minAbs > 0) || !(baselineMedian > 0)) return relative;
+  // Worse by minAbs: up by it for lower-is-better, down by it for higher-is-better.
+  const absolute = spec.direction === 'lower' ? (baselineMedian + minAbs) / baselineMedian : baselineMedian > minAbs ? baselineMedian / (baselineMedian - minAbs) : Infinity;
+  return Math.max(relative, absolute);
 }
 
-function relativeSpread(s: Stat): number {
-  return s.n > 1 && s.median !== 0 ? Math.abs(s.max - s.min) / Math.abs(s.median) : 0;
-}
-
-export function compareResults(baseline: RunResult, current: RunResult, thresholds: Record<string, number> = {}, opts: CompareOptions = {}): CompareOutcome {
-  const limits = { ...DEFAULT_THRESHOLDS, ...thresholds };
+/** `effects`: per-metric effect sizes as fractions (0.25 = 25 %), over EFFECT_SIZES (a config file's "thresholds"). */
+export function compareResults(baseline: RunResult, current: RunResult, effects: Record<string, number> = {}, opts: CompareOptions = {}): CompareOutcome {
+  const limits = { ...EFFECT_SIZES, ...effects };
   const rows: ComparisonRow[] = [];
   const floors: FloorFactor[] = [];
   let comparedGroups = 0;
-  const groupRow = (g: GroupSummary, verdict: Verdict, note: string): ComparisonRow => ({
+  let groupsInCommon = 0;
+  let thinGroups = 0;
+  const blank = (g: GroupSummary) => ({
     group: g.group,
     server: g.server,
     kind: g.kind,
     params: describeParams(g.kind, g.params).text,
-    metric: '(step)',
-    label: 'step outcome',
-    unit: '',
     baseline: null,
     current: null,
+    n: { baseline: 0, current: 0 },
+    own: null,
+    vsFloor: null,
+    effect: null,
     worseBy: null,
     raw: null,
-    vsFloor: null,
     normalized: false,
-    verdict,
-    note,
   });
+  const groupRow = (g: GroupSummary, verdict: Verdict, note: string, unjudged: boolean): ComparisonRow => ({ ...blank(g), metric: '(step)', label: 'step outcome', unit: '', verdict, note, unjudged });
+
   for (const cur of current.groups) {
     const base = baseline.groups.find((b) => b.group === cur.group);
     if (!base) {
-      rows.push(groupRow(cur, 'not comparable', 'not in the baseline'));
+      rows.push(groupRow(cur, 'not comparable', 'not in the baseline', false));
       continue;
     }
-    if (cur.validRepetitions === 0) {
-      if (base.validRepetitions === 0) {
-        rows.push(groupRow(cur, 'not comparable', 'no valid repetition in either run'));
-        continue;
-      }
-      const failed = current.steps.some((s) => s.group === cur.group && s.outcome.state === 'failed');
-      // A server that now fails is a regression; an invalid measurement is not evidence either way.
-      rows.push(groupRow(cur, failed ? 'regression' : 'not comparable', failed ? 'failed in the current run, completed in the baseline' : 'no valid repetition in the current run'));
+    groupsInCommon++;
+    const nb = validRepetitions(baseline, cur.group);
+    const nc = validRepetitions(current, cur.group);
+    if (nc === 0 && nb > 0 && current.steps.some((s) => s.group === cur.group && s.outcome.state === 'failed')) {
+      rows.push(groupRow(cur, 'regression', 'failed in the current run, completed in the baseline', false));
       continue;
     }
-    if (base.validRepetitions === 0) {
-      rows.push(groupRow(cur, 'not comparable', 'no valid repetition in the baseline'));
+    if (nb < MIN_REPETITIONS || nc < MIN_REPETITIONS) {
+      thinGroups++;
+      const which = nb < MIN_REPETITIONS && nc < MIN_REPETITIONS ? `the baseline has ${nb}, the current run ${nc}` : nb < MIN_REPETITIONS ? `the baseline has ${nb}` : `the current run has ${nc}`;
+      // The floor is not gated: without it the servers are judged on their own figures.
+      const floor = cur.protocol === 'tcp';
+      rows.push(groupRow(cur, 'not comparable', `too few valid repetitions to judge (${which}; the gate needs ${MIN_REPETITIONS})${floor ? ': the servers are judged without the floor' : ''}`, !floor));
       continue;
     }
     comparedGroups++;
-    const floor = cur.protocol === 'tcp' ? null : floorFactor(baseline, current, cur);
-    if (floor && !floors.some((f) => f.kind === floor.kind && f.params === floor.params)) floors.push(floor);
+    const floorBase = cur.protocol === 'tcp' ? undefined : floorFor(baseline, cur);
+    const floorCur = cur.protocol === 'tcp' ? undefined : floorFor(current, cur);
+    const floorRatios: number[] = [];
+    const clients = (cur.params as { clients?: number }).clients ?? 0;
     for (const [metric, spec] of Object.entries(HEADLINE_METRICS[cur.kind])) {
-      const b = base.metrics[metric];
-      const c = cur.metrics[metric];
-      if (!b || !c) continue;
+      const b = repetitionValues(baseline, cur.group, metric);
+      const c = repetitionValues(current, cur.group, metric);
+      if (b.length === 0 && c.length === 0) continue; // this server does not measure it
       const row: ComparisonRow = {
-        group: cur.group,
-        server: cur.server,
-        kind: cur.kind,
-        params: describeParams(cur.kind, cur.params).text,
+        ...blank(cur),
         metric,
         label: spec.label,
         unit: spec.unit,
-        baseline: b.median,
-        current: c.median,
-        worseBy: null,
-        raw: null,
-        vsFloor: null,
-        normalized: false,
+        baseline: b.length > 0 ? medianOf(b) : null,
+        current: c.length > 0 ? medianOf(c) : null,
+        n: { baseline: b.length, current: c.length },
         verdict: 'ok',
         note: '',
+        unjudged: false,
       };
       rows.push(row);
-      if (MUST_NOT_INCREASE.has(metric)) {
-        if (c.median > b.median) {
-          row.verdict = 'regression';
-          row.note = `must not increase: ${fmtCount(b.median)} → ${fmtCount(c.median)}`;
-        } else if (c.median < b.median) row.verdict = 'improvement';
-        continue;
-      }
-      if (b.median <= 0 && c.median <= 0) continue; // both zero: nothing changed
-      if (b.median <= 0 || c.median <= 0) {
+      if (b.length === 0 || c.length === 0) {
         row.verdict = 'not comparable';
-        row.note = `${b.median <= 0 ? 'baseline' : 'current'} is zero`;
+        row.unjudged = true;
+        row.note = `measured only in the ${b.length === 0 ? 'current run' : 'baseline'}`;
         continue;
       }
-      const raw = slowness(spec.direction, b.median, c.median) - 1;
-      row.raw = raw;
       if (cur.protocol === 'tcp') {
-        // The floor is the yardstick: a slower machine moves it, and that is exactly what must not
-        // fail the gate. Its change is shown for context.
+        // The floor is the yardstick: a slower machine moves it, and that must not fail the gate.
         row.verdict = 'reference';
-        row.worseBy = raw;
-        row.note = 'the floor is the reference, not gated';
+        const positive = [...b, ...c].every((v) => v > 0) && !MUST_NOT_INCREASE.has(metric);
+        if (positive && b.length >= MIN_REPETITIONS && c.length >= MIN_REPETITIONS) {
+          row.own = worseFactor({ baseline: b, current: c }, spec.direction, null, seedOf(`${cur.group}\u0000${metric}`));
+          row.raw = row.own.estimate - 1;
+          row.worseBy = row.raw;
+          if (speedDependent(spec.unit)) floorRatios.push(row.own.estimate);
+        }
+        row.note = `the floor is the reference, not gated${row.own ? `: ${intervalText(row.own)}` : ''}`;
         continue;
       }
-      const divided = speedDependent(spec.unit) && floor ? (raw + 1) / floor.factor - 1 : null;
-      row.vsFloor = divided;
-      row.normalized = divided !== null;
-      // Judged: the change that shows both in the server's own figure and against the floor; when
-      // the two disagree on the direction, nothing changed that the floor cannot explain.
-      const judged = divided === null ? raw : Math.sign(raw) !== Math.sign(divided) ? 0 : Math.abs(raw) < Math.abs(divided) ? raw : divided;
-      row.worseBy = judged;
-      const threshold = limits[metric] ?? DEFAULT_THRESHOLD;
-      const noise = Math.max(relativeSpread(b), relativeSpread(c));
-      const clients = (cur.params as { clients?: number }).clients ?? 0;
-      const memoryNoise = MEMORY_NOISE_BYTES[metric];
-      const minAbs = opts.minChange?.[metric] ?? (memoryNoise !== undefined && clients > 0 ? memoryNoise / clients : (DEFAULT_MIN_CHANGE[metric] ?? 0));
-      const pctOf = (v: number) => `${v >= 0 ? '+' : '−'}${Math.round(Math.abs(v) * 100)} %`;
-      const how = divided === null ? (speedDependent(spec.unit) ? 'own figures (no floor in both runs)' : 'own figures') : `own ${pctOf(raw)}, vs floor ${pctOf(divided)}`;
-      row.note = `${how}; threshold ${Math.round(threshold * 100)} %${noise > 0 ? `, spread ${Math.round(noise * 100)} %` : ''}`;
-      if (Math.abs(judged) <= threshold) row.verdict = 'ok';
-      else if (Math.abs(judged) <= noise) row.verdict = 'within noise';
-      else if (Math.abs(c.median - b.median) < minAbs) {
-        row.verdict = 'within noise';
-        row.note += `; moved less than ${fmtMetric(minAbs, spec.unit)}`;
-      } else row.verdict = judged > 0 ? 'regression' : 'improvement';
+      if (MUST_NOT_INCREASE.has(metric)) {
+        const worstB = Math.max(...b);
+        const worstC = Math.max(...c);
+        if (worstC > worstB) {
+          row.verdict = 'regression';
+          row.note = `must not increase: worst repetition ${fmtCount(worstB)} → ${fmtCount(worstC)}`;
+        } else if (worstC < worstB) {
+          row.verdict = 'improvement';
+          row.note = `worst repetition ${fmtCount(worstB)} → ${fmtCount(worstC)}`;
+        } else row.note = `worst repetition ${fmtCount(worstC)} in both`;
+        continue;
+      }
+      if (b.length < MIN_REPETITIONS || c.length < MIN_REPETITIONS) {
+        row.verdict = 'not comparable';
+        row.unjudged = true;
+        row.note = `measured in too few repetitions (${b.length} and ${c.length}; the gate needs ${MIN_REPETITIONS})`;
+        continue;
+      }
+      if (b.every((v) => v <= 0) && c.every((v) => v <= 0)) {
+        row.note = 'zero in every repetition of both runs';
+        continue;
+      }
+      if (b.some((v) => v <= 0) || c.some((v) => v <= 0)) {
+        // A ratio needs positive values; a figure that is sometimes zero (idle CPU) is judged on
+        // its absolute change against the minimum instead.
+        const minAbs = opts.minChange?.[metric] ?? MIN_CHANGE[metric] ?? 0;
+        const shift = spec.direction === 'lower' ? row.current! - row.baseline! : row.baseline! - row.current!;
+        const separated = spec.direction === 'lower' ? Math.min(...c) > Math.max(...b) : Math.max(...c) < Math.min(...b);
+        row.worseBy = null;
+        if (minAbs > 0 && shift > minAbs && separated) {
+          row.verdict = 'regression';
+          row.note = `zero in some repetitions: judged by its median's change ${fmtMetric(shift, spec.unit)} against the minimum ${fmtMetric(minAbs, spec.unit)}, every current repetition worse than every baseline one`;
+        } else row.note = `zero in some repetitions: its median moved ${fmtMetric(Math.abs(shift), spec.unit)}${minAbs > 0 ? `, the minimum that counts is ${fmtMetric(minAbs, spec.unit)}` : ''} (and it must move in every repetition)`;
+        continue;
+      }
+      const seed = seedOf(`${cur.group}\u0000${metric}`);
+      const own = worseFactor({ baseline: b, current: c }, spec.direction, null, seed);
+      row.own = own;
+      row.raw = own.estimate - 1;
+      const effect = effectFor(metric, spec, row.baseline!, clients, limits, opts);
+      row.effect = effect;
+      let paired: Sample | null = null;
+      if (speedDependent(spec.unit) && floorBase && floorCur) {
+        const pb = pairedWithFloor(baseline, cur.group, floorBase.group, metric);
+        const pc = pairedWithFloor(current, cur.group, floorCur.group, metric);
+        if (pb.length >= MIN_REPETITIONS && pc.length >= MIN_REPETITIONS) paired = { baseline: pb, current: pc };
+      }
+      if (!paired) {
+        const ownCall = decide(own, effect);
+        row.worseBy = row.raw;
+        row.verdict = ownCall.call;
+        row.note = `${intervalText(own)}: ${ownCall.why}${speedDependent(spec.unit) ? ' (no floor in both runs to judge against)' : ''}`;
+        continue;
+      }
+      const vsFloor = worseFactor(paired, spec.direction, null, seed ^ 0x9e3779b9);
+      row.vsFloor = vsFloor;
+      row.normalized = true;
+      const call = decideWithFloor(own, vsFloor, effect);
+      // The change that shows both ways: when the two disagree on the direction, the floor explains it.
+      const rawChange = own.estimate - 1;
+      const divChange = vsFloor.estimate - 1;
+      row.worseBy = Math.sign(rawChange) !== Math.sign(divChange) ? 0 : Math.abs(rawChange) < Math.abs(divChange) ? rawChange : divChange;
+      row.verdict = call.call;
+      row.note = `own ${intervalText(own)}, vs floor ${intervalText(vsFloor)}: ${call.why}`;
+    }
+    if (floorRatios.length > 0 && !floors.some((f) => f.kind === cur.kind && f.params === describeParams(cur.kind, cur.params).text)) {
+      floors.push({ kind: cur.kind, params: describeParams(cur.kind, cur.params).text, factor: medianOf(floorRatios), figures: floorRatios.length });
     }
   }
   for (const base of baseline.groups) {
-    if (!current.groups.some((c) => c.group === base.group)) rows.push(groupRow(base, 'not comparable', 'not in the current run'));
+    if (!current.groups.some((c) => c.group === base.group)) rows.push(groupRow(base, 'not comparable', 'not in the current run', false));
   }
   const regressions = rows.filter((r) => r.verdict === 'regression');
-  const exitCode = comparedGroups === 0 && regressions.length === 0 ? COMPARE_EXIT.usage : regressions.length > 0 ? COMPARE_EXIT.regression : COMPARE_EXIT.ok;
-  return { rows, floors, regressions, comparedGroups, exitCode };
+  const unjudged = rows.filter((r) => r.unjudged);
+  let refusal: string | null = null;
+  if (comparedGroups === 0 && regressions.length === 0) {
+    refusal =
+      groupsInCommon === 0
+        ? 'the two runs have no scenario/server/parameter group in common (is the baseline from the same suite?)'
+        : `no group in common has ${MIN_REPETITIONS} valid repetitions in both runs (${thinGroups} too few): the gate judges repetitions; make the baseline with the current quick suite (npx pushbench run --suite quick, then copy its results.json)`;
+  }
+  const exitCode = regressions.length > 0 ? COMPARE_EXIT.regression : refusal !== null || unjudged.length > 0 ? COMPARE_EXIT.usage : COMPARE_EXIT.ok;
+  return { rows, floors, regressions, unjudged, comparedGroups, refusal, exitCode };
 }
 
 function pct(worseBy: number | null): string {
@@ -256,20 +367,21 @@ function pct(worseBy: number | null): string {
 
 /**
  * The outcome as Markdown: a headline, how much the floor itself moved (the machine-speed
- * context), a table of every figure that is not plainly ok (regressions first), and the groups
- * that could not be compared, grouped by why.
+ * context), a table of every judged figure with its interval and why it was or was not called
+ * (regressions first), and the groups that could not be compared, grouped by why.
  */
 export function compareMarkdown(outcome: CompareOutcome): string {
-  const figures = outcome.rows.filter((r) => r.metric !== '(step)' && r.verdict !== 'reference').length;
+  const judged = outcome.rows.filter((r) => r.metric !== '(step)' && (r.verdict === 'regression' || r.verdict === 'improvement' || r.verdict === 'ok'));
   const lines: string[] = [];
-  if (outcome.exitCode === COMPARE_EXIT.usage) {
-    lines.push('**Nothing to compare**: the two runs have no scenario/server/parameter group with a valid repetition in common (is the baseline from the same suite?).');
+  if (outcome.refusal !== null) {
+    lines.push(`**Nothing to compare**: ${escMd(outcome.refusal)}.`);
   } else {
-    lines.push(
+    const head =
       outcome.regressions.length > 0
-        ? `**${outcome.regressions.length} regression(s)** in ${figures} figures of ${outcome.comparedGroups} groups compared.`
-        : `No regression in ${figures} figures of ${outcome.comparedGroups} groups compared.`,
-    );
+        ? `**${outcome.regressions.length} regression(s)** in ${judged.length} figures of ${outcome.comparedGroups} groups compared.`
+        : `No regression in ${judged.length} figures of ${outcome.comparedGroups} groups compared.`;
+    lines.push(head);
+    if (outcome.unjudged.length > 0) lines.push('', `**${outcome.unjudged.length} figure(s) or group(s) could not be judged** (exit 2; see "Not compared" below): a gate that cannot see a figure does not pass it.`);
   }
   if (outcome.floors.length > 0) {
     const factors = outcome.floors.map((f) => f.factor);
@@ -279,20 +391,22 @@ export function compareMarkdown(outcome: CompareOutcome): string {
     const ran = say(lo) === say(hi) ? (say(lo) === 'the same speed' ? 'at the same speed as' : `${say(lo)} than`) : `from ${say(lo)} to ${say(hi)} than`;
     lines.push(
       '',
-      `The tcp-floor ran ${ran} in the baseline (median of its speed figures, per scenario and parameters); a server's change counts only as far as it shows both in its own figures and against the floor.`,
+      `The tcp-floor ran ${ran} in the baseline (median of its speed figures, per scenario and parameters); a speed figure is a regression only if it is one both on its own and against the floor.`,
     );
   }
-  const ORDER: Verdict[] = ['regression', 'within noise', 'improvement'];
-  const shown = outcome.rows.filter((r) => ORDER.includes(r.verdict)).sort((a, b) => ORDER.indexOf(a.verdict) - ORDER.indexOf(b.verdict));
-  if (shown.length > 0) {
-    const cell = (v: number | null, unit: string) => (v === null ? '–' : fmtMetric(v, unit));
+  if (judged.length > 0) {
+    const ORDER: Verdict[] = ['regression', 'improvement', 'ok'];
+    const shown = [...judged].sort((a, b) => ORDER.indexOf(a.verdict) - ORDER.indexOf(b.verdict));
+    const cell = (v: number | null, unit: string, n: number) => (v === null ? '–' : `${fmtMetric(v, unit)} (${n})`);
     lines.push(
       '',
-      '| verdict | server | metric | for | baseline | current | change | how |',
-      '| --- | --- | --- | --- | --- | --- | --- | --- |',
+      'Each figure: the median of the valid repetitions (how many), the change as a factor with its 95 % bootstrap interval, on its own and against the tcp-floor of the same run, and the effect size a regression must pass.',
+      '',
+      '| verdict | server | figure | for | baseline | current | change | vs floor | effect size | why |',
+      '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
       ...shown.map(
         (r) =>
-          `| ${r.verdict === 'regression' ? '**regression**' : r.verdict} | ${escMd(r.server)} | ${escMd(r.label)} | ${escMd(`${r.kind}: ${r.params}`)} | ${cell(r.baseline, r.unit)} | ${cell(r.current, r.unit)} | ${pct(r.worseBy)} | ${escMd(r.note)} |`,
+          `| ${r.verdict === 'regression' ? '**regression**' : r.verdict} | ${escMd(r.server)} | ${escMd(r.label)} | ${escMd(`${r.kind}: ${r.params}`)} | ${cell(r.baseline, r.unit, r.n.baseline)} | ${cell(r.current, r.unit, r.n.current)} | ${r.own ? intervalText(r.own) : pct(r.worseBy)} | ${r.vsFloor ? intervalText(r.vsFloor) : '–'} | ${r.effect === null ? '–' : r.effect === Infinity ? 'n/a' : `+${Math.round((r.effect - 1) * 100)} %`} | ${escMd(whyOnly(r.note))} |`,
       ),
     );
   }
@@ -308,4 +422,10 @@ export function compareMarkdown(outcome: CompareOutcome): string {
     for (const [why, list] of notComparable) lines.push(`- ${escMd(why)} (${list.length}): ${escMd(list.join('; '))}`);
   }
   return `${lines.join('\n')}\n`;
+}
+
+/** The note without the intervals the table already shows in their own columns. */
+function whyOnly(note: string): string {
+  const colon = note.indexOf(': ');
+  return note.startsWith('own ') || note.startsWith('+') || note.startsWith('−') ? note.slice(colon + 2) : note;
 }

@@ -6,7 +6,8 @@ import { after, describe, it } from 'node:test';
 import { groupSummaries } from '../harness/aggregate.ts';
 import type { RunResult } from '../harness/result.ts';
 import { allCharts } from './charts.ts';
-import { compareMarkdown, compareResults, COMPARE_EXIT } from './compare.ts';
+import { compareResults } from './compare.ts';
+import { gateFixture } from './fixtures/gate-fixture.ts';
 import { fixtureResult } from './fixtures/fixture.ts';
 import { renderHtml } from './html.ts';
 import { writeReports } from './index.ts';
@@ -181,118 +182,13 @@ describe('verdict table', () => {
   });
 });
 
-describe('compare', () => {
-  it('flags a 30 % p99 regression of one server and nothing else', () => {
-    const out = compareResults(fixtureResult(), fixtureResult({ latencyScale: { 'node-sse': 1.3 } }));
-    assert.equal(out.exitCode, COMPARE_EXIT.regression);
-    const flagged = out.regressions.map((r) => `${r.server} ${r.metric} ${r.params}`);
-    for (const rate of [10, 100, 1000]) assert.ok(flagged.includes(`node-sse p99FromT0Us ${rate}/s to 100 clients, 128 B`), flagged.join(', '));
-    assert.ok(
-      out.regressions.every((r) => r.server === 'node-sse' && r.normalized),
-      flagged.join(', '),
-    );
-    const p99 = out.regressions.find((r) => r.metric === 'p99FromT0Us' && r.params.startsWith('100/s'))!;
-    assert.ok(p99.worseBy! > 0.25 && p99.worseBy! < 0.35, `worse by ${p99.worseBy}`);
-  });
-
-  it('ignores a uniform 20 % slow-down of every server and the floor alike', () => {
-    const slowMachine = fixtureResult({ latencyScale: { 'node-sse': 1.2, 'node-ws': 1.2, 'tcp-floor': 1.2 } });
-    const out = compareResults(fixtureResult(), slowMachine);
-    assert.deepEqual(
-      out.regressions.map((r) => `${r.server} ${r.metric}`),
-      [],
-    );
-    assert.equal(out.exitCode, COMPARE_EXIT.ok);
-    assert.ok(out.rows.filter((r) => r.metric === 'p99FromT0Us' && r.server !== 'tcp-floor').every((r) => r.normalized && Math.abs(r.worseBy!) < 0.05));
-    // Without the floor to divide by, the same slow-down would have failed the gate.
-    const floorP99 = out.rows.find((r) => r.server === 'tcp-floor' && r.metric === 'p99FromT0Us' && r.params.startsWith('100/s'))!;
-    assert.equal(floorP99.verdict, 'reference');
-    assert.ok(floorP99.worseBy! > 0.15, `floor moved ${floorP99.worseBy}`);
-    assert.match(compareMarkdown(out), /^No regression in \d+ figures of 18 groups compared\.\n\nThe tcp-floor ran from the same speed to 20 % slower than in the baseline /);
-  });
-
-  it('does not blame a server for a floor that happened to run fast', () => {
-    const out = compareResults(fixtureResult(), fixtureResult({ latencyScale: { 'tcp-floor': 0.75 } }));
-    assert.equal(out.exitCode, COMPARE_EXIT.ok);
-    const p99 = out.rows.find((r) => r.server === 'node-sse' && r.metric === 'p99FromT0Us' && r.params.startsWith('100/s'))!;
-    assert.ok(p99.vsFloor! > 0.3 && Math.abs(p99.raw!) < 0.01, `raw ${p99.raw} vs floor ${p99.vsFloor}`);
-    assert.equal(p99.worseBy, 0);
-    assert.equal(p99.verdict, 'ok');
-  });
-
-  it('judges memory per connection on its own figures, against noise of about a megabyte per process', () => {
-    const cur = fixtureResult();
-    for (const s of cur.steps) {
-      if (s.kind !== 'idle' || s.server !== 'node-ws' || s.params.clients !== 1000 || s.outcome.state === 'failed') continue;
-      s.outcome.metrics.serverBytesPerConnection *= 1.3; // +1.8 KB per connection: 1.8 MB at 1000
-      s.outcome.metrics.clientBytesPerConnection *= 1.3; // +2.6 KB: under the client's 4 MB / 1000
-    }
-    cur.groups = groupSummaries(cur.steps);
-    const out = compareResults(fixtureResult(), cur);
-    const row = (metric: string) => out.rows.find((r) => r.server === 'node-ws' && r.metric === metric && r.params === '1000 clients')!;
-    assert.equal(row('serverBytesPerConnection').verdict, 'regression');
-    assert.equal(row('serverBytesPerConnection').normalized, false);
-    assert.equal(row('clientBytesPerConnection').verdict, 'within noise');
-    assert.match(row('clientBytesPerConnection').note, /moved less than 4\.10 KB$/);
-  });
-
-  it('counts more gaps as a regression, whatever the threshold', () => {
-    const cur = fixtureResult();
-    const step = cur.steps.find((s) => s.kind === 'reconnect' && s.server === 'node-ws' && s.params.mode === 'drop')!;
-    if (step.kind === 'reconnect' && step.outcome.state === 'completed') step.outcome.metrics.gaps = 3;
-    cur.groups = groupSummaries(cur.steps);
-    const out = compareResults(fixtureResult(), cur, { gaps: 10 });
-    assert.deepEqual(
-      out.regressions.map((r) => `${r.server} ${r.metric} ${r.note}`),
-      ['node-ws gaps must not increase: 0 → 3'],
-    );
-  });
-
-  it('lists groups only one run has as not comparable, and a newly failing step as a regression', () => {
-    const base = fixtureResult();
-    const cur = fixtureResult();
-    cur.steps = cur.steps.filter((s) => !(s.kind === 'idle' && s.server === 'node-sse' && s.params.clients === 5000));
-    const drop = cur.steps.find((s) => s.kind === 'reconnect' && s.server === 'node-sse' && s.params.mode === 'drop')!;
-    drop.outcome = { state: 'failed', reason: 'worker crashed' };
-    cur.groups = groupSummaries(cur.steps);
-    const out = compareResults(base, cur);
-    const steps = out.rows.filter((r) => r.metric === '(step)').map((r) => `${r.verdict}: ${r.server} ${r.kind} ${r.params}: ${r.note}`);
-    assert.deepEqual(steps, [
-      'regression: node-sse reconnect drop, 1000 clients: failed in the current run, completed in the baseline',
-      'not comparable: node-ws reconnect restart (500 ms down), 1000 clients: no valid repetition in either run',
-      'not comparable: node-sse idle 5000 clients: not in the current run',
-    ]);
-    assert.equal(out.exitCode, COMPARE_EXIT.regression);
-  });
-
-  it('writes the changes as a Markdown table, regressions first', () => {
-    const out = compareResults(fixtureResult(), fixtureResult({ latencyScale: { 'node-sse': 1.3 } }));
-    const text = compareMarkdown(out);
-    const lines = text.split('\n');
-    assert.match(lines[0]!, /^\*\*\d+ regression\(s\)\*\* in \d+ figures of 18 groups compared\.$/);
-    const header = lines.indexOf('| verdict | server | metric | for | baseline | current | change | how |');
-    assert.ok(header > 0, text);
-    assert.equal(lines[header + 1], '| --- | --- | --- | --- | --- | --- | --- | --- |');
-    assert.match(lines[header + 2]!, /^\| \*\*regression\*\* \| node-sse \| /);
-    assert.ok(
-      lines.some((l) => /^\| \*\*regression\*\* \| node-sse \| p99 latency from t0 \| push: 100\/s to 100 clients, 128 B \| [\d.]+ ms \| [\d.]+ ms \| 30 % worse \| own \+30 %, vs floor \+30 %; threshold 25 %/.test(l)),
-      text,
-    );
-    const same = compareMarkdown(compareResults(fixtureResult(), fixtureResult()));
-    assert.match(same, /^No regression in \d+ figures of 18 groups compared\.\n\nThe tcp-floor ran at the same speed as in the baseline /);
-    assert.match(same, /\nNot compared:\n- no valid repetition in either run \(1\): node-ws reconnect restart \(500 ms down\), 1000 clients\n$/);
-  });
-
-  it('exit codes are the documented constants', () => {
-    assert.deepEqual(COMPARE_EXIT, { ok: 0, regression: 1, usage: 2 });
-  });
-});
+// compare's tests live beside it (compare.test.ts), on synthetic repetitions.
 
 describe('summary.md', () => {
   it('has the verdict table, the steps that did not complete, skipped servers, and the regressions when compared', () => {
     const base = fixtureResult();
     const cur: RunResult = fixtureResult({ latencyScale: { 'node-sse': 1.3 } });
-    const text = summaryMarkdown([cur], compareResults(base, cur));
+    const text = summaryMarkdown([cur], compareResults(gateFixture({ seed: 1 }), gateFixture({ seed: 2, shift: { 'node-ws': { serverBytesPerConnection: 3 } } })));
     assert.match(text, /^## pushbench: fixture\n\nOn this machine \(Fixture CPU, 2 cores\), idle memory: [^\n]+\n\n34 steps, 32 completed, 2 invalid or failed\. Fixture CPU, 2 cores, Node v20\.20\.2, commit `0f731b2`\. Reproduce: `pushbench run --suite default --find-knee`\n/);
     assert.match(text, /\n\| question \| SSE \| WebSocket \| tcp-floor \| verdict \|\n\| --- \| --- \| --- \| --- \| --- \|\n\| Server memory per idle connection \(1000 clients\) \| node-sse: 11\.4 KB/);
     assert.match(text, /\n- \*\*invalid\*\* idle node-ws rep 2: all connections held: 4987 of 5000 held through the hold \(13 connect timeouts\)\n/);

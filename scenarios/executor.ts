@@ -24,6 +24,12 @@ export interface ExecutorContext {
   cancelled(): boolean;
   /** Load agents: each pool's measured clocks, recorded in RunResult.extras.agents. */
   noteAgentClocks?(clocks: AgentClock[]): void;
+  /**
+   * Set when the run interleaves repetitions (run.ts): the executor runs only this repetition of
+   * each of its steps, and the run calls it once per repetition, so every server's repetition r
+   * is measured in the same round as the others' (ABAB), not all of one server's back to back.
+   */
+  round?: { repetition: number; of: number };
 }
 
 /** A step before it has an outcome: its result without `outcome` and `durationMs`. */
@@ -37,6 +43,12 @@ export interface ScenarioOutput {
 }
 
 export type Executor<S> = (scenario: S, ctx: ExecutorContext) => Promise<ScenarioOutput>;
+
+/** The repetitions an executor runs now: all of them, or only the round's (see ExecutorContext.round). */
+export function repetitionsNow(repetitions: number, ctx: Pick<ExecutorContext, 'round'>): { rep: number; of: number }[] {
+  if (ctx.round) return [{ rep: ctx.round.repetition, of: ctx.round.of }];
+  return Array.from({ length: repetitions }, (_, i) => ({ rep: i + 1, of: repetitions }));
+}
 
 /** A stable group key: the scenario kind, server and every parameter but the repetition. */
 export function groupKey(kind: string, server: string, params: object): string {

@@ -9,7 +9,7 @@ import { readSockstat } from '../harness/metrics/sockstat.ts';
 import { startTarget } from '../harness/broker/step-target.ts';
 import type { IdleMetrics, IdleParams, StepOutcome, StepResult, ValidityCheck } from '../harness/result.ts';
 import type { ServerSpec } from '../servers/spec.ts';
-import { errorReason, groupKey, type Executor, type ExecutorContext, type StepStart } from './executor.ts';
+import { errorReason, groupKey, repetitionsNow, type Executor, type ExecutorContext, type StepStart } from './executor.ts';
 import type { IdleScenario } from './schema.ts';
 import { clientSideFrom, NO_RECONNECT, outcomeFrom, sleep, startPool, unlessServerExited } from './step-common.ts';
 import { rampLimit } from './ramp-limit.ts';
@@ -20,10 +20,10 @@ export const runIdle: Executor<IdleScenario> = async (scenario, ctx) => {
   const steps: StepResult[] = [];
   for (const clients of scenario.clients) {
     for (const spec of ctx.servers) {
-      for (let rep = 1; rep <= scenario.repetitions; rep++) {
+      for (const { rep, of } of repetitionsNow(scenario.repetitions, ctx)) {
         if (ctx.cancelled()) return { steps, knees: [], extras: {} };
         const params: IdleParams = { clients, rampPerSecond: scenario.rampPerSecond, settleMs: scenario.settleMs, holdMs: scenario.holdMs };
-        const title = `idle ${spec.name} clients=${clients} rep ${rep}/${scenario.repetitions}`;
+        const title = `idle ${spec.name} clients=${clients} rep ${rep}/${of}`;
         const startedAt = new Date();
         const identity = { kind: 'idle' as const, group: groupKey('idle', spec.name, params), server: spec.name, protocol: spec.protocol, pair: spec.pair, repetition: rep, params, startedAt: startedAt.toISOString() };
         const index = ctx.beginStep(title, identity);
@@ -63,9 +63,13 @@ async function idleStep(spec: ServerSpec, base: Extract<StepStart, { kind: 'idle
         await sleep(params.settleMs);
 
         ctx.progress({ type: 'phase', text: `holding for ${params.holdMs} ms` });
+        // Garbage collected on both sides before the hold, as before the baseline: what the hold
+        // measures is then what the connections keep, not how much garbage the ramp left uncollected
+        // (which moved server RSS per connection by over 50 % between identical quick runs).
+        if (spec.reportsHeap) await getHealth(server.baseUrl, 5000, true);
         const holdFrom = Date.now();
         // No events flow while idle: the window only frames the client-side samples.
-        await pool.beginWindow({ fromSeq: 0, toSeq: 0 });
+        await pool.beginWindow({ fromSeq: 0, toSeq: 0, gc: true });
         await sleep(params.holdMs);
         const window = await pool.endWindow();
         const hold = sampler.window(holdFrom, Date.now());

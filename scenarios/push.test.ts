@@ -34,6 +34,20 @@ describe('push scenario', () => {
     }
   });
 
+  it('interleaves repetitions across servers (ABBA) within sessions kept open, every window exact', async () => {
+    const specs = ['node-sse', 'node-ws'].map(getServer);
+    const out = await runPush(scenario({ clients: [20], repetitions: 2 }), testContext(specs));
+    assert.deepEqual(
+      out.steps.map((s) => `${s.server} ${s.repetition}`),
+      ['node-sse 1', 'node-ws 1', 'node-ws 2', 'node-sse 2'],
+    );
+    for (const s of out.steps) {
+      const m = metrics(s);
+      assert.equal(m.received, 100 * 20, `${s.server} rep ${s.repetition} received`);
+      assert.deepEqual([m.gaps, m.duplicates, m.outOfOrder], [0, 0, 0]);
+    }
+  });
+
   it('--coalesce: every server of a pair writes due events in one write, still exactly once and in order', async () => {
     const out = await runPush(scenario({ coalesce: true, rates: [1000], clients: [20], durationMs: 300, warmupMs: 0 }), testContext(['node-sse', 'node-ws'].map(getServer)));
     for (const s of out.steps) {

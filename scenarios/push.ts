@@ -10,7 +10,7 @@ import type { KneeResult, PushMetrics, PushParams, StepOutcome, StepResult, Vali
 import type { ServerSpec } from '../servers/spec.ts';
 import { ADDITIONS, PATHS } from '../servers/contract.ts';
 import { getHealth } from '../harness/control.ts';
-import { errorReason, groupKey, type Executor, type ExecutorContext } from './executor.ts';
+import { errorReason, groupKey, repetitionsNow, type Executor, type ExecutorContext } from './executor.ts';
 import type { PushScenario } from './schema.ts';
 import { reasonHeadline } from '../harness/reason.ts';
 import { agentClockChecks, unlessServerExited, startPool, clientCpuCheck, clientLagCheck, clientSideFrom, NO_RECONNECT, outcomeFrom, serverCores, sleep } from './step-common.ts';
@@ -27,6 +27,7 @@ interface Session {
 }
 
 export const runPush: Executor<PushScenario> = async (scenario, ctx) => {
+  if (scenario.repetitions > 1 && !scenario.findKnee && !ctx.round) return runPushInterleaved(scenario, ctx);
   const steps: StepResult[] = [];
   const knees: KneeResult[] = [];
   for (const clients of scenario.clients) {
@@ -37,9 +38,9 @@ export const runPush: Executor<PushScenario> = async (scenario, ctx) => {
       try {
         for (const bytes of scenario.bytes) {
           for (const rate of scenario.rates) {
-            for (let rep = 1; rep <= scenario.repetitions; rep++) {
+            for (const { rep, of } of repetitionsNow(scenario.repetitions, ctx)) {
               if (ctx.cancelled()) return { steps, knees, extras: {} };
-              const step = await titledStep(session, spec, clients, rate, bytes, rep, scenario, ctx);
+              const step = await titledStep(session, spec, clients, rate, bytes, rep, of, scenario, ctx);
               steps.push(step);
               // An overloaded step leaves a backlog in server and socket buffers that would leak
               // into the next step: start the next one from a fresh server and fresh clients.
@@ -61,6 +62,51 @@ export const runPush: Executor<PushScenario> = async (scenario, ctx) => {
   return { steps, knees, extras: {} };
 };
 
+/**
+ * Repetitions interleaved across servers (ABAB, not AABB): every server's session is opened first
+ * (idle connections cost the others nothing measurable), then repetition r of every server runs
+ * before repetition r + 1 of any, each round starting one server further along, so a machine that
+ * slows down during the scenario slows every server's repetitions alike. One session per server
+ * for all repetitions, as in the plain order: a push window needs no fresh server.
+ */
+async function runPushInterleaved(scenario: PushScenario, ctx: ExecutorContext): Promise<{ steps: StepResult[]; knees: KneeResult[]; extras: Record<string, unknown> }> {
+  const steps: StepResult[] = [];
+  for (const clients of scenario.clients) {
+    if (ctx.cancelled()) break;
+    const sessions: (Session | Error)[] = [];
+    const open = (spec: ServerSpec) => openSession(spec, clients, scenario, ctx).catch((err: unknown) => err as Error);
+    try {
+      for (const spec of ctx.servers) {
+        if (ctx.cancelled()) break;
+        sessions.push(await open(spec));
+      }
+      const n = sessions.length;
+      for (const bytes of scenario.bytes) {
+        for (const rate of scenario.rates) {
+          for (let rep = 1; rep <= scenario.repetitions; rep++) {
+            for (let k = 0; k < n; k++) {
+              if (ctx.cancelled()) return { steps, knees: [], extras: {} };
+              const i = (k + rep - 1) % n;
+              const spec = ctx.servers[i]!;
+              const session = sessions[i]!;
+              const step = await titledStep(session, spec, clients, rate, bytes, rep, scenario.repetitions, scenario, ctx);
+              steps.push(step);
+              // As in the plain order: an overloaded step's backlog must not leak into the next.
+              if (step.outcome.state !== 'completed' && !(session instanceof Error)) {
+                await closeSession(session);
+                sessions[i] = await open(spec);
+              }
+            }
+          }
+        }
+      }
+    } finally {
+      for (const s of sessions) if (!(s instanceof Error)) await closeSession(s);
+    }
+  }
+  return { steps, knees: [], extras: {} };
+}
+
 async function titledStep(
   session: Session | Error,
   spec: ServerSpec,
@@ -68,12 +114,13 @@ async function titledStep(
   rate: number,
   bytes: number,
   rep: number,
+  of: number,
   scenario: PushScenario,
   ctx: ExecutorContext,
   titlePrefix = 'push',
 ): Promise<StepResult> {
   const params: PushParams = { clients, rate, bytes, durationMs: scenario.durationMs, warmupMs: scenario.warmupMs, coalesce: scenario.coalesce, ...(scenario.payload === 'binary' ? { payload: 'binary' as const } : {}) };
-  const title = `${titlePrefix} ${spec.name} clients=${clients} rate=${rate}/s bytes=${bytes}${scenario.payload === 'binary' ? ' binary' : ''} rep ${rep}/${scenario.repetitions}`;
+  const title = `${titlePrefix} ${spec.name} clients=${clients} rate=${rate}/s bytes=${bytes}${scenario.payload === 'binary' ? ' binary' : ''} rep ${rep}/${of}`;
   const startedAt = new Date();
   const base = { kind: 'push' as const, group: groupKey('push', spec.name, params), server: spec.name, protocol: spec.protocol, pair: spec.pair, repetition: rep, params, startedAt: startedAt.toISOString() };
   const index = ctx.beginStep(title, base);
@@ -211,7 +258,7 @@ async function findKnee(s: Session, bytes: number, scenario: PushScenario, ctx: 
   let reason = `reached the maximum rate ${knee.maxRate}/s`;
   let firstBad: number | null = null;
   for (let i = 0; i < 40 && rate <= knee.maxRate; i++) {
-    const step = await titledStep(s, s.spec, s.clients, rate, bytes, 1, { ...scenario, repetitions: 1 }, ctx, 'knee');
+    const step = await titledStep(s, s.spec, s.clients, rate, bytes, 1, 1, { ...scenario, repetitions: 1 }, ctx, 'knee');
     steps.push(step);
     const verdict = kneeVerdict(step, thresholdUs);
     if (verdict !== null) {

@@ -12,7 +12,7 @@ import { decodeHistogram, summarize } from '../harness/metrics/histogram.ts';
 import { startServer, type RunningServer } from '../harness/lifecycle/server-process.ts';
 import type { ReconnectMetrics, ReconnectMode, ReconnectParams, StepOutcome, StepResult, ValidityCheck } from '../harness/result.ts';
 import type { ServerSpec } from '../servers/spec.ts';
-import { errorReason, groupKey, type Executor, type ExecutorContext, type StepStart } from './executor.ts';
+import { errorReason, groupKey, repetitionsNow, type Executor, type ExecutorContext, type StepStart } from './executor.ts';
 import type { ReconnectScenario } from './schema.ts';
 import { startPool, clientCpuCheck, clientLagCheck, clientSideFrom, outcomeFrom, sleep, unlessServerExited } from './step-common.ts';
 
@@ -21,7 +21,7 @@ export const runReconnect: Executor<ReconnectScenario> = async (scenario, ctx) =
   for (const clients of scenario.clients) {
     for (const spec of ctx.servers) {
       for (const mode of scenario.modes) {
-        for (let rep = 1; rep <= scenario.repetitions; rep++) {
+        for (const { rep, of } of repetitionsNow(scenario.repetitions, ctx)) {
           if (ctx.cancelled()) return { steps, knees: [], extras: {} };
           const params: ReconnectParams = {
             clients,
@@ -33,7 +33,7 @@ export const runReconnect: Executor<ReconnectScenario> = async (scenario, ctx) =
             jitter: scenario.jitter,
             backoff: scenario.backoff,
           };
-          const title = `reconnect ${spec.name} clients=${clients} mode=${mode} rep ${rep}/${scenario.repetitions}`;
+          const title = `reconnect ${spec.name} clients=${clients} mode=${mode} rep ${rep}/${of}`;
           const startedAt = new Date();
           const identity = { kind: 'reconnect' as const, group: groupKey('reconnect', spec.name, params), server: spec.name, protocol: spec.protocol, pair: spec.pair, repetition: rep, params, startedAt: startedAt.toISOString() };
           const index = ctx.beginStep(title, identity);

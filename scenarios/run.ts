@@ -41,6 +41,11 @@ const EXECUTORS: { [K in Scenario['kind']]: Executor<Extract<Scenario, { kind: K
 export interface RunOptions {
   command: string;
   progress: ProgressSink;
+  /**
+   * Changes each server's launch before the run (the gate's calibration injects PUSHBENCH_FAULT
+   * into the servers under test this way, keeping their names so the groups match a clean run).
+   */
+  adjustServer?: (spec: ServerSpec) => ServerSpec;
   /** Called with the finished result before it is written (reports hook in here). */
   afterRun?: (result: RunResult, runDir: string) => Promise<void>;
 }
@@ -93,6 +98,8 @@ export async function runPlan(plan: Plan, opts: RunOptions): Promise<RunOutcome>
   if (runnable.every((r) => r.servers.length === 0)) {
     throw new UserError(`none of the servers asked for can run here: ${[...skipped].map(([n, r]) => `${n}: ${r}`).join('; ')}`, 1);
   }
+
+  if (opts.adjustServer) for (const r of runnable) r.servers = r.servers.map(opts.adjustServer);
 
   const { dir: runDir, runId } = createRunFolder(plan.resultsDir, plan.label);
   const startedAt = new Date().toISOString();
@@ -188,9 +195,10 @@ export async function runPlan(plan: Plan, opts: RunOptions): Promise<RunOutcome>
     );
   });
   try {
-    for (const { scenario, servers } of runnable) {
+    for (const { scenario, servers, round } of roundsOf(runnable)) {
       if (servers.length === 0 || cancelled) continue;
       const ctx: ExecutorContext = {
+        ...(round ? { round } : {}),
         servers,
         workDir: runDir,
         engine: plan.engine,
@@ -237,6 +245,47 @@ export async function runPlan(plan: Plan, opts: RunOptions): Promise<RunOutcome>
   stopInterrupt();
   opts.progress({ type: 'run-end', runDir });
   return { runDir, resultPath, result };
+}
+
+/**
+ * Kinds whose executors run one repetition at a time when asked (ExecutorContext.round): each of
+ * their steps starts a fresh server anyway. Push interleaves its repetitions itself, within
+ * sessions kept open (scenarios/push.ts).
+ */
+const INTERLEAVED_KINDS: ReadonlySet<Scenario['kind']> = new Set(['idle', 'reconnect']);
+
+interface Pass<S> {
+  scenario: Scenario;
+  servers: S[];
+  round?: { repetition: number; of: number };
+}
+
+/**
+ * The order the run measures in. Repetitions are interleaved: round r runs repetition r of every
+ * scenario and server before any repetition r + 1 (ABAB, not AABB), so a machine that slows down
+ * during the run slows every server's repetitions alike instead of all of one server's; each
+ * round also starts one server further along the list, so no server always runs first or right
+ * after another. A scenario with one repetition, a kind whose executor cannot run one repetition
+ * alone (push interleaves its own), run whole in the first round.
+ * Exported for its test.
+ */
+export function roundsOf<S>(runnable: { scenario: Scenario; servers: S[] }[]): Pass<S>[] {
+  const repetitions = (s: Scenario): number => (s.kind === 'browser' ? 1 : s.repetitions);
+  const interleaved = (s: Scenario): boolean => repetitions(s) > 1 && INTERLEAVED_KINDS.has(s.kind);
+  const rounds = Math.max(1, ...runnable.map((r) => (interleaved(r.scenario) ? repetitions(r.scenario) : 1)));
+  const passes: Pass<S>[] = [];
+  for (let r = 1; r <= rounds; r++) {
+    for (const { scenario, servers } of runnable) {
+      if (!interleaved(scenario)) {
+        if (r === 1) passes.push({ scenario, servers });
+        continue;
+      }
+      if (r > repetitions(scenario)) continue;
+      const shift = servers.length === 0 ? 0 : (r - 1) % servers.length;
+      passes.push({ scenario, servers: [...servers.slice(shift), ...servers.slice(0, shift)], round: { repetition: r, of: repetitions(scenario) } });
+    }
+  }
+  return passes;
 }
 
 function unprofiledServers(specs: ServerSpec[]): string[] {

@@ -39,7 +39,7 @@ const initRequest = z.object({
 const request = z.discriminatedUnion('type', [
   initRequest,
   z.object({ type: z.literal('connect') }),
-  z.object({ type: z.literal('begin-window'), fromSeq: int, toSeq: int }),
+  z.object({ type: z.literal('begin-window'), fromSeq: int, toSeq: int, gc: z.boolean().optional() }),
   z.object({ type: z.literal('end-window') }),
   z.object({ type: z.literal('mark-disruption'), markNs: nsString }),
   z.object({ type: z.literal('reconnect-report'), untilNs: nsString }),

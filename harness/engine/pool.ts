@@ -196,7 +196,7 @@ export class ClientPool {
     return this.lastConnect;
   }
 
-  async beginWindow(range: { fromSeq: number; toSeq: number }): Promise<void> {
+  async beginWindow(range: { fromSeq: number; toSeq: number; gc?: boolean }): Promise<void> {
     await Promise.all(this.workers.map((w) => w.request({ type: 'begin-window', ...range }, 'ok')));
   }
 

@@ -41,7 +41,8 @@ export interface InitRequest {
 export type Request =
   | InitRequest
   | { type: 'connect' }
-  | { type: 'begin-window'; fromSeq: number; toSeq: number }
+  /** `gc`: collect garbage first (idle: the client RSS at the window's end is then live memory). */
+  | { type: 'begin-window'; fromSeq: number; toSeq: number; gc?: boolean }
   | { type: 'end-window' }
   | { type: 'mark-disruption'; markNs: string }
   /** `untilNs`: the same end for every worker, so their timelines have the same buckets. */

@@ -134,6 +134,7 @@ async function handle(req: Request): Promise<Reply> {
       if (!init) return { type: 'error', message: 'connect before init' };
       return { type: 'connected', report: await connect(init) };
     case 'begin-window':
+      if (req.gc) (globalThis as { gc?: () => void }).gc?.();
       state.beginWindow(req.fromSeq, req.toSeq);
       self.reset();
       windowBytesStart = totalBytesRead();
