@@ -2,6 +2,7 @@
 // resolved value to the code that does the work. Errors a user can fix print as one line.
 import { Command, CommanderError } from 'commander';
 import { EXIT, UserError } from '../harness/errors.ts';
+import { hiddenParts } from '../harness/optional-parts.ts';
 import { loadConfigFile, type ConfigFile } from './config-file.ts';
 import { registerUserServers } from '../servers/registry.ts';
 import { serversCommand } from './commands/servers.ts';
@@ -18,7 +19,9 @@ export function buildProgram(): Command {
   const program = new Command('pushbench')
     .description('SSE vs WebSocket benchmarks: matched servers, thousands of clients, honest numbers.')
     .showHelpAfterError('(run with --help for usage)')
-    .exitOverride();
+    .exitOverride()
+    // PUSHBENCH_WITHOUT is checked once here, so a misspelt part is one line before any work.
+    .hook('preAction', () => void hiddenParts());
 
   program
     .command('servers')

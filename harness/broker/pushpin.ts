@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { DEFAULTS, PATHS, type Protocol } from '../../servers/contract.ts';
 import { BROKER_CHANNEL } from '../../servers/broker/types.ts';
 import { REPO_ROOT, TSX_IMPORT } from '../../servers/registry.ts';
-import { CONTRACT_STOP_GRACE_MS, type ServerSpec } from '../../servers/spec.ts';
+import { CONTRACT_STOP_GRACE_MS, unavailableReason, type ServerSpec } from '../../servers/spec.ts';
 import { groupAlive, onShutdown, signalGroup, trackGroup, untrackGroup } from '../lifecycle/cleanup.ts';
 import { freePort } from '../lifecycle/ports.ts';
 import { startServer, type RunningServer } from '../lifecycle/server-process.ts';
@@ -160,7 +160,7 @@ async function answers(url: string): Promise<boolean> {
 
 export async function startPushpin(spec: ServerSpec, dir: string): Promise<RunningBroker> {
   const pushpin = findSystemTool('pushpin');
-  if (pushpin === null) throw new Error('pushpin is not installed: run npm run setup:system (as root)');
+  if (pushpin === null) throw new Error(unavailableReason(spec) ?? 'pushpin is not installed: run npm run setup:system (as root)');
   const logDir = join(dir, 'logs');
   mkdirSync(logDir, { recursive: true });
   // ipc socket paths must stay under 108 bytes: a short private folder, not the run folder.
