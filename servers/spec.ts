@@ -62,11 +62,16 @@ export interface ServerSpec {
  * could run without the switch).
  */
 export function unavailableReason(spec: ServerSpec): string | null {
+  return requirementsReason(spec.requires);
+}
+
+/** The same answer for a list of requirements (the parity test of pushcore.py needs python3 alone). */
+export function requirementsReason(requires: readonly Requirement[]): string | null {
   let missing: string | null = null;
-  for (const r of spec.requires) {
+  for (const r of requires) {
     missing = r.check();
     if (missing !== null) break;
   }
-  const hidden = spec.requires.find((r) => r.part !== undefined && isHidden(r.part))?.part;
+  const hidden = requires.find((r) => r.part !== undefined && isHidden(r.part))?.part;
   return hidden === undefined ? missing : withHidden(hidden, missing);
 }
