@@ -19,6 +19,11 @@ export interface LaunchSpec {
    * longer for a server under a profiler, which writes its profile after the server exits.
    */
   stopGraceMs: number;
+  /**
+   * Run before every start (startServer awaits it): the built-in Node servers build their bundle
+   * here the first time (servers/bundle.ts). Whoever spawns `command` itself calls it first.
+   */
+  prepare?: () => Promise<void>;
 }
 
 /** The contract: a server exits within 2 s of SIGTERM. */
