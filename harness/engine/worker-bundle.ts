@@ -8,7 +8,6 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
 
 const ENTRY = fileURLToPath(new URL('./worker.ts', import.meta.url));
 const HARNESS = dirname(dirname(ENTRY));
@@ -37,6 +36,8 @@ export function workerBundle(): Promise<string> {
     const out = join(dir, `worker-${sourceHash()}.mjs`);
     if (!existsSync(out)) {
       const tmp = `${out}.${process.pid}.tmp.mjs`;
+      // esbuild loads only when a bundle is built (most runs find it cached).
+      const { build } = await import('esbuild');
       await build({ entryPoints: [ENTRY], outfile: tmp, bundle: true, platform: 'node', format: 'esm', target: 'node20', keepNames: false, packages: 'external', logLevel: 'error', absWorkingDir: join(HARNESS, '..') });
       renameSync(tmp, out);
     }
