@@ -1,0 +1,96 @@
+// `npm test` after the type-check: every *.test.ts under servers, harness, scenarios, reports and cli,
+// each file in its own process (node:test's runner, run with `--import tsx` so the children get it).
+// Most files wait on sockets and timers more than they compute, so they run several at a time; the
+// files whose assertions read CPU time or timing under load (client saturation, the knee search,
+// calibration, cleanup on signals, the CPU samplers) run afterwards, one at a time, with nothing
+// beside them. One TAP stream (spec on a terminal) and one summary for both groups; exit 1 if
+// anything failed.
+//
+// PUSHBENCH_TEST_CONCURRENCY sets how many files run at once in the first group (default: the
+// machine's cores, at least 2). Extra arguments are files to run instead of all of them.
+import { readdirSync, statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { join, relative, resolve } from 'node:path';
+import { run } from 'node:test';
+import { spec as specReporter, tap } from 'node:test/reporters';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const FOLDERS = ['servers', 'harness', 'scenarios', 'reports', 'cli'];
+
+/** Run alone, after the rest: each asserts on CPU shares or on timing a busy neighbour would skew. */
+export const SERIAL = [
+  'scenarios/calibrate.test.ts', // injected faults measured within ±0.5 ms and 10 %
+  'scenarios/push-cpu.test.ts', // client saturation, and the knee of a server slowed to 100 events/s
+  'harness/lifecycle/cleanup.test.ts', // starts every server at once, then SIGTERM/SIGINT: ends within 1 s
+  'harness/metrics/proc-sampler.test.ts', // a busy-looping child measured near one core
+  'harness/metrics/self-sampler.test.ts', // event-loop lag and CPU of a quiet process stay low
+];
+
+function testFiles(dir) {
+  const out = [];
+  for (const name of readdirSync(dir).sort()) {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) out.push(...testFiles(p));
+    else if (name.endsWith('.test.ts')) out.push(relative(ROOT, p));
+  }
+  return out;
+}
+
+const asked = process.argv.slice(2);
+const all = asked.length > 0 ? asked.map((f) => relative(ROOT, resolve(f))) : FOLDERS.flatMap((f) => testFiles(join(ROOT, f))).sort();
+const serial = all.filter((f) => SERIAL.includes(f));
+const parallel = all.filter((f) => !SERIAL.includes(f));
+const missing = SERIAL.filter((f) => asked.length === 0 && !all.includes(f));
+if (missing.length > 0) {
+  process.stderr.write(`scripts/test.mjs: the serial group names files that do not exist: ${missing.join(', ')}\n`);
+  process.exit(2);
+}
+const envConcurrency = Number(process.env.PUSHBENCH_TEST_CONCURRENCY);
+const concurrency = Number.isInteger(envConcurrency) && envConcurrency > 0 ? envConcurrency : Math.max(2, availableParallelism());
+
+/** Counts of both groups, from the runner's own end-of-run diagnostics ("tests 12", "pass 11", ...). */
+const totals = new Map();
+let failed = false;
+
+/**
+ * Both groups' events as one stream, so the reporter prints one report: the top-level tests of the
+ * second group are numbered on from the first's, and one plan line (1..N) closes it.
+ */
+async function* events() {
+  let topLevel = 0;
+  for (const [files, n] of [
+    [parallel, concurrency],
+    [serial, 1],
+  ]) {
+    if (files.length === 0) continue;
+    const offset = topLevel;
+    for await (const event of run({ files: files.map((f) => resolve(ROOT, f)), concurrency: n })) {
+      if (event.type === 'test:fail') failed = true;
+      if (event.data?.nesting === 0) {
+        if (event.type === 'test:plan') continue;
+        if (event.type === 'test:pass' || event.type === 'test:fail') {
+          topLevel++;
+          yield { ...event, data: { ...event.data, testNumber: event.data.testNumber + offset } };
+          continue;
+        }
+      }
+      if (event.type === 'test:diagnostic' && event.data.nesting === 0) {
+        const m = /^(tests|suites|pass|fail|cancelled|skipped|todo|duration_ms) ([\d.]+)$/.exec(event.data.message);
+        if (m) {
+          totals.set(m[1], (totals.get(m[1]) ?? 0) + Number(m[2]));
+          continue; // printed once, summed, below
+        }
+      }
+      yield event;
+    }
+  }
+  yield { type: 'test:plan', data: { nesting: 0, count: topLevel } };
+  for (const [key, value] of totals) yield { type: 'test:diagnostic', data: { nesting: 0, message: `${key} ${key === 'duration_ms' ? value.toFixed(0) : value}` } };
+  yield { type: 'test:diagnostic', data: { nesting: 0, message: `groups: ${parallel.length} files ${concurrency} at a time, then ${serial.length} alone` } };
+}
+
+const reporter = process.stdout.isTTY ? specReporter : tap;
+const stream = reporter === tap ? tap(events()) : (await import('node:stream')).Readable.from(events()).compose(new specReporter());
+for await (const chunk of stream) process.stdout.write(chunk);
+process.exitCode = failed ? 1 : 0;
