@@ -258,6 +258,10 @@ export const CONFORMANCE_RULES: readonly ConformanceRule[] = [
       const h = await rawHealth(ctx.server);
       same([counter(h, 'sent'), counter(h, 'lastSeq')], [0, 0], 'sent, lastSeq after reset');
       const w = await ctx.wire(3);
+      // The preamble says the server holds the stream. A TCP wire is open at connect, before the
+      // server has read its first line: a server descheduled for a moment (a loaded CI machine) could
+      // otherwise answer the broadcast below first, and the stream would miss event 1.
+      await until('the stream preamble', () => w.preamble.length === 1);
       await sleep(200);
       same(w.events.length, 0, 'events replayed after reset');
       await postBroadcast(ctx.server.baseUrl, { rate: 200, count: 2, bytes: 16, event: 'again' });
