@@ -28,7 +28,7 @@ it('captures this machine and the installed package versions', () => {
   // The same limits the shell reports.
   assert.equal(env.openFileCap, Number(execFileSync('sh', ['-c', 'ulimit -n'], { encoding: 'utf8' }).trim()));
   // The shell's own arithmetic on the range (no sysctl: procps is not on every fresh machine).
-  const ports = execFileSync('sh', ['-c', 'read lo hi < /proc/sys/net/ipv4/ip_local_port_range; echo $((hi - lo + 1))'], { encoding: 'utf8' }).trim();
+  const ports = execFileSync('sh', ['-c', 'set -- $(cat /proc/sys/net/ipv4/ip_local_port_range); echo $(($2 - $1 + 1))'], { encoding: 'utf8' }).trim();
   assert.equal(env.ephemeralPorts, Number(ports));
 });
 
