@@ -5,16 +5,10 @@
 // per-connection closure its own name-setting property array (the reason the client workers run
 // from a bundle too, harness/engine/worker-bundle.ts): a bundle measures the server's own memory.
 //
-// One esbuild call builds every entry (one file each, packages left as imports), into
-// node_modules/.cache (so those imports resolve) under a hash of the sources. Race-free: tests
-// start servers from several processes at once, so each builds into its own temporary folder and
-// renames it into place; a loser of the race drops its copy and uses the winner's (identical).
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+// One esbuild call builds every entry (one file each, packages left as imports), cached and built
+// race-free by bin/bundle-cache.mjs (tests start servers from several processes at once).
+import { join } from 'node:path';
+import { buildCached, CACHE_DIR, REPO_ROOT, sourceHash } from '../bin/bundle-cache.mjs';
 
 /** Entry name → source, relative to the repository. */
 export const ENTRIES: Record<string, string> = {
@@ -27,31 +21,13 @@ export const ENTRIES: Record<string, string> = {
 /** Bumped when the build options change, so an old bundle is not reused. */
 const FORMAT = 1;
 
-/** The marker file of a finished build. */
-const DONE = 'done';
-
 let folder: string | null = null;
 let pending: Promise<void> | null = null;
 
-/** Every TypeScript source a server can import (servers/ and harness/), hashed with the options. */
-function sourceHash(): string {
-  const h = createHash('sha256').update(`format ${FORMAT}\n`);
-  const walk = (dir: string): void => {
-    for (const name of readdirSync(dir).sort()) {
-      const p = join(dir, name);
-      if (name === 'fixtures') continue;
-      if (statSync(p).isDirectory()) walk(p);
-      else if (name.endsWith('.ts') && !name.endsWith('.test.ts')) h.update(p).update(readFileSync(p));
-    }
-  };
-  walk(join(ROOT, 'servers'));
-  walk(join(ROOT, 'harness'));
-  return h.digest('hex').slice(0, 16);
-}
-
 /** The folder of this source tree's bundles (hashed once per process, on first use). */
 function bundleFolder(): string {
-  folder ??= join(ROOT, 'node_modules', '.cache', 'pushbench', `servers-${sourceHash()}`);
+  // Every source a server can import: servers/ and harness/ (and how it is built: bin/).
+  folder ??= join(CACHE_DIR, `servers-${sourceHash(['bin', 'servers', 'harness'], { salt: `servers ${FORMAT}` })}`);
   return folder;
 }
 
@@ -69,39 +45,11 @@ export function buildServerBundle(): Promise<void> {
   return pending;
 }
 
-/**
- * Builds every entry into `out` unless a finished build is there, race-free against other
- * processes building the same folder. `out` must be inside node_modules (packages resolve from it).
- */
-export async function buildBundleInto(out: string): Promise<void> {
-  if (existsSync(join(out, DONE))) return;
-  const tmp = `${out}.${process.pid}.tmp`;
-  rmSync(tmp, { recursive: true, force: true });
-  mkdirSync(tmp, { recursive: true });
-  try {
-    const { build } = await import('esbuild');
-    await build({
-      entryPoints: Object.fromEntries(Object.entries(ENTRIES).map(([name, src]) => [name, join(ROOT, src)])),
-      outdir: tmp,
-      outExtension: { '.js': '.mjs' },
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      target: 'node20',
-      keepNames: false,
-      packages: 'external',
-      logLevel: 'error',
-      absWorkingDir: ROOT,
-    });
-    // Written last: only a finished build has it.
-    writeFileSync(join(tmp, DONE), '');
-    try {
-      renameSync(tmp, out);
-    } catch (err) {
-      // Another process renamed its build first (ENOTEMPTY/EEXIST): use that one.
-      if (!existsSync(join(out, DONE))) throw err;
-    }
-  } finally {
-    rmSync(tmp, { recursive: true, force: true });
-  }
+/** Builds every entry into `out` (inside node_modules), race-free against other processes doing the same. */
+export function buildBundleInto(out: string): Promise<void> {
+  return buildCached(out, {
+    entryPoints: Object.fromEntries(Object.entries(ENTRIES).map(([name, src]) => [name, join(REPO_ROOT, src)])),
+    // What tsx adds (keepNames) costs memory per connection: the servers run without it.
+    keepNames: false,
+  });
 }
