@@ -1,4 +1,4 @@
-// The built-in Node servers (and Pushpin's GRIP origin) run as plain-JS esbuild bundles, not
+// The built-in Node servers (and Pushpin's GRIP origin, and clinic's launcher) run as plain-JS esbuild bundles, not
 // through tsx. Measured here: a server started with `node --import tsx` took 1.1–2.8 s to answer
 // /healthz (tsx's loader, then compiling each module on every start), the same server from its
 // bundle 0.5–1.2 s at load ~3. And tsx compiles with esbuild's keepNames, which gives every
@@ -16,6 +16,8 @@ export const ENTRIES: Record<string, string> = {
     ['node-sse', 'node-ws', 'express-sse', 'express-ws', 'tcp-floor', 'node-sse-h2', 'node-sse-cluster', 'node-ws-cluster', 'fastify-sse', 'fastify-ws', 'hono-sse', 'hono-ws'].map((n) => [n, `servers/node/${n}.ts`]),
   ),
   'grip-origin': 'servers/broker/grip-origin.ts',
+  // The profiler's launcher, the leader of a profiled server's group (harness/profiling/clinic.ts).
+  'clinic-collect': 'harness/profiling/clinic-collect.ts',
 };
 
 /** Bumped when the build options change, so an old bundle is not reused. */
@@ -27,7 +29,9 @@ let pending: Promise<void> | null = null;
 /** The folder of this source tree's bundles (hashed once per process, on first use). */
 function bundleFolder(): string {
   // Every source a server can import: servers/ and harness/ (and how it is built: bin/).
-  folder ??= join(CACHE_DIR, `servers-${sourceHash(['bin', 'servers', 'harness'], { salt: `servers ${FORMAT}` })}`);
+  // The entry list is in the key too: code running from an older bundle must not fill this folder
+  // with its own, older list.
+  folder ??= join(CACHE_DIR, `servers-${sourceHash(['bin', 'servers', 'harness'], { salt: `servers ${FORMAT} ${Object.keys(ENTRIES).join(',')}` })}`);
   return folder;
 }
 

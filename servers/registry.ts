@@ -12,9 +12,6 @@ import { buildServerBundle, bundledServer } from './bundle.ts';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
-/** `--import <tsx>` as an absolute URL so servers start from any working directory. */
-export const TSX_IMPORT = import.meta.resolve('tsx');
-
 function nodeServer(name: string, protocol: Protocol, pair: string | null, description: string): ServerSpec {
   return {
     name,
