@@ -9,7 +9,8 @@ import { postBroadcast, postDrop, postReset } from '../harness/control.ts';
 import { startServer, type RunningServer } from '../harness/lifecycle/server-process.ts';
 import { withHidden } from '../harness/optional-parts.ts';
 import { findSystemTool, locateSystemTool } from '../harness/system-tool.ts';
-import { DEFAULTS, PATHS, checkAnswer } from './contract.ts';
+import { checkAnswer } from './contract-check.ts';
+import { DEFAULTS, PATHS } from './contract.ts';
 import { isSse, openWire, sleep, until, type Wire } from './conformance-wire.ts';
 import type { ServerSpec } from './spec.ts';
 
