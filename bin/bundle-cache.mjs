@@ -9,7 +9,7 @@
 // it before any TypeScript loader.
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -72,5 +72,24 @@ export async function buildCached(out, options) {
     }
   } finally {
     rmSync(tmp, { recursive: true, force: true });
+  }
+  pruneOlder(out);
+}
+
+/** A day: no run still uses a build that old (each run uses the build of the sources it started with). */
+const KEEP_MS = 24 * 3600 * 1000;
+
+/** Removes earlier builds of the same kind (cli-*, servers-*, tests-*) finished more than a day ago. */
+function pruneOlder(out) {
+  const dir = dirname(out);
+  const kind = basename(out).replace(/-[0-9a-f]+$/, '-');
+  for (const name of readdirSync(dir)) {
+    const p = join(dir, name);
+    if (p === out || !name.startsWith(kind) || !/^[a-z]+-[0-9a-f]+$/.test(name)) continue;
+    try {
+      if (Date.now() - statSync(join(p, DONE)).mtimeMs > KEEP_MS) rmSync(p, { recursive: true, force: true });
+    } catch {
+      // unfinished or already gone: not ours to judge
+    }
   }
 }

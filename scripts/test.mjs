@@ -33,15 +33,19 @@ export const SERIAL = [
   'harness/metrics/self-sampler.test.ts', // event-loop lag and CPU of a quiet process stay low
 ];
 
-function testFiles(dir) {
+/** Files under `dir` (relative to the repository) that `keep` accepts. */
+function filesUnder(dir, keep) {
   const out = [];
   for (const name of readdirSync(dir).sort()) {
     const p = join(dir, name);
-    if (statSync(p).isDirectory()) out.push(...testFiles(p));
-    else if (name.endsWith('.test.ts')) out.push(relative(ROOT, p));
+    if (statSync(p).isDirectory()) out.push(...filesUnder(p, keep));
+    else if (keep(relative(ROOT, p))) out.push(relative(ROOT, p));
   }
   return out;
 }
+const testFiles = (dir) => filesUnder(dir, (f) => f.endsWith('.test.ts'));
+/** Scripts the tests start as processes of their own (harness/lifecycle/fixtures/launch.ts). */
+const fixtures = () => FOLDERS.flatMap((f) => filesUnder(join(ROOT, f), (p) => /(^|\/)fixtures\/[^/]+\.ts$/.test(p)));
 
 const asked = process.argv.slice(2);
 const all = asked.length > 0 ? asked.map((f) => relative(ROOT, resolve(f))) : FOLDERS.flatMap((f) => testFiles(join(ROOT, f))).sort();
@@ -63,8 +67,12 @@ const concurrency = Number.isInteger(envConcurrency) && envConcurrency > 0 ? env
 /** Bumped when the build options change. */
 const FORMAT = 1;
 
-/** Each test file's bundle (same relative path, .mjs), built unless this source tree has them. */
-async function bundled(files) {
+/**
+ * Each test file's bundle (same relative path, .mjs), and the fixtures' beside them, built unless this
+ * source tree has them. The folder goes to the tests in PUSHBENCH_TEST_BUNDLE (for the fixtures).
+ */
+async function bundled(testFilesToRun) {
+  const files = [...testFilesToRun, ...fixtures()];
   const salt = `tests ${FORMAT} ${files.join(',')}`;
   const out = join(CACHE_DIR, `tests-${sourceHash(['bin', ...FOLDERS], { tests: true, salt })}`);
   await buildCached(out, {
@@ -74,6 +82,7 @@ async function bundled(files) {
     sourcemap: 'linked',
     plugins: [ownImportMetaUrl],
   });
+  process.env.PUSHBENCH_TEST_BUNDLE = out;
   return new Map(files.map((f) => [f, join(out, f.replace(/\.ts$/, '.mjs'))]));
 }
 
