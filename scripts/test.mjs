@@ -12,8 +12,9 @@
 // anything failed.
 //
 // PUSHBENCH_TEST_CONCURRENCY sets how many files run at once in the first group (default: the
-// machine's cores, at least 2). Extra arguments are files to run instead of all of them.
-import { readdirSync, statSync } from 'node:fs';
+// machine's cores, at least 2); the longest files (by the last run's times) start first. Extra
+// arguments are files to run instead of all of them.
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { buildCached, CACHE_DIR, ownImportMetaUrl, sourceHash } from '../bin/bundle-cache.mjs';
 import { availableParallelism } from 'node:os';
 import { join, relative, resolve } from 'node:path';
@@ -54,8 +55,22 @@ if (outside.length > 0) {
   process.stderr.write(`scripts/test.mjs: runs *.test.ts files of this repository only, not ${outside.join(', ')} (for another file: node --import tsx --test <file>)\n`);
   process.exit(2);
 }
+/**
+ * How long each file's tests took last time (node_modules/.cache/pushbench/test-times.json): the
+ * first group starts the longest first, so no long file starts last and runs on alone. A file
+ * without a time (new, or the first run) counts as long.
+ */
+const TIMES = join(CACHE_DIR, 'test-times.json');
+const lastTimes = (() => {
+  try {
+    return JSON.parse(readFileSync(TIMES, 'utf8'));
+  } catch {
+    return {};
+  }
+})();
+const longestFirst = (a, b) => (lastTimes[b] ?? Infinity) - (lastTimes[a] ?? Infinity) || a.localeCompare(b);
 const serial = all.filter((f) => SERIAL.includes(f));
-const parallel = all.filter((f) => !SERIAL.includes(f));
+const parallel = all.filter((f) => !SERIAL.includes(f)).sort(longestFirst);
 const missing = SERIAL.filter((f) => asked.length === 0 && !all.includes(f));
 if (missing.length > 0) {
   process.stderr.write(`scripts/test.mjs: the serial group names files that do not exist: ${missing.join(', ')}\n`);
@@ -91,6 +106,8 @@ const bundles = await bundled(all);
 /** Counts of both groups, from the runner's own end-of-run diagnostics ("tests 12", "pass 11", ...). */
 const totals = new Map();
 let failed = false;
+/** Source file → ms of its top-level tests in this run. */
+const times = {};
 
 /**
  * Both groups' events as one stream, so the reporter prints one report: the top-level tests of the
@@ -104,11 +121,15 @@ async function* events() {
   ]) {
     if (files.length === 0) continue;
     const offset = topLevel;
+    // A test's file is its source when source maps are on, else the bundle.
+    const sourceOf = new Map(files.flatMap((f) => [[bundles.get(f), f], [resolve(ROOT, f), f]]));
     for await (const event of run({ files: files.map((f) => bundles.get(f)), concurrency: n })) {
       if (event.type === 'test:fail') failed = true;
       if (event.data?.nesting === 0) {
         if (event.type === 'test:plan') continue;
         if (event.type === 'test:pass' || event.type === 'test:fail') {
+          const source = sourceOf.get(event.data.file);
+          if (source !== undefined) times[source] = (times[source] ?? 0) + (event.data.details?.duration_ms ?? 0);
           topLevel++;
           yield { ...event, data: { ...event.data, testNumber: event.data.testNumber + offset } };
           continue;
@@ -132,4 +153,9 @@ async function* events() {
 const reporter = process.stdout.isTTY ? specReporter : tap;
 const stream = reporter === tap ? tap(events()) : (await import('node:stream')).Readable.from(events()).compose(new specReporter());
 for await (const chunk of stream) process.stdout.write(chunk);
+try {
+  writeFileSync(TIMES, `${JSON.stringify({ ...lastTimes, ...times })}\n`);
+} catch {
+  // only an ordering hint
+}
 process.exitCode = failed ? 1 : 0;
