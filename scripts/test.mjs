@@ -29,6 +29,7 @@ const FOLDERS = ['servers', 'harness', 'scenarios', 'reports', 'cli'];
 export const SERIAL = [
   'scenarios/calibrate.test.ts', // injected faults measured within ±0.5 ms and 10 %
   'scenarios/push-cpu.test.ts', // client saturation, and the knee of a server slowed to 100 events/s
+  'scenarios/reconnect-timing.test.ts', // jittered reconnects spread over time
   'harness/lifecycle/cleanup.test.ts', // starts every server at once, then SIGTERM/SIGINT: ends within 1 s
   'harness/metrics/proc-sampler.test.ts', // a busy-looping child measured near one core
   'harness/metrics/self-sampler.test.ts', // event-loop lag and CPU of a quiet process stay low
