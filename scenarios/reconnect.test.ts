@@ -31,7 +31,7 @@ describe('reconnect scenario', () => {
       assert.equal(m.gaps, 0, `${s.server} ${s.kind}`);
       assert.equal(m.duplicates, 0);
       assert.ok(m.timeTo100Ms !== null && m.timeTo99Ms !== null && m.timeTo99Ms <= m.timeTo100Ms);
-      assert.ok(m.replayed > 0, 'events sent while away came from the ring');
+      assert.ok(m.replayed > 0, `${s.server} ${s.kind === 'reconnect' ? s.params.mode : ''}: events sent while away came from the ring (${m.replayed} replayed, ${m.lostWithProcess} lost with the process)`);
       assert.equal(m.replayLatency.count, m.replayed);
     }
   });
