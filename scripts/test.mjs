@@ -116,10 +116,12 @@ const times = {};
  */
 async function* events() {
   let topLevel = 0;
+  const wallS = [];
   for (const [files, n] of [
     [parallel, concurrency],
     [serial, 1],
   ]) {
+    const started = Date.now();
     if (files.length === 0) continue;
     const offset = topLevel;
     // A test's file is its source when source maps are on, else the bundle.
@@ -145,10 +147,12 @@ async function* events() {
       }
       yield event;
     }
+    wallS.push(((Date.now() - started) / 1000).toFixed(0));
   }
   yield { type: 'test:plan', data: { nesting: 0, count: topLevel } };
   for (const [key, value] of totals) yield { type: 'test:diagnostic', data: { nesting: 0, message: `${key} ${key === 'duration_ms' ? value.toFixed(0) : value}` } };
-  yield { type: 'test:diagnostic', data: { nesting: 0, message: `groups: ${parallel.length} files ${concurrency} at a time, then ${serial.length} alone` } };
+  const took = (i) => (wallS[i] === undefined ? '' : ` (${wallS[i]} s)`);
+  yield { type: 'test:diagnostic', data: { nesting: 0, message: `groups: ${parallel.length} files ${concurrency} at a time${took(0)}, then ${serial.length} alone${took(parallel.length === 0 ? 0 : 1)}` } };
 }
 
 const reporter = process.stdout.isTTY ? specReporter : tap;
