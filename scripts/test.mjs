@@ -1,5 +1,7 @@
-// `npm test` after the type-check: every *.test.ts under servers, harness, scenarios, reports and cli,
-// each file in its own process (node:test's runner). The files run as esbuild bundles of themselves
+// `npm test`: the type-check (tsc --noEmit) and every *.test.ts under servers, harness, scenarios,
+// reports and cli, each file in its own process (node:test's runner). tsc runs beside the first group
+// (it is one more process among several that mostly wait) and is reported as one more test, its
+// errors in the failure. The files run as esbuild bundles of themselves
 // (bin/bundle-cache.mjs: built once per change of any source, ~2 s), not through tsx: measured here,
 // tsx's loader thread cost 0.4–1.2 s of CPU per test process, some fifty seconds over the suite; the
 // code under test is the same, compiled by the same esbuild (with keepNames, as tsx does). Source
@@ -14,6 +16,7 @@
 // PUSHBENCH_TEST_CONCURRENCY sets how many files run at once in the first group (default: the
 // machine's cores, at least 2); the longest files (by the last run's times) start first. Extra
 // arguments are files to run instead of all of them.
+import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { buildCached, CACHE_DIR, ownImportMetaUrl, sourceHash } from '../bin/bundle-cache.mjs';
 import { availableParallelism } from 'node:os';
@@ -104,6 +107,21 @@ async function bundled(testFilesToRun) {
 
 const bundles = await bundled(all);
 
+/** `tsc --noEmit` (incremental: tsconfig.json), started now; resolves with its exit code and output. */
+function typeCheck() {
+  const started = Date.now();
+  const tsc = spawn(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '--noEmit'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  tsc.stdout.setEncoding('utf8').on('data', (c) => (output += c));
+  tsc.stderr.setEncoding('utf8').on('data', (c) => (output += c));
+  return new Promise((resolve) => {
+    tsc.once('error', (err) => resolve({ code: 1, output: String(err), ms: Date.now() - started }));
+    tsc.once('close', (code) => resolve({ code: code ?? 1, output, ms: Date.now() - started }));
+  });
+}
+// Only when the whole suite runs (a few files asked for: the quick loop, no type-check).
+const typeChecked = asked.length === 0 ? typeCheck() : null;
+
 /** Counts of both groups, from the runner's own end-of-run diagnostics ("tests 12", "pass 11", ...). */
 const totals = new Map();
 let failed = false;
@@ -122,7 +140,10 @@ async function* events() {
     [serial, 1],
   ]) {
     const started = Date.now();
-    if (files.length === 0) continue;
+    if (files.length === 0) {
+      wallS.push(null);
+      continue;
+    }
     const offset = topLevel;
     // A test's file is its source when source maps are on, else the bundle.
     const sourceOf = new Map(files.flatMap((f) => [[bundles.get(f), f], [resolve(ROOT, f), f]]));
@@ -149,10 +170,25 @@ async function* events() {
     }
     wallS.push(((Date.now() - started) / 1000).toFixed(0));
   }
+  if (typeChecked !== null) {
+    const { code, output, ms } = await typeChecked;
+    topLevel++;
+    const data = { name: 'type-check: tsc --noEmit', nesting: 0, testNumber: topLevel, details: { duration_ms: ms } };
+    totals.set('tests', (totals.get('tests') ?? 0) + 1);
+    if (code === 0) {
+      totals.set('pass', (totals.get('pass') ?? 0) + 1);
+      yield { type: 'test:pass', data };
+    } else {
+      failed = true;
+      totals.set('fail', (totals.get('fail') ?? 0) + 1);
+      const error = Object.assign(new Error(`tsc exited ${code}:\n${output.trim()}`), { failureType: 'testCodeFailure' });
+      yield { type: 'test:fail', data: { ...data, details: { ...data.details, error } } };
+    }
+  }
   yield { type: 'test:plan', data: { nesting: 0, count: topLevel } };
   for (const [key, value] of totals) yield { type: 'test:diagnostic', data: { nesting: 0, message: `${key} ${key === 'duration_ms' ? value.toFixed(0) : value}` } };
-  const took = (i) => (wallS[i] === undefined ? '' : ` (${wallS[i]} s)`);
-  yield { type: 'test:diagnostic', data: { nesting: 0, message: `groups: ${parallel.length} files ${concurrency} at a time${took(0)}, then ${serial.length} alone${took(parallel.length === 0 ? 0 : 1)}` } };
+  const took = (i) => (wallS[i] === null ? '' : ` (${wallS[i]} s)`);
+  yield { type: 'test:diagnostic', data: { nesting: 0, message: `groups: ${parallel.length} files ${concurrency} at a time${took(0)}, then ${serial.length} alone${took(1)}` } };
 }
 
 const reporter = process.stdout.isTTY ? specReporter : tap;
