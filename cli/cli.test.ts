@@ -11,9 +11,16 @@ import { describe, it } from 'node:test';
 const bin = fileURLToPath(new URL('../bin/pushbench.js', import.meta.url));
 
 function pushbench(...args: string[]): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', timeout: 60_000 });
+  return pushbenchWith({}, ...args);
+}
+
+function pushbenchWith(env: Record<string, string>, ...args: string[]): { code: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, ...env } });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
+
+/** A hidden part's reason: hidden, and whether it is installed (so nobody reinstalls what is there). */
+const hiddenLine = (part: string, setting: string) => new RegExp(`^${part} is hidden by PUSHBENCH_WITHOUT=${setting} \\((installed here: unset PUSHBENCH_WITHOUT to use it|and not usable here either: .+)\\)$`);
 
 describe('pushbench CLI', () => {
   it('lists the five Node servers as available', () => {
@@ -29,6 +36,37 @@ describe('pushbench CLI', () => {
       rows.filter((x) => x.pair === 'node').map((x) => `${x.name}:${x.protocol}`),
       ['node-sse:sse', 'node-ws:ws', 'node-sse-h2:sse-h2'],
     );
+  });
+
+  it('PUSHBENCH_WITHOUT hides parts from servers and doctor, saying so; a misspelt part is one line, exit 2', () => {
+    const r = pushbenchWith({ PUSHBENCH_WITHOUT: 'python,nchan,pushpin' }, 'servers', '--json');
+    assert.equal(r.code, 0, r.stderr);
+    const rows = JSON.parse(r.stdout) as { name: string; language: string; available: boolean; status: string }[];
+    const status = (language: string) => rows.filter((x) => x.language === language).map((x) => `${x.name}: ${x.available}`);
+    assert.deepEqual(status('python'), ['fastapi-sse', 'fastapi-ws', 'aiohttp-sse', 'aiohttp-ws', 'flask-sse', 'flask-sse-gunicorn'].map((n) => `${n}: false`));
+    assert.deepEqual(status('broker'), ['nchan-sse', 'nchan-ws', 'pushpin-sse', 'pushpin-ws'].map((n) => `${n}: false`));
+    assert.ok(rows.filter((x) => x.language === 'node').every((x) => x.available), 'Node servers need no optional part');
+    for (const row of rows) {
+      const part = row.language === 'python' ? 'python' : row.name.startsWith('nchan') ? 'nchan' : row.name.startsWith('pushpin') ? 'pushpin' : null;
+      if (part !== null) assert.match(row.status, hiddenLine(part, 'python,nchan,pushpin'), row.name);
+    }
+    const doctor = pushbenchWith({ PUSHBENCH_WITHOUT: 'all' }, 'doctor');
+    assert.equal(doctor.code, 0, doctor.stderr);
+    const lines = doctor.stdout.split('\n');
+    const statusOf = (check: string) => lines.find((l) => l.startsWith(check))?.split(/ {2,}/).at(-1) ?? `no row ${check}`;
+    assert.match(lines.find((l) => l.startsWith('PUSHBENCH_WITHOUT')) ?? '', /^PUSHBENCH_WITHOUT +python,nginx,chromium,netns,openssl,nchan,pushpin +these parts are treated as not installed$/);
+    assert.match(statusOf('nginx'), hiddenLine('nginx', 'all'));
+    assert.match(statusOf('root, ip, nft, tc'), hiddenLine('netns', 'all'));
+    assert.match(statusOf('chromium'), hiddenLine('chromium', 'all'));
+    assert.match(statusOf('openssl'), hiddenLine('openssl', 'all'));
+    assert.match(statusOf('server fastapi-sse'), hiddenLine('python', 'all'));
+    assert.match(statusOf('server nchan-ws'), hiddenLine('nginx', 'all'));
+    assert.equal(statusOf('server node-ws'), 'available');
+    assert.match(doctor.stdout, /\nPUSHBENCH_WITHOUT=all hides, as if not installed: python: .*; pushpin: .*\. Unset it to use what is installed\.\n$/);
+    const typo = pushbenchWith({ PUSHBENCH_WITHOUT: 'python,ngnix' }, 'servers');
+    assert.equal(typo.code, 2);
+    assert.equal(typo.stderr.trim(), 'pushbench: PUSHBENCH_WITHOUT: unknown part "ngnix"; parts: python, nginx, chromium, netns, openssl, nchan, pushpin or all (a comma list, e.g. PUSHBENCH_WITHOUT=python,nginx)');
+    assert.equal(typo.stdout, '');
   });
 
   it('an unknown server lists the known names, exit 2', () => {

@@ -5,6 +5,7 @@ import { EXIT, UserError } from '../harness/errors.ts';
 import { isShuttingDown } from '../harness/lifecycle/cleanup.ts';
 // Commands that start processes (serve, conform, agent, run, calibrate) end with the npm that started them: npm does not pass SIGTERM on.
 import { endWithNpm } from '../harness/lifecycle/npm-parent.ts';
+import { hiddenParts } from '../harness/optional-parts.ts';
 import { loadConfigFile, type ConfigFile } from './config-file.ts';
 import { registerUserServers } from '../servers/registry.ts';
 import { serversCommand } from './commands/servers.ts';
@@ -21,7 +22,9 @@ export function buildProgram(): Command {
   const program = new Command('pushbench')
     .description('SSE vs WebSocket benchmarks: matched servers, thousands of clients, honest numbers.')
     .showHelpAfterError('(run with --help for usage)')
-    .exitOverride();
+    .exitOverride()
+    // PUSHBENCH_WITHOUT is checked once here, so a misspelt part is one line before any work.
+    .hook('preAction', () => void hiddenParts());
 
   program
     .command('servers')

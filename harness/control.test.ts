@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { loadConfigFile } from '../cli/config-file.ts';
-import { checkAnswer } from '../servers/contract.ts';
+import { checkAnswer } from '../servers/contract-check.ts';
 import { writeBreakerConfig } from '../servers/fixtures/breaker-config.ts';
 import { contractViolations, forgetServer, getHealth, nameServer, postBroadcast, postDrop, postReset } from './control.ts';
 import { ContractViolation, EXIT } from './errors.ts';

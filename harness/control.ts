@@ -3,7 +3,8 @@
 // without "lastSeq" fails with one line naming it, instead of reaching the scenario as a seq of
 // `undefined` and coming out as "0 of 12000 events received".
 import { ContractViolation } from './errors.ts';
-import { PATHS, checkAnswer, type AnswerOf, type BroadcastRequest, type ControlEndpoint, type HealthBody, type Protocol } from '../servers/contract.ts';
+import { checkAnswer } from '../servers/contract-check.ts';
+import { PATHS, type AnswerOf, type BroadcastRequest, type ControlEndpoint, type HealthBody, type Protocol } from '../servers/contract.ts';
 
 /**
  * Server names by base URL, so a violation names the server whichever scenario asked: startServer

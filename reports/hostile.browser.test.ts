@@ -4,13 +4,13 @@
 // shows that the dialog counter would see one. Skipped with the product's reason without Chromium.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, it } from 'node:test';
 import type { BrowserContext } from 'playwright-core';
-import { CHROMIUM_MISSING, CHROMIUM_PATH, launch } from '../harness/browser/chromium.ts';
+import { chromiumUnavailableReason, launch } from '../harness/browser/chromium.ts';
 import { hostileResult } from './fixtures/hostile.ts';
 
 const BIN = fileURLToPath(new URL('../bin/pushbench.js', import.meta.url));
@@ -37,8 +37,9 @@ async function open(context: BrowserContext, file: string): Promise<{ dialogs: s
 }
 
 it('a hostile results.json renders through `pushbench report` with zero dialogs in Chromium', { timeout: 120_000 }, async (t) => {
-  if (!existsSync(CHROMIUM_PATH)) {
-    t.skip(CHROMIUM_MISSING);
+  const unavailable = chromiumUnavailableReason();
+  if (unavailable !== null) {
+    t.skip(unavailable);
     return;
   }
   const resultPath = join(dir, 'results.json');

@@ -3,28 +3,28 @@
 // screenshots (phone and desktop) to a temp folder and prints where. Skipped with a one-line
 // reason when chromium is absent.
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { it } from 'node:test';
 import { chromium } from 'playwright-core';
+import { CHROMIUM_ARGS, CHROMIUM_PATH, chromiumUnavailableReason } from '../harness/browser/chromium.ts';
 import { fixtureResult } from './fixtures/fixture.ts';
 import { writeReports } from './index.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const CHARTS = ['chart-memory', 'chart-latency', 'chart-spectrum', 'chart-delivered', 'chart-cpu', 'chart-timeline'];
 
 it('report.html renders offline in Chromium: every chart, no console error, fits a phone', async (t) => {
-  if (!existsSync(CHROMIUM)) {
-    t.skip(`no ${CHROMIUM} (npm run setup:system installs Debian's chromium)`);
+  const unavailable = chromiumUnavailableReason();
+  if (unavailable !== null) {
+    t.skip(unavailable);
     return;
   }
   // The report and its screenshots stay for a look; the browser profile goes.
   const dir = mkdtempSync(join(tmpdir(), 'pb-browser-'));
   const profile = mkdtempSync(join(tmpdir(), 'pb-chromium-'));
   const { html } = await writeReports(dir, [fixtureResult()]);
-  const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, viewport: { width: 390, height: 844 } });
+  const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM_PATH, headless: true, args: CHROMIUM_ARGS, viewport: { width: 390, height: 844 } });
   try {
     const errors: string[] = [];
     const requests: string[] = [];

@@ -5,7 +5,7 @@
 // process or profile survives.
 // One Chromium for all of it (a cold start takes seconds). Skipped when chromium is absent.
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { before, describe, it } from 'node:test';
 import { browserSection } from '../reports/browser-section.ts';
@@ -13,12 +13,16 @@ import type { RunResult } from '../harness/result.ts';
 import { buildPlanInput } from '../cli/run-options.ts';
 import { getServer } from '../servers/registry.ts';
 import type { ServerSpec } from '../servers/spec.ts';
-import { CHROMIUM_PATH, chromiumPids, HTTP1_PER_ORIGIN, PROFILE_PREFIX, runBrowser } from './browser.ts';
+import { chromiumUnavailableReason } from '../harness/browser/chromium.ts';
+import { startServer } from '../harness/lifecycle/server-process.ts';
+import { opensslUnavailableReason } from '../harness/openssl.ts';
+import { chromiumPids, HTTP1_PER_ORIGIN, PROFILE_PREFIX, runBrowser } from './browser.ts';
 import { RECONNECT_CHECKS, type BrowserExtra, type BrowserServerResult } from './browser-result.ts';
 import { browserSummaryLine } from './browser-result.ts';
 import { browserSchema, engineSchema, resolvePlan } from './schema.ts';
 
-const SKIP = existsSync(CHROMIUM_PATH) ? false : `no ${CHROMIUM_PATH}: headless Chromium not installed (npm run setup:system)`;
+// The product's probe: skipped with its reason when Chromium is missing or hidden (PUSHBENCH_WITHOUT).
+const SKIP = chromiumUnavailableReason() ?? false;
 
 const NORESUME = 'node-sse+fault(noresume=1)';
 const CLIENTS = 2;
@@ -51,7 +55,11 @@ describe('browser scenario in headless Chromium', { skip: SKIP }, () => {
 
   before(async () => {
     profilesBefore = profiles();
-    const scenario = browserSchema.parse({ kind: 'browser', servers: ['node-sse', 'node-ws'], clientsPerPage: CLIENTS, events: EVENTS, replayEvents: REPLAY, dropAfter: 8, retryHintsMs: [HINT], stayClosedMs: 3500 });
+    // The latency check's bounds are the product's sanity bound for a quiet machine (p50 ≤ 20 ms);
+    // a test asserts correctness, not this machine's speed (a loaded one measured p50 28–38 ms, the
+    // server late by up to 75 ms). These bounds still fail a stream buffered throughout (10 events
+    // at 50/s released at the end: p50 ≥ ~100 ms); browser-checks.test.ts checks the bound itself.
+    const scenario = browserSchema.parse({ kind: 'browser', servers: ['node-sse', 'node-ws'], clientsPerPage: CLIENTS, events: EVENTS, replayEvents: REPLAY, dropAfter: 8, retryHintsMs: [HINT], stayClosedMs: 3500, latencyP50Ms: 80, latencyP99Ms: 1000 });
     const out = await runBrowser(scenario, {
       servers: [getServer('node-sse'), getServer('node-ws'), noResume(), getServer('tcp-floor')],
       workDir: tmpdir(),
@@ -172,5 +180,43 @@ describe('browser scenario wiring', () => {
   it('a missing Chromium is a one-line skip reason, not a failure', () => {
     assert.equal(browserSummaryLine({ skipped: 'headless Chromium not installed: run npm run setup:system' }), 'Browser checks not run: headless Chromium not installed: run npm run setup:system.');
     assert.match(browserSection({ skipped: 'headless Chromium not installed: run npm run setup:system', servers: [] }, {} as RunResult), /Not run: headless Chromium not installed/);
+  });
+});
+
+describe('browser scenario without openssl', () => {
+  const outer = process.env.PUSHBENCH_WITHOUT;
+  const ctx = (servers: ServerSpec[]) => ({ servers, workDir: tmpdir(), engine: engineSchema.parse({}), progress: () => undefined, beginStep: () => 0, endStep: () => undefined, cancelled: () => false });
+  const hideOpenssl = () => (process.env.PUSHBENCH_WITHOUT = [outer, 'openssl'].filter((x) => x !== undefined && x !== '').join(','));
+  const restore = () => (outer === undefined ? delete process.env.PUSHBENCH_WITHOUT : (process.env.PUSHBENCH_WITHOUT = outer));
+
+  it("skips node-sse-h2 with openssl's probe reason (HTTP/2 in a browser needs TLS), before Chromium starts", async () => {
+    hideOpenssl();
+    try {
+      const reason = opensslUnavailableReason();
+      assert.match(reason ?? '', /^openssl is hidden by PUSHBENCH_WITHOUT=(.+,)?openssl \(/);
+      const scenario = browserSchema.parse({ kind: 'browser', servers: ['node-sse-h2'] });
+      const extra = (await runBrowser(scenario, ctx([getServer('node-sse-h2')]))).extras.browser as BrowserExtra;
+      const noChromium = chromiumUnavailableReason();
+      if (noChromium !== null) {
+        assert.deepEqual([extra.skipped, extra.servers], [noChromium, []]);
+      } else {
+        assert.equal(extra.browser, null, 'Chromium was not started for nothing');
+        assert.deepEqual(extra.servers, [{ server: 'node-sse-h2', protocol: 'sse-h2', origin: null, skipped: `HTTP/2 in a browser needs TLS: ${reason}`, checks: [] }]);
+      }
+    } finally {
+      restore();
+    }
+  });
+
+  it('node-sse-h2 itself refuses TLS mode with the same reason, exit 1 before ready', async () => {
+    hideOpenssl();
+    try {
+      await assert.rejects(startServer(getServer('node-sse-h2'), { env: { PUSHBENCH_TLS: '1' } }), (err: Error) => {
+        assert.match(err.message, /^server node-sse-h2 exited with code 1 before it became ready; its last output:\nnode-sse-h2: PUSHBENCH_TLS=1 needs openssl to make a throw-away certificate: openssl is hidden by PUSHBENCH_WITHOUT=/);
+        return true;
+      });
+    } finally {
+      restore();
+    }
   });
 });

@@ -2,10 +2,10 @@
 // server, checking what a browser client relies on (named events, ids, `retry:`, Last-Event-ID
 // replay), the in-page latency, and the browser's per-origin connection limit (HTTP/1.1: 6; HTTP/2:
 // one connection, many streams). It produces no steps: its findings are `extras.browser`.
-import { existsSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import { getHealth, postBroadcast, postDrop } from '../harness/control.ts';
-import { CHROMIUM_MISSING, CHROMIUM_PATH, launch, type Session } from '../harness/browser/chromium.ts';
+import { chromiumUnavailableReason, launch, type Session } from '../harness/browser/chromium.ts';
+import { opensslUnavailableReason } from '../harness/openssl.ts';
 import { startServer, type RunningServer } from '../harness/lifecycle/server-process.ts';
 import { ENV, PATHS } from '../servers/contract.ts';
 import type { ServerSpec } from '../servers/spec.ts';
@@ -27,14 +27,20 @@ export const runBrowser: Executor<BrowserScenario> = async (scenario, ctx) => {
   const { kind: _kind, servers: _servers, ...settings } = scenario;
   const extra: BrowserExtra = { browser: null, skipped: null, error: null, settings, clockStepUs: null, servers: [] };
   const done = () => ({ steps: [], knees: [], extras: { browser: extra } });
-  if (!existsSync(CHROMIUM_PATH)) {
-    extra.skipped = CHROMIUM_MISSING;
-    ctx.progress({ type: 'notice', text: `browser: ${CHROMIUM_MISSING}` });
+  const noChromium = chromiumUnavailableReason();
+  if (noChromium !== null) {
+    extra.skipped = noChromium;
+    ctx.progress({ type: 'notice', text: `browser: ${noChromium}` });
     return done();
   }
-  const testable = ctx.servers.filter((s) => s.protocol !== 'tcp');
-  for (const s of ctx.servers.filter((x) => x.protocol === 'tcp')) {
-    extra.servers.push({ server: s.name, protocol: s.protocol, origin: null, skipped: 'raw TCP: a browser has no API for a plain TCP stream', checks: [] });
+  // The HTTP/2 server needs TLS here, and TLS a certificate from openssl.
+  const noOpenssl = opensslUnavailableReason();
+  const whyNot = (s: ServerSpec): string | null =>
+    s.protocol === 'tcp' ? 'raw TCP: a browser has no API for a plain TCP stream' : s.protocol === 'sse-h2' && noOpenssl !== null ? `HTTP/2 in a browser needs TLS: ${noOpenssl}` : null;
+  const testable = ctx.servers.filter((s) => whyNot(s) === null);
+  for (const s of ctx.servers) {
+    const skipped = whyNot(s);
+    if (skipped !== null) extra.servers.push({ server: s.name, protocol: s.protocol, origin: null, skipped, checks: [] });
   }
   if (testable.length === 0) return done();
   ctx.progress({ type: 'phase', text: 'browser: starting headless Chromium' });

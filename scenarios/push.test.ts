@@ -17,6 +17,7 @@ function metrics(step: StepResult | undefined): PushMetrics {
   return step.outcome.metrics;
 }
 
+// The two CPU-bound cases (client saturation, the knee) are in push-cpu.test.ts: they run alone.
 describe('push scenario', () => {
   it('delivers exactly rate × duration events to every client, SSE, WS and the floor', async () => {
     const specs = ['node-sse', 'node-ws', 'tcp-floor'].map(getServer);
@@ -96,33 +97,5 @@ describe('push scenario', () => {
     assert.equal(u.received, 2000);
     assert.equal(u.duplicates, 20 * 10);
     assert.equal(u.gaps, 0);
-  });
-
-  it('marks a step invalid, naming the client, when a client worker is saturated', async () => {
-    const out = await runPush(scenario({ clients: [50], rates: [200], durationMs: 600 }), testContext([getServer('node-ws')], { clientBurnUsPerEvent: 400 }));
-    const s = out.steps[0]!;
-    assert.equal(s.outcome.state, 'invalid');
-    if (s.outcome.state !== 'invalid') return;
-    // Below 90 % of a core on a busy machine (a worker then gets less than one), the saturation
-    // note still names the client from its event loop's delay.
-    assert.ok(
-      s.outcome.reasons.some((r) => r.startsWith('saturated: the client (busiest client worker')),
-      s.outcome.reasons.join('; '),
-    );
-  });
-
-  it('the knee search stops at the first rate a slowed server cannot hold', async () => {
-    // 40 clients × 250 µs of work per client write = 10 ms per event: 100 events/s at most.
-    const slow = withEnv('node-ws', { PUSHBENCH_FAULT: 'work=250' });
-    const out = await runPush(
-      scenario({ clients: [40], rates: [20], durationMs: 1000, warmupMs: 100, findKnee: { thresholdMs: 50, factor: 3, maxRate: 1000 } }),
-      testContext([slow]),
-    );
-    assert.equal(out.knees.length, 1);
-    const k = out.knees[0]!;
-    // Rates 20, 60 (60 % busy), 180 (beyond capacity): the search stops at 180.
-    assert.equal(k.lastGoodRate, 60);
-    assert.equal(k.firstBadRate, 180);
-    assert.match(k.reason, /at 180\/s$/);
   });
 });

@@ -18,6 +18,8 @@ function metrics(step: StepResult): ReconnectMetrics {
   return step.outcome.metrics;
 }
 
+// The jitter case reads when reconnects happen, which a busy neighbour moves: it is in
+// reconnect-timing.test.ts, which npm test runs alone.
 describe('reconnect scenario', () => {
   it('drop: both protocols replay from the ring with no gap and no duplicate; restart continues the seq space', async () => {
     const out = await runReconnect(scenario({ modes: ['drop', 'restart'], downtimeMs: 300 }), testContext(['node-sse', 'node-ws'].map(getServer)));
@@ -29,17 +31,9 @@ describe('reconnect scenario', () => {
       assert.equal(m.gaps, 0, `${s.server} ${s.kind}`);
       assert.equal(m.duplicates, 0);
       assert.ok(m.timeTo100Ms !== null && m.timeTo99Ms !== null && m.timeTo99Ms <= m.timeTo100Ms);
-      assert.ok(m.replayed > 0, 'events sent while away came from the ring');
+      assert.ok(m.replayed > 0, `${s.server} ${s.kind === 'reconnect' ? s.params.mode : ''}: events sent while away came from the ring (${m.replayed} replayed, ${m.lostWithProcess} lost with the process)`);
       assert.equal(m.replayLatency.count, m.replayed);
     }
-  });
-
-  it('jitter spreads reconnects over time instead of one spike', async () => {
-    const out = await runReconnect(scenario({ clients: [200], retryMs: 800, jitter: true, afterMs: 1500 }), testContext([getServer('node-ws')]));
-    const m = metrics(out.steps[0]!);
-    const rises = m.timeline.map((t, i) => t.connected - (i === 0 ? 0 : m.timeline[i - 1]!.connected)).filter((d) => d > 0);
-    assert.ok(rises.length >= 4, `reconnects spread over ${rises.length} buckets of 100 ms`);
-    assert.ok(Math.max(...rises) < 200 * 0.5, `no bucket holds half the reconnects (max ${Math.max(...rises)})`);
   });
 
   it('a ring too small for the time away shows as exactly that many gaps; a restart loss is reported apart', async () => {

@@ -21,13 +21,13 @@ function chatty(name: string, extraScript = ''): ServerSpec {
   return { ...spec, name, launch: { ...spec.launch, command: '/bin/sh', args: ['-c', script, spec.launch.command, ...spec.launch.args] } };
 }
 
-/** Pids of the node-sse servers this test process started (the client workers run other scripts). */
+/** Pids of the node-sse servers this test process started (the client workers run other scripts); a server runs from its bundle (node-sse.mjs) or its source (node-sse.ts). */
 function serverPids(): number[] {
   return processTree(process.pid)
     .slice(1)
     .filter((pid) => {
       try {
-        return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('node-sse.ts');
+        return /\/node-sse\.(ts|mjs)(\0|$)/.test(readFileSync(`/proc/${pid}/cmdline`, 'utf8'));
       } catch {
         return false;
       }

@@ -1,7 +1,6 @@
 // The sideload scenario: do held streams slow a server's ordinary HTTP endpoints? autocannon
 // (its programmatic API) loads a plain endpoint of the same server process for a fixed time, first
 // with no stream held (the baseline), then with N streams held, idle or receiving a push.
-import autocannon from 'autocannon';
 import { postBroadcast, getHealth } from '../harness/control.ts';
 import type { ClientPool } from '../harness/engine/pool.ts';
 import { ProcessTreeSampler } from '../harness/metrics/proc-sampler.ts';
@@ -88,7 +87,7 @@ async function startWarm(spec: ServerSpec, scenario: SideloadScenario, ctx: Exec
       // no-stream baseline read ~15 % low here and held streams looked like a speed-up (1.2×,
       // 0.91× with it). The warm-up load is not recorded.
       ctx.progress({ type: 'phase', text: `${spec.name}: warming up with autocannon ${scenario.path} for ${scenario.warmupMs} ms` });
-      await autocannon({ url: `${server.baseUrl}${scenario.path}`, connections: scenario.connections, duration: scenario.warmupMs / 1000 });
+      await (await loadAutocannon())({ url: `${server.baseUrl}${scenario.path}`, connections: scenario.connections, duration: scenario.warmupMs / 1000 });
     }
   } catch (err) {
     await stopSession({ server, sampler });
@@ -118,7 +117,7 @@ async function loadedStep(server: RunningServer, sampler: ProcessTreeSampler, p:
     }
     ctx.progress({ type: 'phase', text: `${server.spec.name}: autocannon ${p.path} for ${p.durationMs} ms` });
     const from = Date.now();
-    const r = await autocannon({ url: `${server.baseUrl}${p.path}`, connections: p.connections, duration: p.durationMs / 1000 });
+    const r = await (await loadAutocannon())({ url: `${server.baseUrl}${p.path}`, connections: p.connections, duration: p.durationMs / 1000 });
     const serverSample = sampler.window(from, Date.now());
     const window = pool ? await pool.endWindow() : null;
     const health = await getHealth(server.baseUrl);
@@ -144,4 +143,9 @@ async function loadedStep(server: RunningServer, sampler: ProcessTreeSampler, p:
   } finally {
     await pool?.close();
   }
+}
+
+/** autocannon loads when a sideload step runs, not with every `pushbench run` (its import is slow). */
+async function loadAutocannon(): Promise<typeof import('autocannon')> {
+  return (await import('autocannon')).default;
 }

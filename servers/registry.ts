@@ -1,6 +1,6 @@
 // The server registry: every built-in server with its protocol, pair and launch recipe, plus the
 // user's own servers from a config file. A plain list: no self-registration.
-import { dirname, join, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UserError } from '../harness/errors.ts';
 import { DEFAULTS, type Protocol } from './contract.ts';
@@ -8,11 +8,9 @@ import { clusterWorkers } from './node/cluster-protocol.ts';
 import { CONTRACT_STOP_GRACE_MS, type ServerSpec } from './spec.ts';
 import { pythonServers } from './python/registry.ts';
 import { brokerServers } from './broker/registry.ts';
+import { buildServerBundle, bundledServer } from './bundle.ts';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-
-/** `--import <tsx>` as an absolute URL so servers start from any working directory. */
-export const TSX_IMPORT = import.meta.resolve('tsx');
 
 function nodeServer(name: string, protocol: Protocol, pair: string | null, description: string): ServerSpec {
   return {
@@ -25,11 +23,13 @@ function nodeServer(name: string, protocol: Protocol, pair: string | null, descr
     processes: 1,
     launch: {
       command: process.execPath,
-      // --expose-gc: /healthz?gc=1 collects before reporting heapUsed (idle scenario).
-      args: ['--expose-gc', '--import', TSX_IMPORT, join(REPO_ROOT, 'servers', 'node', `${name}.ts`)],
+      // --expose-gc: /healthz?gc=1 collects before reporting heapUsed (idle scenario). Plain JS from
+      // an esbuild bundle of servers/node/<name>.ts, not tsx (servers/bundle.ts says why).
+      args: ['--expose-gc', bundledServer(name)],
       env: {},
       cwd: REPO_ROOT,
       stopGraceMs: CONTRACT_STOP_GRACE_MS,
+      prepare: buildServerBundle,
     },
     requires: [],
   };

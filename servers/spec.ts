@@ -1,6 +1,7 @@
 // What the registry knows about a server: enough to launch it and to say why it cannot run here.
 import type { Protocol } from './contract.ts';
 import type { BrokerDescription } from './broker/types.ts';
+import { isHidden, withHidden, type OptionalPart } from '../harness/optional-parts.ts';
 
 /** `broker`: a push server nobody here wrote, driven through its publish API (servers/broker/). */
 export type Language = 'node' | 'python' | 'custom' | 'broker';
@@ -18,6 +19,11 @@ export interface LaunchSpec {
    * longer for a server under a profiler, which writes its profile after the server exits.
    */
   stopGraceMs: number;
+  /**
+   * Run before every start (startServer awaits it): the built-in Node servers build their bundle
+   * here the first time (servers/bundle.ts). Whoever spawns `command` itself calls it first.
+   */
+  prepare?: () => Promise<void>;
 }
 
 /** The contract: a server exits within 2 s of SIGTERM. */
@@ -26,8 +32,10 @@ export const CONTRACT_STOP_GRACE_MS = 2000;
 export interface Requirement {
   /** Human name of what is needed, e.g. "python3-fastapi". */
   name: string;
-  /** Returns null when present, else the one-line reason it is missing. */
+  /** Returns null when present, else the one-line reason it is missing (hidden or not). */
   check: () => string | null;
+  /** The optional system part it belongs to: PUSHBENCH_WITHOUT=<part> hides it (harness/optional-parts.ts). */
+  part?: OptionalPart;
 }
 
 export interface ServerSpec {
@@ -53,11 +61,22 @@ export interface ServerSpec {
   broker?: BrokerDescription;
 }
 
-/** Null when the server can run here, else the first missing requirement's reason. */
+/**
+ * Null when the server can run here, else the first missing requirement's reason; when one of its
+ * optional parts is hidden by PUSHBENCH_WITHOUT, that the part is hidden (and whether the server
+ * could run without the switch).
+ */
 export function unavailableReason(spec: ServerSpec): string | null {
-  for (const r of spec.requires) {
-    const reason = r.check();
-    if (reason !== null) return reason;
+  return requirementsReason(spec.requires);
+}
+
+/** The same answer for a list of requirements (the parity test of pushcore.py needs python3 alone). */
+export function requirementsReason(requires: readonly Requirement[]): string | null {
+  let missing: string | null = null;
+  for (const r of requires) {
+    missing = r.check();
+    if (missing !== null) break;
   }
-  return null;
+  const hidden = requires.find((r) => r.part !== undefined && isHidden(r.part))?.part;
+  return hidden === undefined ? missing : withHidden(hidden, missing);
 }

@@ -2,6 +2,7 @@
 import { listServers } from '../../servers/registry.ts';
 import { unavailableReason } from '../../servers/spec.ts';
 import { formatTable } from '../table.ts';
+import { hiddenNote } from './hidden-note.ts';
 
 export function serversCommand(json: boolean): void {
   const rows = listServers().map((s) => {
@@ -18,4 +19,6 @@ export function serversCommand(json: boolean): void {
       rows.map((r) => [r.name, r.protocol, r.language, r.pair, r.status]),
     ),
   );
+  const note = hiddenNote();
+  if (note !== null) process.stdout.write(`\n${note}\n`);
 }

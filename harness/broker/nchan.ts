@@ -10,8 +10,7 @@ import { NCHAN_MODULE } from '../../servers/broker/registry.ts';
 import type { ServerSpec } from '../../servers/spec.ts';
 import { freePort } from '../lifecycle/ports.ts';
 import { startServer } from '../lifecycle/server-process.ts';
-import { nginxLaunch } from '../proxy/nginx.ts';
-import { findSystemTool } from '../system-tool.ts';
+import { findNginx, NGINX_MISSING, nginxLaunch, nginxUnavailableReason } from '../proxy/nginx.ts';
 import { getOnce } from './http-check.ts';
 import { messageFor, postOrThrow } from './publisher.ts';
 import type { RunningBroker } from './running.ts';
@@ -60,8 +59,8 @@ export function parseNchanSubscribers(body: string): number {
 }
 
 export async function startNchan(spec: ServerSpec, dir: string): Promise<RunningBroker> {
-  const nginx = findSystemTool('nginx');
-  if (nginx === null) throw new Error('nginx is not installed: run npm run setup:system (as root)');
+  const nginx = findNginx();
+  if (nginx === null) throw new Error(nginxUnavailableReason() ?? NGINX_MISSING);
   mkdirSync(join(dir, 'logs'), { recursive: true });
   mkdirSync(join(dir, 'tmp'), { recursive: true });
   const port = await freePort(DEFAULTS.host);

@@ -11,8 +11,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULTS, PATHS, type Protocol } from '../../servers/contract.ts';
 import { BROKER_CHANNEL } from '../../servers/broker/types.ts';
-import { REPO_ROOT, TSX_IMPORT } from '../../servers/registry.ts';
-import { CONTRACT_STOP_GRACE_MS, type ServerSpec } from '../../servers/spec.ts';
+import { buildServerBundle, bundledServer } from '../../servers/bundle.ts';
+import { REPO_ROOT } from '../../servers/registry.ts';
+import { CONTRACT_STOP_GRACE_MS, unavailableReason, type ServerSpec } from '../../servers/spec.ts';
 import { groupAlive, onShutdown, signalGroup, trackGroup, untrackGroup } from '../lifecycle/cleanup.ts';
 import { freePort } from '../lifecycle/ports.ts';
 import { startServer, type RunningServer } from '../lifecycle/server-process.ts';
@@ -150,7 +151,8 @@ function originSpec(spec: ServerSpec): ServerSpec {
     ...spec,
     name: `${spec.name} origin`,
     pair: null,
-    launch: { command: process.execPath, args: ['--import', TSX_IMPORT, join(REPO_ROOT, 'servers', 'broker', 'grip-origin.ts')], env: {}, cwd: REPO_ROOT, stopGraceMs: CONTRACT_STOP_GRACE_MS },
+    // Bundled like the Node servers (servers/bundle.ts): a second tsx start per step otherwise.
+    launch: { command: process.execPath, args: [bundledServer('grip-origin')], env: {}, cwd: REPO_ROOT, stopGraceMs: CONTRACT_STOP_GRACE_MS, prepare: buildServerBundle },
   };
 }
 
@@ -160,7 +162,7 @@ async function answers(url: string): Promise<boolean> {
 
 export async function startPushpin(spec: ServerSpec, dir: string): Promise<RunningBroker> {
   const pushpin = findSystemTool('pushpin');
-  if (pushpin === null) throw new Error('pushpin is not installed: run npm run setup:system (as root)');
+  if (pushpin === null) throw new Error(unavailableReason(spec) ?? 'pushpin is not installed: run npm run setup:system (as root)');
   const logDir = join(dir, 'logs');
   mkdirSync(logDir, { recursive: true });
   // ipc socket paths must stay under 108 bytes: a short private folder, not the run folder.

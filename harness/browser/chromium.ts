@@ -1,16 +1,22 @@
 // Debian's headless Chromium for the harness: launched with the flags this machine needs (never a
 // downloaded browser), one throw-away profile folder per launch, ended on close, on Ctrl-C and on
 // SIGTERM (cleanup.ts), and any process that survives a close killed by its pid.
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type BrowserContext } from 'playwright-core';
+import type { BrowserContext } from 'playwright-core';
 import { onShutdown } from '../lifecycle/cleanup.ts';
+import { withHidden } from '../optional-parts.ts';
 
 export const CHROMIUM_PATH = '/usr/bin/chromium';
 /** Temp profile folders of the harness's Chromium (removed after each run). */
 export const PROFILE_PREFIX = 'pb-browser-scenario-';
 export const CHROMIUM_MISSING = 'headless Chromium not installed: run npm run setup:system';
+
+/** Null when Chromium can run here, else why not (missing, or hidden by PUSHBENCH_WITHOUT). */
+export function chromiumUnavailableReason(): string | null {
+  return withHidden('chromium', existsSync(CHROMIUM_PATH) ? null : CHROMIUM_MISSING);
+}
 export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 export interface Session {
@@ -22,6 +28,11 @@ export interface Session {
 
 /** One Chromium per launch (a cold start takes seconds: launch once, open pages as needed). */
 export async function launch(tls: boolean): Promise<Session> {
+  const unavailable = chromiumUnavailableReason();
+  if (unavailable !== null) throw new Error(unavailable);
+  // Loaded here, not at the top: playwright-core takes ~1 s to import, and every `pushbench run`
+  // loads this module whether or not it runs the browser scenario.
+  const { chromium } = await import('playwright-core');
   const profile = mkdtempSync(join(tmpdir(), PROFILE_PREFIX));
   let context: BrowserContext | null = null;
   let closed = false;

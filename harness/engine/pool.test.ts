@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process';
 import { createServer, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
+import { fixtureArgs } from '../lifecycle/fixtures/launch.ts';
 import { alive } from '../lifecycle/fixtures/processes.ts';
 import { postBroadcast, postDrop, getHealth } from '../control.ts';
 import { startServer, type RunningServer } from '../lifecycle/server-process.ts';
@@ -153,7 +154,7 @@ describe('client pool', { timeout: 30_000 }, () => {
     const tcp = await startServer(getServer('tcp-floor'));
     try {
       const fixture = fileURLToPath(new URL('./fixtures/coordinator.ts', import.meta.url));
-      const child = spawn(process.execPath, ['--import', 'tsx', fixture, String(tcp.port)], { stdio: ['ignore', 'pipe', 'inherit'] });
+      const child = spawn(process.execPath, [...fixtureArgs(fixture), String(tcp.port)], { stdio: ['ignore', 'pipe', 'inherit'] });
       const line = await new Promise<string>((resolve) => {
         let out = '';
         child.stdout!.on('data', (c: Buffer) => {

@@ -28,7 +28,9 @@ async function startHarness(args: string[] = []): Promise<{ child: ChildProcess;
   return { child, servers: info };
 }
 
-describe('cleanup: no child survives the harness', () => {
+// The three harnesses are independent processes with their own servers: they run at once (the
+// file runs alone in npm test, so only they share the machine).
+describe('cleanup: no child survives the harness', { concurrency: true }, () => {
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     it(`every server is ended when the harness gets ${signal} mid-run`, async () => {
       const { child, servers } = await startHarness();

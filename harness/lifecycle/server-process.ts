@@ -71,6 +71,7 @@ export async function startServer(spec: ServerSpec, opts: StartOptions = {}): Pr
   } else {
     port = await freePort(host);
   }
+  await spec.launch.prepare?.();
   const tail = new TailBuffer(30);
   const child: ResultPromise = execa(spec.launch.command, spec.launch.args, {
     cwd: spec.launch.cwd,

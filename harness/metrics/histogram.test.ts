@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { it } from 'node:test';
+import { fixtureArgs } from '../lifecycle/fixtures/launch.ts';
 import { latencyValues } from './fixtures/latency-values.ts';
 import {
   HIGHEST,
@@ -22,7 +23,9 @@ const CHILD = fileURLToPath(new URL('./fixtures/record-histogram.ts', import.met
 /** Records seed's values in a separate Node process and returns its encoded histogram. */
 function recordInChild(seed: number, n: number): Promise<string> {
   return new Promise((resolve, reject) => {
-    const p = fork(CHILD, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+    // The fixture's bundle, or the source with tsx's loader in execArgv.
+    const args = fixtureArgs(CHILD);
+    const p = fork(args.at(-1)!, [], { execArgv: args.slice(0, -1), stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
     let encoded: string | null = null;
     p.once('message', (m) => (encoded = m as string));
     p.once('error', reject);

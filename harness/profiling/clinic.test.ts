@@ -26,7 +26,8 @@ async function profileOnce(profiler: Profiler): Promise<string> {
   return dir;
 }
 
-describe('clinic profiling', () => {
+// The three profiles are independent (own folders, own servers): they run at once.
+describe('clinic profiling', { concurrency: true }, () => {
   for (const profiler of ['doctor', 'heapprofiler'] as const) {
     it(`${profiler}: stopping a profiled server leaves one HTML profile and its record`, async () => {
       const dir = await profileOnce(profiler);

@@ -3,14 +3,11 @@
 // and stops profiled servers exactly as it does plain ones; profiles land in <run>/profiles/.
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { buildServerBundle, bundledServer } from '../../servers/bundle.ts';
 import { ENV } from '../../servers/contract.ts';
-import { TSX_IMPORT } from '../../servers/registry.ts';
 import type { ServerSpec } from '../../servers/spec.ts';
 import { PROFILE_RECORD_SUFFIX, type ProfileRecord } from './profile-record.ts';
 import type { Profiler } from './profilers.ts';
-
-const COLLECTOR = fileURLToPath(new URL('./clinic-collect.ts', import.meta.url));
 
 /**
  * Time stop() grants a profiled server: after the server exits, flame processes the V8 tick log
@@ -26,13 +23,18 @@ export function profilingUnsupportedReason(spec: ServerSpec): string | null {
 /** The spec with its launch wrapped by the collector; profiles go to `profilesDir`. */
 export function profiledSpec(spec: ServerSpec, profiler: Profiler, profilesDir: string): ServerSpec {
   mkdirSync(profilesDir, { recursive: true });
-  const { command, args, env } = spec.launch;
+  const { command, args, env, prepare } = spec.launch;
   return {
     ...spec,
     launch: {
       ...spec.launch,
+      // clinic-collect.ts from the servers' bundle (servers/bundle.ts), which the server runs from too.
       command: process.execPath,
-      args: ['--import', TSX_IMPORT, COLLECTOR, profiler, profilesDir, spec.name, '--', command, ...args],
+      args: [bundledServer('clinic-collect'), profiler, profilesDir, spec.name, '--', command, ...args],
+      prepare: async () => {
+        await buildServerBundle();
+        await prepare?.();
+      },
       env: { ...env, [ENV.profiler]: profiler },
       stopGraceMs: PROFILED_STOP_GRACE_MS,
     },

@@ -11,15 +11,19 @@ import { DEFAULTS, PATHS } from '../../servers/contract.ts';
 import { CONTRACT_STOP_GRACE_MS, type ServerSpec } from '../../servers/spec.ts';
 import { freePort } from '../lifecycle/ports.ts';
 import { startServer, type RunningServer } from '../lifecycle/server-process.ts';
-import { findSystemTool } from '../system-tool.ts';
+import { withHidden } from '../optional-parts.ts';
+import { findSystemTool, locateSystemTool } from '../system-tool.ts';
 
-/** nginx's path (often in an sbin folder missing from npm's PATH). */
+/** nginx's path (often in an sbin folder missing from npm's PATH); null when missing or hidden. */
 export function findNginx(): string | null {
   return findSystemTool('nginx');
 }
 
+export const NGINX_MISSING = 'nginx is not installed: run npm run setup:system (as root)';
+
+/** Null when nginx can run here, else why not (missing, or hidden by PUSHBENCH_WITHOUT). */
 export function nginxUnavailableReason(): string | null {
-  return findNginx() === null ? 'nginx is not installed: run npm run setup:system (as root)' : null;
+  return withHidden('nginx', locateSystemTool('nginx') === null ? NGINX_MISSING : null);
 }
 
 export interface NginxOptions {

@@ -1,7 +1,8 @@
 // The built-in broker targets: one nginx + nchan and one Pushpin, each measured with SSE and with
 // WebSocket subscribers, so each pair compares the two protocols inside the same broker.
 import { existsSync } from 'node:fs';
-import { findSystemTool } from '../../harness/system-tool.ts';
+import type { OptionalPart } from '../../harness/optional-parts.ts';
+import { locateSystemTool } from '../../harness/system-tool.ts';
 import { CONTRACT_STOP_GRACE_MS, type Requirement, type ServerSpec } from '../spec.ts';
 import type { Protocol } from '../contract.ts';
 import type { BrokerDescription } from './types.ts';
@@ -9,12 +10,13 @@ import type { BrokerDescription } from './types.ts';
 /** Where Debian's libnginx-mod-nchan puts the module. */
 export const NCHAN_MODULE = '/usr/lib/nginx/modules/ngx_nchan_module.so';
 
-function tool(name: string, pkg: string): Requirement {
-  return { name, check: () => (findSystemTool(name) === null ? `${name} is not installed (${pkg}): run npm run setup:system (as root)` : null) };
+function tool(name: string, pkg: string, part: OptionalPart): Requirement {
+  return { name, part, check: () => (locateSystemTool(name) === null ? `${name} is not installed (${pkg}): run npm run setup:system (as root)` : null) };
 }
 
 const nchanModule: Requirement = {
   name: 'libnginx-mod-nchan',
+  part: 'nchan',
   check: () => (existsSync(NCHAN_MODULE) ? null : `the nchan module is not installed (${NCHAN_MODULE}, libnginx-mod-nchan): run npm run setup:system (as root)`),
 };
 
@@ -41,8 +43,8 @@ function broker(name: string, protocol: Protocol, pair: string, description: str
 const PUSHPIN: BrokerDescription = { kind: 'pushpin', maxRampPerSecond: 500 };
 
 export function brokerServers(root: string): ServerSpec[] {
-  const nchan = [tool('nginx', 'nginx'), nchanModule];
-  const pushpin = [tool('pushpin', 'pushpin'), tool('condure', 'condure, with pushpin'), tool('zurl', 'zurl, with pushpin')];
+  const nchan = [tool('nginx', 'nginx', 'nginx'), nchanModule];
+  const pushpin = [tool('pushpin', 'pushpin', 'pushpin'), tool('condure', 'condure, with pushpin', 'pushpin'), tool('zurl', 'zurl, with pushpin', 'pushpin')];
   return [
     broker('nchan-sse', 'sse', 'nchan', 'nginx + nchan, EventSource subscribers, publishing by HTTP POST', 'nginx', nchan, { kind: 'nchan' }, root),
     broker('nchan-ws', 'ws', 'nchan', 'nginx + nchan, WebSocket subscribers, publishing by HTTP POST', 'nginx', nchan, { kind: 'nchan' }, root),

@@ -50,6 +50,9 @@ async function until(what: string, cond: () => boolean | Promise<boolean>, timeo
 
 const range = (from: number, to: number): number[] => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 
+/** The file the server's processes run (its bundle: the last launch argument). */
+const entryScript = (name: string): string => getServer(name).launch.args.at(-1)!;
+
 /** Processes of the tree started from this server's entry script (primary and workers). */
 function serverProcesses(rootPid: number, script: string): number[] {
   return processTree(rootPid).filter((pid) => {
@@ -89,7 +92,7 @@ describe('node-sse-cluster with 3 workers', () => {
   });
 
   it('runs one primary and 3 workers, ready only with all of them listening', async () => {
-    assert.equal(serverProcesses(server.pid, 'node-sse-cluster.ts').length, 1 + WORKERS);
+    assert.equal(serverProcesses(server.pid, entryScript('node-sse-cluster')).length, 1 + WORKERS);
     const h = await getHealth(server.baseUrl);
     assert.deepEqual(h.workers, [0, 0, 0]);
     assert.equal(h.connections, 0);
@@ -182,6 +185,7 @@ describe('node-sse-cluster when a worker dies', () => {
   it('the primary ends the other workers and exits 1 with one line on stderr', async () => {
     const spec = getServer('node-sse-cluster');
     const port = await freePort('127.0.0.1');
+    await spec.launch.prepare?.();
     const child = spawn(spec.launch.command, spec.launch.args, {
       cwd: spec.launch.cwd,
       env: { ...process.env, HOST: '127.0.0.1', PORT: String(port), PUSHBENCH_WORKERS: '2' },
@@ -192,7 +196,7 @@ describe('node-sse-cluster when a worker dies', () => {
     const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
     try {
       await until('both workers listening', () => /2 workers listening/.test(stderr));
-      const workers = serverProcesses(child.pid!, 'node-sse-cluster.ts').filter((p) => p !== child.pid);
+      const workers = serverProcesses(child.pid!, entryScript('node-sse-cluster')).filter((p) => p !== child.pid);
       assert.equal(workers.length, 2);
       const tree = processTree(child.pid!);
       process.kill(workers[0]!, 'SIGKILL');

@@ -5,13 +5,15 @@
 // HTTP/1.1 readiness and control calls work unchanged. PUSHBENCH_TLS=1 instead serves HTTP/2
 // over TLS with HTTP/1.1 fallback (ALPN) and a throw-away self-signed certificate: browsers
 // speak HTTP/2 only over TLS.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createSecureServer, createServer as createH2Server, Http2ServerRequest, type Http2Server, type Http2ServerResponse, type Http2Session } from 'node:http2';
 import { createServer as createNetServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { opensslUnavailableReason } from '../../harness/openssl.ts';
+import { findSystemTool } from '../../harness/system-tool.ts';
 import { ENV, PATHS } from '../contract.ts';
 import { readCoreConfig } from './config.ts';
 import { handleControl, sendJson } from './control-http.ts';
@@ -80,8 +82,9 @@ function countSessions(h2: Http2Server | ReturnType<typeof createSecureServer>):
 
 /** A self-signed certificate for 127.0.0.1, made at start and never written anywhere that stays. */
 function throwAwayCertificate(): { key: Buffer; cert: Buffer } {
-  if (spawnSync('openssl', ['version'], { stdio: 'ignore' }).error) {
-    process.stderr.write(`${NAME}: ${ENV.tls}=1 needs openssl on PATH to make a throw-away certificate (apt-get install openssl)\n`);
+  const openssl = findSystemTool('openssl');
+  if (openssl === null) {
+    process.stderr.write(`${NAME}: ${ENV.tls}=1 needs openssl to make a throw-away certificate: ${opensslUnavailableReason() ?? 'not found'}\n`);
     process.exit(1);
   }
   const dir = mkdtempSync(join(tmpdir(), 'pushbench-tls-'));
@@ -90,7 +93,7 @@ function throwAwayCertificate(): { key: Buffer; cert: Buffer } {
     const certPath = join(dir, 'cert.pem');
     // subjectAltName as well as CN: browsers ignore the CN when matching the host.
     execFileSync(
-      'openssl',
+      openssl,
       ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost', '-days', '1', '-keyout', keyPath, '-out', certPath],
       { stdio: ['ignore', 'ignore', 'pipe'] },
     );

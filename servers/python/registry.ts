@@ -5,14 +5,16 @@ import { join } from 'node:path';
 import type { Protocol } from '../contract.ts';
 import { CONTRACT_STOP_GRACE_MS, type Requirement, type ServerSpec } from '../spec.ts';
 
-const PYTHON = '/usr/bin/python3';
+export const PYTHON = '/usr/bin/python3';
 const DIST = '/usr/lib/python3/dist-packages';
 
 function needs(pkg: string, module: string): Requirement {
-  return { name: pkg, check: () => (existsSync(join(DIST, module)) ? null : `missing ${pkg} (npm run setup:system)`) };
+  return { name: pkg, part: 'python', check: () => (existsSync(join(DIST, module)) ? null : `missing ${pkg} (npm run setup:system)`) };
 }
 
-const python: Requirement = { name: 'python3', check: () => (existsSync(PYTHON) ? null : `missing ${PYTHON} (npm run setup:system)`) };
+/** /usr/bin/python3 itself (the parity test of pushcore.py asks this too). */
+export const PYTHON_REQUIREMENT: Requirement = { name: 'python3', part: 'python', check: () => (existsSync(PYTHON) ? null : `missing ${PYTHON} (npm run setup:system)`) };
+const python = PYTHON_REQUIREMENT;
 
 function pythonServer(root: string, name: string, protocol: Protocol, pair: string | null, description: string, requires: Requirement[]): ServerSpec {
   return {

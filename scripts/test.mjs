@@ -1,0 +1,202 @@
+// `npm test`: the type-check (tsc --noEmit) and every *.test.ts under servers, harness, scenarios,
+// reports and cli, each file in its own process (node:test's runner). tsc runs beside the first group
+// (it is one more process among several that mostly wait) and is reported as one more test, its
+// errors in the failure. The files run as esbuild bundles of themselves
+// (bin/bundle-cache.mjs: built once per change of any source, ~2 s), not through tsx: measured here,
+// tsx's loader thread cost 0.4–1.2 s of CPU per test process, some fifty seconds over the suite; the
+// code under test is the same, compiled by the same esbuild (with keepNames, as tsx does). Source
+// maps are on (the npm script passes --enable-source-maps; children inherit it), so a failure's
+// stack names the TypeScript lines. `node --import tsx --test <file>` still runs one file as it is.
+// Most files wait on sockets and timers more than they compute, so they run several at a time; the
+// files whose assertions read CPU time or timing under load (client saturation, the knee search,
+// calibration, cleanup on signals, the CPU samplers) run afterwards, one at a time, with nothing
+// beside them. One TAP stream (spec on a terminal) and one summary for both groups; exit 1 if
+// anything failed.
+//
+// PUSHBENCH_TEST_CONCURRENCY sets how many files run at once in the first group (default: the
+// machine's cores, at least 2); the longest files (by the last run's times) start first. Extra
+// arguments are files to run instead of all of them.
+import { spawn } from 'node:child_process';
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { buildCached, CACHE_DIR, ownImportMetaUrl, sourceHash } from '../bin/bundle-cache.mjs';
+import { availableParallelism } from 'node:os';
+import { join, relative, resolve } from 'node:path';
+import { run } from 'node:test';
+import { spec as specReporter, tap } from 'node:test/reporters';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const FOLDERS = ['servers', 'harness', 'scenarios', 'reports', 'cli'];
+
+/** Run alone, after the rest: each asserts on CPU shares or on timing a busy neighbour would skew. */
+export const SERIAL = [
+  'scenarios/calibrate.test.ts', // injected faults measured within ±0.5 ms and 10 %
+  'scenarios/push-cpu.test.ts', // client saturation, and the knee of a server slowed to 100 events/s
+  'scenarios/reconnect-timing.test.ts', // jittered reconnects spread over time
+  'harness/lifecycle/cleanup.test.ts', // starts every server at once, then SIGTERM/SIGINT: ends within 1 s
+  'harness/metrics/proc-sampler.test.ts', // a busy-looping child measured near one core
+  'harness/metrics/self-sampler.test.ts', // event-loop lag and CPU of a quiet process stay low
+];
+
+/** Files under `dir` (relative to the repository) that `keep` accepts. */
+function filesUnder(dir, keep) {
+  const out = [];
+  for (const name of readdirSync(dir).sort()) {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) out.push(...filesUnder(p, keep));
+    else if (keep(relative(ROOT, p))) out.push(relative(ROOT, p));
+  }
+  return out;
+}
+const testFiles = (dir) => filesUnder(dir, (f) => f.endsWith('.test.ts'));
+/** Scripts the tests start as processes of their own (harness/lifecycle/fixtures/launch.ts). */
+const fixtures = () => FOLDERS.flatMap((f) => filesUnder(join(ROOT, f), (p) => /(^|\/)fixtures\/[^/]+\.ts$/.test(p)));
+
+const asked = process.argv.slice(2);
+const all = asked.length > 0 ? asked.map((f) => relative(ROOT, resolve(f))) : FOLDERS.flatMap((f) => testFiles(join(ROOT, f))).sort();
+const outside = all.filter((f) => f.startsWith('..') || !f.endsWith('.test.ts'));
+if (outside.length > 0) {
+  process.stderr.write(`scripts/test.mjs: runs *.test.ts files of this repository only, not ${outside.join(', ')} (for another file: node --import tsx --test <file>)\n`);
+  process.exit(2);
+}
+/**
+ * How long each file's tests took last time (node_modules/.cache/pushbench/test-times.json): the
+ * first group starts the longest first, so no long file starts last and runs on alone. A file
+ * without a time (new, or the first run) counts as long.
+ */
+const TIMES = join(CACHE_DIR, 'test-times.json');
+const lastTimes = (() => {
+  try {
+    return JSON.parse(readFileSync(TIMES, 'utf8'));
+  } catch {
+    return {};
+  }
+})();
+const longestFirst = (a, b) => (lastTimes[b] ?? Infinity) - (lastTimes[a] ?? Infinity) || a.localeCompare(b);
+const serial = all.filter((f) => SERIAL.includes(f));
+const parallel = all.filter((f) => !SERIAL.includes(f)).sort(longestFirst);
+const missing = SERIAL.filter((f) => asked.length === 0 && !all.includes(f));
+if (missing.length > 0) {
+  process.stderr.write(`scripts/test.mjs: the serial group names files that do not exist: ${missing.join(', ')}\n`);
+  process.exit(2);
+}
+const envConcurrency = Number(process.env.PUSHBENCH_TEST_CONCURRENCY);
+const concurrency = Number.isInteger(envConcurrency) && envConcurrency > 0 ? envConcurrency : Math.max(2, availableParallelism());
+
+/** Bumped when the build options change. */
+const FORMAT = 1;
+
+/**
+ * Each test file's bundle (same relative path, .mjs), and the fixtures' beside them, built unless this
+ * source tree has them. The folder goes to the tests in PUSHBENCH_TEST_BUNDLE (for the fixtures).
+ */
+async function bundled(testFilesToRun) {
+  const files = [...testFilesToRun, ...fixtures()];
+  const salt = `tests ${FORMAT} ${files.join(',')}`;
+  const out = join(CACHE_DIR, `tests-${sourceHash(['bin', ...FOLDERS], { tests: true, salt })}`);
+  await buildCached(out, {
+    entryPoints: files.map((f) => ({ in: resolve(ROOT, f), out: f.replace(/\.ts$/, '') })),
+    splitting: true,
+    keepNames: true,
+    sourcemap: 'linked',
+    plugins: [ownImportMetaUrl],
+  });
+  process.env.PUSHBENCH_TEST_BUNDLE = out;
+  return new Map(files.map((f) => [f, join(out, f.replace(/\.ts$/, '.mjs'))]));
+}
+
+const bundles = await bundled(all);
+
+/** `tsc --noEmit` (incremental: tsconfig.json), started now; resolves with its exit code and output. */
+function typeCheck() {
+  const started = Date.now();
+  const tsc = spawn(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '--noEmit'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  tsc.stdout.setEncoding('utf8').on('data', (c) => (output += c));
+  tsc.stderr.setEncoding('utf8').on('data', (c) => (output += c));
+  return new Promise((resolve) => {
+    tsc.once('error', (err) => resolve({ code: 1, output: String(err), ms: Date.now() - started }));
+    tsc.once('close', (code) => resolve({ code: code ?? 1, output, ms: Date.now() - started }));
+  });
+}
+// Only when the whole suite runs (a few files asked for: the quick loop, no type-check).
+const typeChecked = asked.length === 0 ? typeCheck() : null;
+
+/** Counts of both groups, from the runner's own end-of-run diagnostics ("tests 12", "pass 11", ...). */
+const totals = new Map();
+let failed = false;
+/** Source file → ms of its top-level tests in this run. */
+const times = {};
+
+/**
+ * Both groups' events as one stream, so the reporter prints one report: the top-level tests of the
+ * second group are numbered on from the first's, and one plan line (1..N) closes it.
+ */
+async function* events() {
+  let topLevel = 0;
+  const wallS = [];
+  for (const [files, n] of [
+    [parallel, concurrency],
+    [serial, 1],
+  ]) {
+    const started = Date.now();
+    if (files.length === 0) {
+      wallS.push(null);
+      continue;
+    }
+    const offset = topLevel;
+    // A test's file is its source when source maps are on, else the bundle.
+    const sourceOf = new Map(files.flatMap((f) => [[bundles.get(f), f], [resolve(ROOT, f), f]]));
+    for await (const event of run({ files: files.map((f) => bundles.get(f)), concurrency: n })) {
+      if (event.type === 'test:fail') failed = true;
+      if (event.data?.nesting === 0) {
+        if (event.type === 'test:plan') continue;
+        if (event.type === 'test:pass' || event.type === 'test:fail') {
+          const source = sourceOf.get(event.data.file);
+          if (source !== undefined) times[source] = (times[source] ?? 0) + (event.data.details?.duration_ms ?? 0);
+          topLevel++;
+          yield { ...event, data: { ...event.data, testNumber: event.data.testNumber + offset } };
+          continue;
+        }
+      }
+      if (event.type === 'test:diagnostic' && event.data.nesting === 0) {
+        const m = /^(tests|suites|pass|fail|cancelled|skipped|todo|duration_ms) ([\d.]+)$/.exec(event.data.message);
+        if (m) {
+          totals.set(m[1], (totals.get(m[1]) ?? 0) + Number(m[2]));
+          continue; // printed once, summed, below
+        }
+      }
+      yield event;
+    }
+    wallS.push(((Date.now() - started) / 1000).toFixed(0));
+  }
+  if (typeChecked !== null) {
+    const { code, output, ms } = await typeChecked;
+    topLevel++;
+    const data = { name: 'type-check: tsc --noEmit', nesting: 0, testNumber: topLevel, details: { duration_ms: ms } };
+    totals.set('tests', (totals.get('tests') ?? 0) + 1);
+    if (code === 0) {
+      totals.set('pass', (totals.get('pass') ?? 0) + 1);
+      yield { type: 'test:pass', data };
+    } else {
+      failed = true;
+      totals.set('fail', (totals.get('fail') ?? 0) + 1);
+      const error = Object.assign(new Error(`tsc exited ${code}:\n${output.trim()}`), { failureType: 'testCodeFailure' });
+      yield { type: 'test:fail', data: { ...data, details: { ...data.details, error } } };
+    }
+  }
+  yield { type: 'test:plan', data: { nesting: 0, count: topLevel } };
+  for (const [key, value] of totals) yield { type: 'test:diagnostic', data: { nesting: 0, message: `${key} ${key === 'duration_ms' ? value.toFixed(0) : value}` } };
+  const took = (i) => (wallS[i] === null ? '' : ` (${wallS[i]} s)`);
+  yield { type: 'test:diagnostic', data: { nesting: 0, message: `groups: ${parallel.length} files ${concurrency} at a time${took(0)}, then ${serial.length} alone${took(1)}` } };
+}
+
+const reporter = process.stdout.isTTY ? specReporter : tap;
+const stream = reporter === tap ? tap(events()) : (await import('node:stream')).Readable.from(events()).compose(new specReporter());
+for await (const chunk of stream) process.stdout.write(chunk);
+try {
+  writeFileSync(TIMES, `${JSON.stringify({ ...lastTimes, ...times })}\n`);
+} catch {
+  // only an ordering hint
+}
+process.exitCode = failed ? 1 : 0;
