@@ -91,7 +91,7 @@ async function idleStep(spec: ServerSpec, base: Extract<StepStart, { kind: 'idle
           ramp: {
             serverCpuPercent: rampServer.cpuPercent,
             clientCpuPercentMax: connect.clientCpuPercentMax,
-            limitedBy: rampLimit(connect.ratePerSecond, params.rampPerSecond, rampServer.cpuPercent, connect.clientCpuPercentMax, summarizeAs(decodeHistogram(connect.connectHistogram), 'ms').p99),
+            limitedBy: rampLimit(connect.ratePerSecond, Math.min(params.rampPerSecond, spec.broker?.maxRampPerSecond ?? Infinity), rampServer.cpuPercent, connect.clientCpuPercentMax, summarizeAs(decodeHistogram(connect.connectHistogram), 'ms').p99, (spec.broker?.maxPendingConnects ?? 0) > 0),
           },
           failuresByCause: connect.failuresByCause,
           serverBaseline: { ...baseline, heapUsedBytes: heapBaseline },
