@@ -31,7 +31,11 @@ describe('reconnect scenario', () => {
       assert.equal(m.gaps, 0, `${s.server} ${s.kind}`);
       assert.equal(m.duplicates, 0);
       assert.ok(m.timeTo100Ms !== null && m.timeTo99Ms !== null && m.timeTo99Ms <= m.timeTo100Ms);
-      assert.ok(m.replayed > 0, `${s.server} ${s.kind === 'reconnect' ? s.params.mode : ''}: events sent while away came from the ring (${m.replayed} replayed, ${m.lostWithProcess} lost with the process)`);
+      // A drop leaves every client away for its 100 ms retry while events flow at 100/s: some come
+      // from the ring. After a restart, whether the new process sent anything before a client was
+      // back depends on which of them the machine scheduled first (a loaded one: none), so there
+      // the replay is checked for consistency only, and the seq space by the zero gaps above.
+      if (s.kind === 'reconnect' && s.params.mode === 'drop') assert.ok(m.replayed > 0, `${s.server} drop: events sent while away came from the ring (${m.replayed} replayed)`);
       assert.equal(m.replayLatency.count, m.replayed);
     }
   });
