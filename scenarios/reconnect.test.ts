@@ -3,20 +3,13 @@ import { describe, it } from 'node:test';
 import { getHealth, postBroadcast, postDrop } from '../harness/control.ts';
 import { ClientPool } from '../harness/engine/pool.ts';
 import { startServer } from '../harness/lifecycle/server-process.ts';
-import type { ReconnectMetrics, StepResult } from '../harness/result.ts';
 import { getServer } from '../servers/registry.ts';
 import { testContext } from './fixtures/context.ts';
+import { reconnectMetrics, reconnectScenario } from './fixtures/reconnect.ts';
 import { policyFor, runReconnect } from './reconnect.ts';
-import { reconnectSchema } from './schema.ts';
 
-const scenario = (o: Record<string, unknown>) =>
-  reconnectSchema.parse({ kind: 'reconnect', servers: ['x'], clients: [100], modes: ['drop'], rate: 100, beforeMs: 300, afterMs: 1200, retryMs: 100, ...o });
-
-function metrics(step: StepResult): ReconnectMetrics {
-  assert.equal(step.kind, 'reconnect');
-  if (step.kind !== 'reconnect' || step.outcome.state === 'failed') throw new Error(step.outcome.state === 'failed' ? step.outcome.reason : 'not reconnect');
-  return step.outcome.metrics;
-}
+const scenario = reconnectScenario;
+const metrics = reconnectMetrics;
 
 // The jitter case reads when reconnects happen, which a busy neighbour moves: it is in
 // reconnect-timing.test.ts, which npm test runs alone.
