@@ -4,8 +4,8 @@ import { randomBytes } from 'node:crypto';
 import { accessSync, closeSync, constants, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { EXIT, UserError } from './errors.ts';
-import { RESULT_SCHEMA, type RunResult } from './result.ts';
-import { checkResult } from './result-schema.ts';
+import { RESULT_SCHEMA, type RunResult } from '../result/result.ts';
+import { checkResult } from '../result/read.ts';
 
 /** A label as a safe folder-name part: anything but letters, digits, '.', '_' and '-' becomes '-'. */
 export function safeLabel(label: string): string {
@@ -83,6 +83,14 @@ export function writeTextAtomic(path: string, text: string): void {
     throw err;
   }
   syncDir(dirname(path));
+}
+
+/** Writes a run's report.html and summary.md into `dir`, each atomically; returns their paths. */
+export function writeReportFiles(dir: string, texts: { html: string; summary: string }): { html: string; summary: string } {
+  const paths = { html: join(dir, 'report.html'), summary: join(dir, 'summary.md') };
+  writeTextAtomic(paths.html, texts.html);
+  writeTextAtomic(paths.summary, texts.summary);
+  return paths;
 }
 
 export function writeJsonAtomic(path: string, value: unknown): void {

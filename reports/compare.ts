@@ -20,8 +20,8 @@
 // Exit codes: 0 no regression; 1 at least one; 2 the two runs cannot be judged: no group in common
 // with enough valid repetitions (e.g. an old single-repetition baseline), or a figure or group
 // one run measured and the other did not. Never "no regression" for a figure nobody could judge.
-import { HEADLINE_METRICS, headlineOf, type MetricSpec } from '../harness/headline.ts';
-import type { GroupSummary, RunResult, StepResult } from '../harness/result.ts';
+import { HEADLINE_METRICS, headlineOf, type MetricSpec } from '../result/metrics.ts';
+import type { GroupSummary, RunResult, StepResult } from '../result/result.ts';
 import { escMd } from './escape.ts';
 import { fmtCount, fmtMetric } from './format.ts';
 import { decide, decideWithFloor, worseFactor, type Interval, type Sample } from './gate-stats.ts';

@@ -1,8 +1,8 @@
 // Judging a gate calibration (scenarios/gate-calibration.ts runs it): from stored quick-suite runs
 // of one commit, clean and with injected faults, the false-alarm rate over every pair of clean
 // runs and the detection rate per fault, server and figure, each judged by `compare` as CI does.
-import { HEADLINE_METRICS } from '../harness/headline.ts';
-import type { RunResult } from '../harness/result.ts';
+import { HEADLINE_METRICS } from '../result/metrics.ts';
+import type { RunResult } from '../result/result.ts';
 import { compareResults, COMPARE_EXIT, type CompareOutcome } from './compare.ts';
 import { fmtMetric } from './format.ts';
 

@@ -4,8 +4,8 @@
 // did better where, by how much, on the machine of the run. A topic with nothing to compare says
 // why in its own sentence (not in this run, a server skipped, a step failed). Shared by
 // report.html and summary.md, so both say the same thing.
-import type { RunResult, ScenarioKind } from '../harness/result.ts';
-import { andList, installText, notInstalledText, proseClaimRows, type ClaimRow, type ClaimVerdict } from './claims.ts';
+import type { RunResult, ScenarioKind } from '../result/result.ts';
+import { andList, installText, notInstalledText, plannedServers, proseClaimRows, type ClaimRow, type ClaimVerdict } from './claims.ts';
 import { tableClaimRows } from './table-claims.ts';
 import { UPSTREAM_TOPICS, verdictRows, type RowOutcome, type VerdictRow } from './verdict.ts';
 
@@ -58,8 +58,7 @@ function winsClause(t: Topic, protocol: 'sse' | 'ws', wins: { row: VerdictRow; o
 function whyNoRows(r: RunResult, kind: ScenarioKind): string {
   const steps = r.steps.filter((s) => s.kind === kind);
   if (steps.length > 0) return `no SSE/WebSocket pair ran it (only ${[...new Set(steps.map((s) => s.server))].join(', ')})`;
-  const planned = ((r.plan as { scenarios?: { kind?: unknown; servers?: unknown }[] } | null)?.scenarios ?? []).filter((s) => s?.kind === kind);
-  const named = planned.flatMap((s) => (Array.isArray(s.servers) ? s.servers.filter((x): x is string => typeof x === 'string') : []));
+  const named = plannedServers(r, kind);
   const absent = notInstalledText(r.skipped.filter((s) => named.includes(s.server)));
   if (absent !== null) return `its servers were skipped: ${absent}`;
   return `this run had no ${kind} step`;

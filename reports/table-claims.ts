@@ -4,8 +4,8 @@
 // listens; choose WebSockets when the client also sends data frequently". Each row is judged by the
 // rule beside it from this run's steps and extras only; a row the run has no data for says which
 // run would measure it.
-import type { PathMetrics, RunResult, StatusCount, StepResult, UpstreamParams } from '../harness/result.ts';
-import { hintOf, RECONNECT_CHECKS, type BrowserCheck } from '../scenarios/browser-result.ts';
+import type { PathMetrics, RunResult, StatusCount, StepResult, UpstreamParams } from '../result/result.ts';
+import { hintOf, RECONNECT_CHECKS, type BrowserCheck } from '../result/extras.ts';
 import type { ClaimRow, ClaimVerdict } from './claims.ts';
 import { fmtBytes, fmtNumber, fmtUs } from './format.ts';
 import { SINGLE_RUN_NOISE } from './noise.ts';

@@ -2,13 +2,13 @@
 // a result. Every figure is a median over the valid repetitions of a group (result.groups), and
 // every sentence is generated from those figures. A side that was not measured, or has no valid
 // repetition, says so (with the reason) and gets no number.
-import { HEADLINE_METRICS } from '../harness/headline.ts';
-import type { GroupSummary, KneeResult, RunResult, ScenarioKind, Stat } from '../harness/result.ts';
+import { HEADLINE_METRICS } from '../result/metrics.ts';
+import type { GroupSummary, KneeResult, RunResult, ScenarioKind, Stat } from '../result/result.ts';
 import { fmtMetric, fmtNumber } from './format.ts';
 import { SINGLE_RUN_NOISE } from './noise.ts';
 import { compareOrder, describeParams } from './params-text.ts';
 import { brokerServerNames } from './brokers-section.ts';
-import { reasonHeadline } from '../harness/reason.ts';
+import { reasonHeadline } from '../result/reason.ts';
 
 /** A broker pair's latency includes the harness's publish request: its rows say so in the topic. */
 const PUBLISH_TO_RECEIVE = ', publish-to-receive';

@@ -4,7 +4,8 @@
 // reason, never dropped in silence: the claims table reads these reasons to say what to install.
 import { unavailableReason, type ServerSpec } from '../servers/spec.ts';
 import { brokerSkipReason } from '../harness/broker/scenarios.ts';
-import { skipReason, type PathSkip } from './path.ts';
+import { skipReason } from './path.ts';
+import type { PathSkip } from '../result/extras.ts';
 import type { PathSpec } from './path-spec.ts';
 import type { Scenario } from './schema.ts';
 

@@ -9,7 +9,7 @@ import { readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { before, describe, it } from 'node:test';
 import { browserSection } from '../reports/browser-section.ts';
-import type { RunResult } from '../harness/result.ts';
+import type { RunResult } from '../result/result.ts';
 import { buildPlanInput } from '../cli/run-options.ts';
 import { getServer } from '../servers/registry.ts';
 import type { ServerSpec } from '../servers/spec.ts';
@@ -17,8 +17,8 @@ import { chromiumUnavailableReason } from '../harness/browser/chromium.ts';
 import { startServer } from '../harness/lifecycle/server-process.ts';
 import { opensslUnavailableReason } from '../harness/openssl.ts';
 import { chromiumPids, HTTP1_PER_ORIGIN, PROFILE_PREFIX, runBrowser } from './browser.ts';
-import { RECONNECT_CHECKS, type BrowserExtra, type BrowserServerResult } from './browser-result.ts';
-import { browserSummaryLine } from './browser-result.ts';
+import { RECONNECT_CHECKS, type BrowserExtra, type BrowserServerResult } from '../result/extras.ts';
+import { browserSummaryLine } from '../reports/browser-section.ts';
 import { browserSchema, engineSchema, resolvePlan } from './schema.ts';
 
 // The product's probe: skipped with its reason when Chromium is missing or hidden (PUSHBENCH_WITHOUT).
@@ -151,7 +151,7 @@ describe('browser scenario in headless Chromium', { skip: SKIP }, () => {
 
   it('renders a table with every check, escaping text', () => {
     const evil = { ...extra, servers: [...extra.servers, { server: '<img src=x>', protocol: 'sse' as const, origin: null, skipped: 'a "reason" <b>', checks: [] }] };
-    const html = browserSection(evil, {} as RunResult);
+    const html = browserSection(evil);
     assert.match(html, /<h2>Browser checks<\/h2>/);
     assert.equal((html.match(/class="badge failed">fail</g) ?? []).length, 1);
     assert.ok(html.includes('&lt;img src=x&gt;') && !html.includes('<img src=x>'));
@@ -178,8 +178,9 @@ describe('browser scenario wiring', () => {
   });
 
   it('a missing Chromium is a one-line skip reason, not a failure', () => {
-    assert.equal(browserSummaryLine({ skipped: 'headless Chromium not installed: run npm run setup:system' }), 'Browser checks not run: headless Chromium not installed: run npm run setup:system.');
-    assert.match(browserSection({ skipped: 'headless Chromium not installed: run npm run setup:system', servers: [] }, {} as RunResult), /Not run: headless Chromium not installed/);
+    const notRun: BrowserExtra = { browser: null, skipped: 'headless Chromium not installed: run npm run setup:system', error: null, settings: { clientsPerPage: 2, events: 10, rate: 10, retryMs: 500 }, clockStepUs: null, servers: [] };
+    assert.equal(browserSummaryLine(notRun), 'Browser checks not run: headless Chromium not installed: run npm run setup:system.');
+    assert.match(browserSection(notRun), /Not run: headless Chromium not installed/);
   });
 });
 

@@ -13,11 +13,10 @@ import type { PageClient } from './browser-page.ts';
 import { call, openPage, progress, sleep, waitFor } from './browser-driver.ts';
 import { errorReason, type Executor, type ExecutorContext } from './executor.ts';
 import type { BrowserScenario } from './schema.ts';
-import type { BrowserCheck, BrowserExtra, BrowserServerResult } from './browser-result.ts';
+import type { BrowserCheck, BrowserExtra, BrowserServerResult } from '../result/extras.ts';
 import { idsCheck, latencyCheck, namedCheck, replayCheck, retryCheck, type Clock } from './browser-checks.ts';
 import { sseReconnectChecks, wsReconnectChecks } from './browser-reconnect.ts';
 
-export type { BrowserCheck, BrowserExtra, BrowserServerResult } from './browser-result.ts';
 
 export { CHROMIUM_PATH, chromiumPids, PROFILE_PREFIX } from '../harness/browser/chromium.ts';
 /** Chromium's connections per origin over HTTP/1.1 (its socket pool's per-group limit). */

@@ -1,10 +1,10 @@
 // What every scenario executor gets and gives: a plain map from kind to executor lives in run.ts.
 import type { EngineOptions } from './schema.ts';
 import type { ProgressSink } from '../harness/progress.ts';
-import type { KneeResult, StepResult } from '../harness/result.ts';
+import type { KneeResult, StepResult } from '../result/result.ts';
 import type { ServerSpec } from '../servers/spec.ts';
-import type { AgentClock } from '../harness/engine/agent-client.ts';
-import { boundedReason } from '../harness/reason.ts';
+import type { AgentClock, RunExtras } from '../result/extras.ts';
+import { boundedReason } from '../result/reason.ts';
 
 export interface ExecutorContext {
   /** The servers of this scenario that can run here, in the order asked. */
@@ -39,7 +39,7 @@ export interface ScenarioOutput {
   steps: StepResult[];
   knees: KneeResult[];
   /** Scenario-level findings that are not steps (e.g. browser checks), merged into result.extras. */
-  extras: Record<string, unknown>;
+  extras: RunExtras;
 }
 
 export type Executor<S> = (scenario: S, ctx: ExecutorContext) => Promise<ScenarioOutput>;

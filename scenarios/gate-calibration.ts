@@ -8,7 +8,7 @@ import { loadavg } from 'node:os';
 import { join, relative } from 'node:path';
 import { writeJsonAtomic } from '../harness/result-store.ts';
 import type { ProgressSink } from '../harness/progress.ts';
-import type { RunResult } from '../harness/result.ts';
+import type { RunResult } from '../result/result.ts';
 import { FLOOR_SERVER, gateFault, workUsFor, type GateFaultName, type GateManifest, type GateRun } from '../reports/gate-calibration.ts';
 import { buildPlanInput } from '../cli/run-options.ts';
 import type { ServerSpec } from '../servers/spec.ts';

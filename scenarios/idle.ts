@@ -3,11 +3,11 @@
 // sampled. Bytes per connection = (RSS during hold − RSS at baseline) / connections held.
 import { getHealth } from '../harness/control.ts';
 import type { ClientPool } from '../harness/engine/pool.ts';
-import { summarizeAs, decodeHistogram } from '../harness/metrics/histogram.ts';
+import { summarizeAs, decodeHistogram } from '../result/histogram.ts';
 import { ProcessTreeSampler } from '../harness/metrics/proc-sampler.ts';
 import { readSockstat } from '../harness/metrics/sockstat.ts';
 import { startTarget } from '../harness/broker/step-target.ts';
-import type { IdleMetrics, IdleParams, StepOutcome, StepResult, ValidityCheck } from '../harness/result.ts';
+import type { IdleMetrics, IdleParams, StepOutcome, StepResult, ValidityCheck } from '../result/result.ts';
 import type { ServerSpec } from '../servers/spec.ts';
 import { errorReason, groupKey, repetitionsNow, type Executor, type ExecutorContext, type StepStart } from './executor.ts';
 import type { IdleScenario } from './schema.ts';

@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { describe, it } from 'node:test';
 import { networkUnavailableReason } from '../harness/network/availability.ts';
 import { nginxUnavailableReason } from '../harness/proxy/nginx.ts';
-import type { PathMetrics, StepResult } from '../harness/result.ts';
+import type { PathMetrics, StepResult } from '../result/result.ts';
 import { getServer } from '../servers/registry.ts';
 import { testContext } from './fixtures/context.ts';
 import { runPath, skipReason } from './path.ts';

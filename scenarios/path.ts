@@ -8,17 +8,18 @@
 // validity check: a proxy that holds the tail of a stream is the result, not a broken measurement.
 // So is a handshake the path refused (a WebSocket upgrade through nginx's stock config): the step
 // completes with no stream open and the status every client got, and the report says so.
+import type { PathSkip } from '../result/extras.ts';
 import { join } from 'node:path';
 import { getHealth, postBroadcast } from '../harness/control.ts';
 import { startServer, type RunningServer } from '../harness/lifecycle/server-process.ts';
 import { ProcessTreeSampler } from '../harness/metrics/proc-sampler.ts';
-import { createHistogram, decodeHistogram, summarize, summarizeAs } from '../harness/metrics/histogram.ts';
+import { createHistogram, decodeHistogram, summarize, summarizeAs } from '../result/histogram.ts';
 import type { ClientPool, MergedConnect } from '../harness/engine/pool.ts';
 import { networkUnavailableReason } from '../harness/network/availability.ts';
 import { startDelayProxy, type DelayProxy } from '../harness/network/delay-proxy.ts';
 import { createNetworkPath, type NetworkPath } from '../harness/network/namespace.ts';
 import { nginxUnavailableReason, startNginx } from '../harness/proxy/nginx.ts';
-import type { PathMetrics, PathParams, StepOutcome, StepResult, ValidityCheck } from '../harness/result.ts';
+import type { PathMetrics, PathParams, StepOutcome, StepResult, ValidityCheck } from '../result/result.ts';
 import { safeLabel } from '../harness/result-store.ts';
 import { ENV } from '../servers/contract.ts';
 import type { ServerSpec } from '../servers/spec.ts';
@@ -26,13 +27,6 @@ import { errorReason, groupKey, type Executor, type ExecutorContext } from './ex
 import { describePath, type PathSpec } from './path-spec.ts';
 import type { PathScenario } from './schema.ts';
 import { agentClockChecks, clientCpuCheck, clientLagCheck, clientSideFrom, NO_RECONNECT, outcomeFrom, serverCores, sleep, startPool, unlessServerExited } from './step-common.ts';
-
-/** A (server, path) pair that cannot be measured here, and why; shown in the report's paths section. */
-export interface PathSkip {
-  server: string;
-  path: string;
-  reason: string;
-}
 
 export const runPath: Executor<PathScenario> = async (scenario, ctx) => {
   const steps: StepResult[] = [];

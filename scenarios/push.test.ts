@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { PushMetrics, StepResult } from '../harness/result.ts';
+import type { PushMetrics, StepResult } from '../result/result.ts';
 import { getServer } from '../servers/registry.ts';
 import { testContext, withEnv } from './fixtures/context.ts';
 import { runPush } from './push.ts';

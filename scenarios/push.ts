@@ -3,16 +3,16 @@
 // Per (server, N) the server starts once and the clients connect once; each (rate, bytes,
 // repetition) is one broadcast whose warm-up events are excluded by seq.
 import type { ClientPool } from '../harness/engine/pool.ts';
-import { decodeHistogram, summarize } from '../harness/metrics/histogram.ts';
+import { decodeHistogram, summarize } from '../result/histogram.ts';
 import { ProcessTreeSampler } from '../harness/metrics/proc-sampler.ts';
 import { startTarget, type StepTarget } from '../harness/broker/step-target.ts';
-import type { KneeResult, PushMetrics, PushParams, StepOutcome, StepResult, ValidityCheck } from '../harness/result.ts';
+import type { KneeResult, PushMetrics, PushParams, StepOutcome, StepResult, ValidityCheck } from '../result/result.ts';
 import type { ServerSpec } from '../servers/spec.ts';
 import { ADDITIONS, PATHS } from '../servers/contract.ts';
 import { getHealth } from '../harness/control.ts';
 import { errorReason, groupKey, repetitionsNow, type Executor, type ExecutorContext } from './executor.ts';
 import type { PushScenario } from './schema.ts';
-import { reasonHeadline } from '../harness/reason.ts';
+import { reasonHeadline } from '../result/reason.ts';
 import { agentClockChecks, unlessServerExited, startPool, clientCpuCheck, clientLagCheck, clientSideFrom, NO_RECONNECT, outcomeFrom, serverCores, sleep } from './step-common.ts';
 
 /** Time allowed after the last event is due for every client to receive it. */

@@ -8,9 +8,9 @@
 import { getHealth, postBroadcast, postDrop } from '../harness/control.ts';
 import type { ReconnectPolicy } from '../harness/clients/types.ts';
 import type { ClientPool } from '../harness/engine/pool.ts';
-import { decodeHistogram, summarize } from '../harness/metrics/histogram.ts';
+import { decodeHistogram, summarize } from '../result/histogram.ts';
 import { startServer, type RunningServer } from '../harness/lifecycle/server-process.ts';
-import type { ReconnectMetrics, ReconnectMode, ReconnectParams, StepOutcome, StepResult, ValidityCheck } from '../harness/result.ts';
+import type { ReconnectMetrics, ReconnectMode, ReconnectParams, StepOutcome, StepResult, ValidityCheck } from '../result/result.ts';
 import type { ServerSpec } from '../servers/spec.ts';
 import { errorReason, groupKey, repetitionsNow, type Executor, type ExecutorContext, type StepStart } from './executor.ts';
 import type { ReconnectScenario } from './schema.ts';

@@ -4,17 +4,15 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { planShards } from '../harness/engine/plan.ts';
 import { captureEnvironment } from '../harness/environment.ts';
-import { groupSummaries } from '../harness/aggregate.ts';
+import { groupSummaries } from '../result/aggregate.ts';
 import { onInterrupted, onShutdown } from '../harness/lifecycle/cleanup.ts';
 import type { ProgressSink } from '../harness/progress.ts';
-import { RESULT_SCHEMA, type KneeResult, type RunResult, type StepResult } from '../harness/result.ts';
+import { RESULT_SCHEMA, type KneeResult, type RunResult, type StepResult } from '../result/result.ts';
 import { createRunFolder, writeJsonAtomic } from '../harness/result-store.ts';
 import { getServer } from '../servers/registry.ts';
 import type { ServerSpec } from '../servers/spec.ts';
 import { planAvailability } from './availability.ts';
-import type { PathSkip } from './path.ts';
 import type { Executor, ExecutorContext, StepStart } from './executor.ts';
-import type { AgentClock } from '../harness/engine/agent-client.ts';
 import { runIdle } from './idle.ts';
 import { runPush } from './push.ts';
 import { runReconnect } from './reconnect.ts';
@@ -25,8 +23,8 @@ import { runUpstream, transportsFor, upstreamSkipReason } from './upstream.ts';
 import type { Plan, Scenario } from './schema.ts';
 import { UserError } from '../harness/errors.ts';
 import { brokersExtra } from '../harness/broker/extra.ts';
-import { listProfiles, PROFILES_FOLDER, profiledSpec, profilingUnsupportedReason, type ProfilesExtra } from '../harness/profiling/clinic.ts';
-import type { Profiler } from '../harness/profiling/profilers.ts';
+import { listProfiles, PROFILES_FOLDER, profiledSpec, profilingUnsupportedReason } from '../harness/profiling/clinic.ts';
+import type { AgentClock, Profiler, ProfilesExtra, RunExtras } from '../result/extras.ts';
 
 const EXECUTORS: { [K in Scenario['kind']]: Executor<Extract<Scenario, { kind: K }>> } = {
   idle: runIdle,
@@ -118,7 +116,7 @@ export async function runPlan(plan: Plan, opts: RunOptions): Promise<RunOutcome>
   let nextIndex = 0;
   const steps: StepResult[] = [];
   const knees: KneeResult[] = [];
-  const extras: Record<string, unknown> = {};
+  const extras: RunExtras = {};
   // One entry per agent per pool started (every step re-measures): offsets drift, so each is kept.
   const agentClocks: AgentClock[] = [];
   // Every step as it ends, and the one under way: what an interrupt keeps (the executors hand
@@ -151,8 +149,7 @@ export async function runPlan(plan: Plan, opts: RunOptions): Promise<RunOutcome>
     if (brokers) extras.brokers = brokers;
     // The paths of servers that could not run at all, beside those the path executor skipped.
     if (plannedPathSkips.length > 0) {
-      const ran = (extras.paths as { skips?: PathSkip[] } | undefined) ?? {};
-      extras.paths = { ...ran, skips: [...plannedPathSkips, ...(ran.skips ?? [])] };
+      extras.paths = { ...extras.paths, skips: [...plannedPathSkips, ...(extras.paths?.skips ?? [])] };
     }
   };
   // Written once, by whichever comes first: the run's end or an interrupt's hook.

@@ -5,7 +5,7 @@ import { postBroadcast, getHealth } from '../harness/control.ts';
 import type { ClientPool } from '../harness/engine/pool.ts';
 import { ProcessTreeSampler } from '../harness/metrics/proc-sampler.ts';
 import { startServer, type RunningServer } from '../harness/lifecycle/server-process.ts';
-import type { SideloadMetrics, SideloadParams, StepResult, ValidityCheck } from '../harness/result.ts';
+import type { SideloadMetrics, SideloadParams, StepResult, ValidityCheck } from '../result/result.ts';
 import type { ServerSpec } from '../servers/spec.ts';
 import { errorReason, groupKey, type Executor, type ExecutorContext } from './executor.ts';
 import type { SideloadScenario } from './schema.ts';

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { alive } from '../harness/lifecycle/fixtures/processes.ts';
-import type { StepResult, UpstreamMetrics } from '../harness/result.ts';
+import type { StepResult, UpstreamMetrics } from '../result/result.ts';
 import { getServer } from '../servers/registry.ts';
 import { testContext } from './fixtures/context.ts';
 import { upstreamSchema } from './schema.ts';

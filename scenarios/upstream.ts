@@ -13,10 +13,9 @@ import type { ClientPool } from '../harness/engine/pool.ts';
 import type { SendPlan } from '../harness/engine/send-run.ts';
 import { getHealth, postReset } from '../harness/control.ts';
 import { startServer, type RunningServer } from '../harness/lifecycle/server-process.ts';
-import { decodeHistogram, summarize } from '../harness/metrics/histogram.ts';
+import { decodeHistogram, summarize } from '../result/histogram.ts';
 import { ProcessTreeSampler } from '../harness/metrics/proc-sampler.ts';
 import {
-  UPSTREAM_TARGET,
   type StepOutcome,
   type StepResult,
   type UpstreamMetrics,
@@ -24,12 +23,14 @@ import {
   type UpstreamParams,
   type UpstreamTransport,
   type ValidityCheck,
-} from '../harness/result.ts';
-import { ADDITIONS, PATHS } from '../servers/contract.ts';
+} from '../result/result.ts';
+import { ADDITIONS, PATHS, type MessageTarget } from '../servers/contract.ts';
 import type { ServerSpec } from '../servers/spec.ts';
 import { errorReason, groupKey, type Executor, type ExecutorContext } from './executor.ts';
 import type { UpstreamScenario } from './schema.ts';
 import { clientCpuCheck, clientLagCheck, clientSideFrom, NO_RECONNECT, outcomeFrom, serverCores, sleep, startPool, unlessServerExited } from './step-common.ts';
+
+const UPSTREAM_TARGET: Record<UpstreamMode, MessageTarget> = { echo: 'sender', room: 'room' };
 
 /** Time the workers get between the schedule's announcement and its first message. */
 const LEAD_MS = 300;

@@ -3,16 +3,16 @@
 // Exit 0 when every check passes, 1 otherwise.
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { groupSummaries } from '../../harness/aggregate.ts';
+import { groupSummaries } from '../../result/aggregate.ts';
 import { captureEnvironment } from '../../harness/environment.ts';
 import { EXIT } from '../../harness/errors.ts';
 import { onInterrupted } from '../../harness/lifecycle/cleanup.ts';
 import { stderrProgress } from '../../harness/progress-tracker.ts';
-import { RESULT_SCHEMA, type RunResult } from '../../harness/result.ts';
-import { createRunFolder, writeJsonAtomic } from '../../harness/result-store.ts';
-import { writeReports } from '../../reports/index.ts';
+import { RESULT_SCHEMA, type RunResult } from '../../result/result.ts';
+import { createRunFolder, writeJsonAtomic, writeReportFiles } from '../../harness/result-store.ts';
+import { renderReports } from '../../reports/index.ts';
 import { calibrate } from '../../scenarios/calibrate.ts';
-import { formatTable } from '../table.ts';
+import { formatTable } from '../../reports/terminal.ts';
 
 export async function calibrateCommand(opts: { out: string }, argv: string[]): Promise<number> {
   const { dir, runId } = createRunFolder(opts.out, 'calibrate');
@@ -41,7 +41,7 @@ export async function calibrateCommand(opts: { out: string }, argv: string[]): P
     extras: { calibration: outcome.checks },
   };
   writeJsonAtomic(join(dir, 'results.json'), result);
-  await writeReports(dir, [result]);
+  writeReportFiles(dir, await renderReports([result]));
   process.stdout.write(
     formatTable(
       ['check', 'injected', 'expected', 'measured', 'tolerance', 'result'],

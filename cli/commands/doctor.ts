@@ -9,7 +9,7 @@ import { locateSystemTool } from '../../harness/system-tool.ts';
 import { listServers } from '../../servers/registry.ts';
 import { unavailableReason } from '../../servers/spec.ts';
 import { EXIT } from '../../harness/errors.ts';
-import { formatTable } from '../table.ts';
+import { formatTable } from '../../reports/terminal.ts';
 import { hiddenNote } from './hidden-note.ts';
 
 export function doctorCommand(): number {

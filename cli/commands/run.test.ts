@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
-import type { StepResult } from '../../harness/result.ts';
+import type { StepResult } from '../../result/result.ts';
 import { writeBreakerConfig } from '../../servers/fixtures/breaker-config.ts';
 
 const bin = fileURLToPath(new URL('../../bin/pushbench.js', import.meta.url));

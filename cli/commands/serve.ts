@@ -1,6 +1,6 @@
 // `pushbench serve <name>`: one server in the foreground until Ctrl-C (cleanup.ts stops it).
 import { UserError } from '../../harness/errors.ts';
-import { withOutputTail } from '../../harness/reason.ts';
+import { withOutputTail } from '../../result/reason.ts';
 import { startServer } from '../../harness/lifecycle/server-process.ts';
 import { isShuttingDown } from '../../harness/lifecycle/cleanup.ts';
 import { getServer } from '../../servers/registry.ts';

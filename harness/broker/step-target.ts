@@ -8,7 +8,7 @@ import { DEFAULTS, type BroadcastRequest, type HealthBody } from '../../servers/
 import type { ServerSpec } from '../../servers/spec.ts';
 import { getHealth, postBroadcast } from '../control.ts';
 import { startServer, type RunningServer, type StartOptions } from '../lifecycle/server-process.ts';
-import type { ValidityCheck } from '../result.ts';
+import type { ValidityCheck } from '../../result/result.ts';
 import { startCustomBroker } from './custom.ts';
 import { startNchan } from './nchan.ts';
 import { PublishRun, type PublishReport } from './publish-run.ts';

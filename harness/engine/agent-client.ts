@@ -2,6 +2,7 @@
 // protocol version, measures its clock against ours, plans its share of the clients with its own
 // limits and asks it to fork the workers. Each remote worker answers to the same interface as a
 // local one (pool.ts PoolWorker), so the pool drives them the same way.
+import type { AgentClock } from '../../result/extras.ts';
 import { connect, type Socket } from 'node:net';
 import { openFileCap } from '../environment.ts';
 import { UserError } from '../errors.ts';
@@ -9,17 +10,6 @@ import { AGENT_PROTOCOL_VERSION, COORDINATOR_MAX_LINE_BYTES, formatHostPort, isL
 import { planShards, type ShardPlan } from './plan.ts';
 import type { PoolOptions, PoolWorker } from './pool.ts';
 import type { Envelope, Reply, Request } from './protocol.ts';
-
-/** What a result records per agent (RunResult.extras.agents). */
-export interface AgentClock {
-  address: string;
-  /** Agent CLOCK_MONOTONIC minus ours, ns. */
-  offsetNs: number;
-  /** Half the smallest ping round trip: the offset is known to ± this. */
-  uncertaintyNs: number;
-  workers: number;
-  clients: number;
-}
 
 export interface AgentSession {
   clocks: AgentClock[];

@@ -8,7 +8,7 @@ import { getHealth, postBroadcast } from '../control.ts';
 import { UserError } from '../errors.ts';
 import { alive } from '../lifecycle/fixtures/processes.ts';
 import { startServer, type RunningServer } from '../lifecycle/server-process.ts';
-import { decodeHistogram } from '../metrics/histogram.ts';
+import { decodeHistogram } from '../../result/histogram.ts';
 import { networkUnavailableReason } from '../network/availability.ts';
 import { createNetworkPath, listNamespaces, type NetworkPath } from '../network/namespace.ts';
 import { getServer } from '../../servers/registry.ts';

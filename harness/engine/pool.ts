@@ -8,7 +8,8 @@ import type { SendPlan } from './send-run.ts';
 import { MAX_SOURCE_ADDRESSES, planShards, type ShardPlan } from './plan.ts';
 import type { Envelope, Reply, Request, Status } from './protocol.ts';
 import { workerBundle } from './worker-bundle.ts';
-import { placeOnAgents, type AgentClock, type AgentSession } from './agent-client.ts';
+import type { AgentClock } from '../../result/extras.ts';
+import { placeOnAgents, type AgentSession } from './agent-client.ts';
 
 export interface PoolOptions {
   target: Omit<StreamTarget, 'localAddress'>;

@@ -14,8 +14,8 @@ export interface Places {
   roomSize: number;
 }
 
-import type { StatusCount } from '../result.ts';
-export type { StatusCount } from '../result.ts';
+import type { StatusCount } from '../../result/result.ts';
+export type { StatusCount } from '../../result/result.ts';
 import type { TimelineBucket } from './timeline.ts';
 
 export interface InitRequest {

@@ -6,7 +6,7 @@
 // from the last run slows the next (the pool rotates addresses within one process only).
 import { getServer } from '../../servers/registry.ts';
 import { startServer } from '../lifecycle/server-process.ts';
-import { decodeHistogram, summarizeAs } from '../metrics/histogram.ts';
+import { decodeHistogram, summarizeAs } from '../../result/histogram.ts';
 import { ProcessTreeSampler } from '../metrics/proc-sampler.ts';
 import { ClientPool } from './pool.ts';
 

@@ -8,7 +8,7 @@ import { checkProtocol, forgetServer, getHealth, nameServer } from '../control.t
 import { signalGroup, trackGroup, untrackGroup, groupAlive } from './cleanup.ts';
 import { assertPortFree, freePort } from './ports.ts';
 import { TailBuffer } from './tail-buffer.ts';
-import { withOutputTail } from '../reason.ts';
+import { withOutputTail } from '../../result/reason.ts';
 
 export interface StartOptions {
   host?: string;

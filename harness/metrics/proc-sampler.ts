@@ -5,7 +5,7 @@
 // Descendants are found by scanning /proc/*/stat for parent pids: /proc/<pid>/task/*/children
 // needs CONFIG_PROC_CHILDREN, which these kernels do not have.
 import { readdirSync, readFileSync } from 'node:fs';
-import type { ProcessSample } from '../result.ts';
+import type { ProcessSample } from '../../result/result.ts';
 
 /** USER_HZ: the unit of utime/stime in /proc/<pid>/stat (`getconf CLK_TCK`, 100 on Linux). */
 const CLK_TCK = 100;

@@ -11,7 +11,7 @@ import { postBroadcast } from '../control.ts';
 import { startServer } from '../lifecycle/server-process.ts';
 import { getServer, REPO_ROOT } from '../../servers/registry.ts';
 import { listProfiles, profiledSpec, profilingUnsupportedReason } from './clinic.ts';
-import type { Profiler } from './profilers.ts';
+import type { Profiler } from '../../result/extras.ts';
 
 const run = promisify(execFile);
 const work = mkdtempSync(join(tmpdir(), 'pb-clinic-'));

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { it } from 'node:test';
-import { fixtureArgs } from '../lifecycle/fixtures/launch.ts';
+import { fixtureArgs } from '../harness/lifecycle/fixtures/launch.ts';
 import { latencyValues } from './fixtures/latency-values.ts';
 import {
   HIGHEST,

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import { fixtureResult } from '../reports/fixtures/fixture.ts';
-import { checkResult } from './result-schema.ts';
+import { checkResult } from './read.ts';
 
 const baseline = JSON.parse(readFileSync(fileURLToPath(new URL('../bench/baseline.json', import.meta.url)), 'utf8')) as unknown;
 const FIXTURE = JSON.stringify(fixtureResult());

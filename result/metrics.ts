@@ -1,6 +1,6 @@
 // Headline metrics: the figures that summaries, verdicts and `compare` talk about, as data.
 // Each has a direction so `compare` knows what "worse" means, and a unit for display.
-import { decodeHistogram } from './metrics/histogram.ts';
+import { decodeHistogram } from './histogram.ts';
 import type { HistogramSummary, ScenarioKind, StepResult } from './result.ts';
 
 export type Direction = 'lower' | 'higher';

@@ -1,7 +1,7 @@
 // Median and spread over repetitions, per group, from completed steps only: invalid and failed
 // steps are counted (totalRepetitions) but never averaged in. A metric a step did not measure
 // (headlineOf leaves it out) is left out of that metric's n rather than counted as zero.
-import { headlineOf } from './headline.ts';
+import { headlineOf } from './metrics.ts';
 import type { GroupSummary, Stat, StepResult } from './result.ts';
 
 export function groupSummaries(steps: StepResult[]): GroupSummary[] {
@@ -22,6 +22,7 @@ export function groupSummaries(steps: StepResult[]): GroupSummary[] {
         else values.set(k, [v]);
       }
     }
+    // kind and params come from the same step, so they agree as GroupSummary's union asks.
     return {
       group: first.group,
       kind: first.kind,
@@ -32,7 +33,7 @@ export function groupSummaries(steps: StepResult[]): GroupSummary[] {
       validRepetitions: valid.length,
       totalRepetitions: list.length,
       metrics: Object.fromEntries([...values].map(([k, v]) => [k, stat(v)])),
-    };
+    } as GroupSummary;
   });
 }
 

@@ -3,7 +3,7 @@
 // of samples. Summaries read only bucket values, so a merged histogram summarizes exactly like one
 // recorded in a single process.
 import * as hdr from 'hdr-histogram-js';
-import type { HistogramSummary } from '../result.ts';
+import type { HistogramSummary } from './result.ts';
 
 export type Histogram = hdr.Histogram;
 export type HistogramUnit = 'us' | 'ms';

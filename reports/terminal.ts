@@ -1,10 +1,17 @@
-// The terminal summary of a run: one row per group with its headline figures (medians over valid
-// repetitions), or the reason there are none.
-import { formatTable } from '../cli/table.ts';
-import { HEADLINE_METRICS } from '../harness/headline.ts';
-import type { RunResult } from '../harness/result.ts';
-import { browserSummaryLine } from './browser-result.ts';
-import { rampLimitText } from './ramp-limit.ts';
+// Plain-text tables for the terminal (stdout results, not progress), and the terminal summary of a
+// run: one row per group with its headline figures (medians over valid repetitions, in the units
+// and digits of report.html and summary.md), or the reason there are none.
+import { HEADLINE_METRICS } from '../result/metrics.ts';
+import type { RunResult } from '../result/result.ts';
+import { browserSummaryLine } from './browser-section.ts';
+import { fmtMetric, fmtNumber } from './format.ts';
+import { rampLimitText } from './params-text.ts';
+
+export function formatTable(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
+  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n') + '\n';
+}
 
 export function summaryTable(result: RunResult): string {
   const out: string[] = [];
@@ -21,12 +28,12 @@ export function summaryTable(result: RunResult): string {
       const valid = `${g.validRepetitions}/${g.totalRepetitions}`;
       const cells = names.map((n) => {
         const s = g.metrics[n];
-        return s ? formatNumber(s.median) : g.validRepetitions === 0 ? 'invalid' : '-';
+        return s ? fmtMetric(s.median, specs[n]!.unit) : g.validRepetitions === 0 ? 'invalid' : '-';
       });
       return [g.server, params, valid, ...cells];
     });
     out.push(`\n${kind}\n`);
-    out.push(formatTable(['server', 'params', 'valid', ...names.map((n) => `${specs[n]!.label}${specs[n]!.unit ? ` (${specs[n]!.unit})` : ''}`)], rows));
+    out.push(formatTable(['server', 'params', 'valid', ...names.map((n) => specs[n]!.label)], rows));
     if (kind === 'path') {
       for (const s of result.steps) {
         if (s.kind !== 'path' || s.outcome.state !== 'completed' || s.outcome.metrics.handshake?.opened !== 0) continue;
@@ -37,7 +44,7 @@ export function summaryTable(result: RunResult): string {
       for (const s of result.steps) {
         if (s.kind !== 'idle' || s.outcome.state === 'failed') continue;
         const r = s.outcome.metrics.ramp;
-        out.push(`ramp ${s.server} clients=${s.params.clients}: ${formatNumber(s.outcome.metrics.connectRatePerSecond)}/s of ${s.params.rampPerSecond}/s offered, ${rampLimitText(r.limitedBy)} (server ${r.serverCpuPercent.toFixed(0)} % CPU, busiest client worker ${r.clientCpuPercentMax.toFixed(0)} %)\n`);
+        out.push(`ramp ${s.server} clients=${s.params.clients}: ${fmtNumber(s.outcome.metrics.connectRatePerSecond)}/s of ${s.params.rampPerSecond}/s offered, ${rampLimitText(r.limitedBy)} (server ${r.serverCpuPercent.toFixed(0)} % CPU, busiest client worker ${r.clientCpuPercentMax.toFixed(0)} %)\n`);
       }
     }
   }
@@ -53,10 +60,4 @@ export function summaryTable(result: RunResult): string {
 /** "HTTP 404 × 10" for each status the clients got. */
 export function handshakeText(statuses: { status: number; count: number }[]): string {
   return statuses.map((s) => `HTTP ${s.status} × ${s.count}`).join(', ');
-}
-
-function formatNumber(n: number): string {
-  if (Math.abs(n) >= 100) return Math.round(n).toLocaleString('en-US');
-  if (Math.abs(n) >= 1) return n.toFixed(1);
-  return n.toPrecision(2);
 }
