@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { loadConfigFile } from '../cli/config-file.ts';
 import { checkAnswer } from '../servers/contract-check.ts';
-import { writeBreakerConfig } from '../servers/fixtures/breaker-config.ts';
+import { writeBreakerConfig } from './servers/fixtures/breaker-config.ts';
 import { contractViolations, forgetServer, getHealth, nameServer, postBroadcast, postDrop, postReset } from './control.ts';
 import { ContractViolation, EXIT } from './errors.ts';
 import { trackedGroups } from './lifecycle/cleanup.ts';

@@ -3,11 +3,8 @@
 // from it: one source of truth, checked on read (a result file is untrusted input).
 import { z } from 'zod';
 import { count, figure, nullableFigure, protocol, text } from './fields.ts';
+import { PROFILERS } from './profilers.ts';
 
-/** The clinic.js profilers `pushbench run --profile` offers. bubbleprof is left out on purpose: it
- * hung for more than 5 minutes here and left trace files that broke the next doctor run. */
-export const PROFILERS = ['flame', 'doctor', 'heapprofiler'] as const;
-export type Profiler = (typeof PROFILERS)[number];
 
 const browserCheck = z.object({
   name: text,

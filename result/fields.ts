@@ -11,7 +11,7 @@ export const nullableFigure = figure.nullable();
 export const text = z.string();
 export const figures = z.record(z.string(), figure);
 
-/** The protocols a server speaks (servers/contract.ts has the same list; harness/servers/spec.ts checks they agree). */
+/** The protocols a server speaks (servers/contract.ts has the same list; harness/servers/spec.ts checks they agree at compile time). */
 export const PROTOCOLS = ['sse', 'ws', 'tcp', 'sse-h2'] as const;
 export const protocol = z.enum(PROTOCOLS);
 export type Protocol = z.infer<typeof protocol>;

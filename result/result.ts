@@ -6,7 +6,8 @@
 // a results.json) and the types the code writes cannot drift apart. Fields that results written by
 // earlier versions lack are optional (said where); everything else is required.
 import { z } from 'zod';
-import { extrasSchema, PROFILERS } from './extras.ts';
+import { extrasSchema } from './extras.ts';
+import { PROFILERS } from './profilers.ts';
 import { count, figure, figures, nullableFigure, protocol, text } from './fields.ts';
 
 export const RESULT_SCHEMA = 'pushbench/result@1';

@@ -11,8 +11,8 @@ import { before, describe, it } from 'node:test';
 import { browserSection } from '../reports/browser-section.ts';
 import type { RunResult } from '../result/result.ts';
 import { buildPlanInput } from '../cli/run-options.ts';
-import { getServer } from '../servers/registry.ts';
-import type { ServerSpec } from '../servers/spec.ts';
+import { getServer } from '../harness/servers/registry.ts';
+import type { ServerSpec } from '../harness/servers/spec.ts';
 import { chromiumUnavailableReason } from '../harness/browser/chromium.ts';
 import { startServer } from '../harness/lifecycle/server-process.ts';
 import { opensslUnavailableReason } from '../harness/openssl.ts';
@@ -209,15 +209,11 @@ describe('browser scenario without openssl', () => {
     }
   });
 
-  it('node-sse-h2 itself refuses TLS mode with the same reason, exit 1 before ready', async () => {
-    hideOpenssl();
-    try {
-      await assert.rejects(startServer(getServer('node-sse-h2'), { env: { PUSHBENCH_TLS: '1' } }), (err: Error) => {
-        assert.match(err.message, /^server node-sse-h2 exited with code 1 before it became ready; its last output:\nnode-sse-h2: PUSHBENCH_TLS=1 needs openssl to make a throw-away certificate: openssl is hidden by PUSHBENCH_WITHOUT=/);
-        return true;
-      });
-    } finally {
-      restore();
-    }
+  it('node-sse-h2 refuses TLS mode when the openssl it is given cannot run, exit 1 before ready', async () => {
+    // The harness owns the probes (and PUSHBENCH_WITHOUT): the server is handed the openssl to use.
+    await assert.rejects(startServer(getServer('node-sse-h2'), { env: { PUSHBENCH_TLS: '1', PUSHBENCH_OPENSSL: '/nonexistent/openssl' } }), (err: Error) => {
+      assert.match(err.message, /^server node-sse-h2 exited with code 1 before it became ready; its last output:\nnode-sse-h2: PUSHBENCH_TLS=1 needs openssl to make a throw-away certificate: \/nonexistent\/openssl not found$/);
+      return true;
+    });
   });
 });

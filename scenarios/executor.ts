@@ -2,7 +2,7 @@
 import type { EngineOptions } from './schema.ts';
 import type { ProgressSink } from '../harness/progress.ts';
 import type { KneeResult, StepResult } from '../result/result.ts';
-import type { ServerSpec } from '../servers/spec.ts';
+import type { ServerSpec } from '../harness/servers/spec.ts';
 import type { AgentClock, RunExtras } from '../result/extras.ts';
 import { boundedReason } from '../result/reason.ts';
 

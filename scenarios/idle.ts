@@ -8,7 +8,7 @@ import { ProcessTreeSampler } from '../harness/metrics/proc-sampler.ts';
 import { readSockstat } from '../harness/metrics/sockstat.ts';
 import { startTarget } from '../harness/broker/step-target.ts';
 import type { IdleMetrics, IdleParams, StepOutcome, StepResult, ValidityCheck } from '../result/result.ts';
-import type { ServerSpec } from '../servers/spec.ts';
+import type { ServerSpec } from '../harness/servers/spec.ts';
 import { errorReason, groupKey, repetitionsNow, type Executor, type ExecutorContext, type StepStart } from './executor.ts';
 import type { IdleScenario } from './schema.ts';
 import { clientSideFrom, NO_RECONNECT, outcomeFrom, sleep, startPool, unlessServerExited } from './step-common.ts';

@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import { networkUnavailableReason } from '../harness/network/availability.ts';
 import { nginxUnavailableReason } from '../harness/proxy/nginx.ts';
 import type { PathMetrics, StepResult } from '../result/result.ts';
-import { getServer } from '../servers/registry.ts';
+import { getServer } from '../harness/servers/registry.ts';
 import { testContext } from './fixtures/context.ts';
 import { runPath, skipReason } from './path.ts';
 import { parsePath } from './path-spec.ts';

@@ -22,7 +22,7 @@ import { nginxUnavailableReason, startNginx } from '../harness/proxy/nginx.ts';
 import type { PathMetrics, PathParams, StepOutcome, StepResult, ValidityCheck } from '../result/result.ts';
 import { safeLabel } from '../harness/result-store.ts';
 import { ENV } from '../servers/contract.ts';
-import type { ServerSpec } from '../servers/spec.ts';
+import type { ServerSpec } from '../harness/servers/spec.ts';
 import { errorReason, groupKey, type Executor, type ExecutorContext } from './executor.ts';
 import { describePath, type PathSpec } from './path-spec.ts';
 import type { PathScenario } from './schema.ts';

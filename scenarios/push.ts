@@ -7,7 +7,7 @@ import { decodeHistogram, summarize } from '../result/histogram.ts';
 import { ProcessTreeSampler } from '../harness/metrics/proc-sampler.ts';
 import { startTarget, type StepTarget } from '../harness/broker/step-target.ts';
 import type { KneeResult, PushMetrics, PushParams, StepOutcome, StepResult, ValidityCheck } from '../result/result.ts';
-import type { ServerSpec } from '../servers/spec.ts';
+import type { ServerSpec } from '../harness/servers/spec.ts';
 import { ADDITIONS, PATHS } from '../servers/contract.ts';
 import { getHealth } from '../harness/control.ts';
 import { errorReason, groupKey, repetitionsNow, type Executor, type ExecutorContext } from './executor.ts';

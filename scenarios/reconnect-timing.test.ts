@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ReconnectMetrics, StepResult } from '../result/result.ts';
-import { getServer } from '../servers/registry.ts';
+import { getServer } from '../harness/servers/registry.ts';
 import { testContext } from './fixtures/context.ts';
 import { runReconnect } from './reconnect.ts';
 import { reconnectSchema } from './schema.ts';

@@ -4,7 +4,7 @@ import { getHealth, postBroadcast, postDrop } from '../harness/control.ts';
 import { ClientPool } from '../harness/engine/pool.ts';
 import { startServer } from '../harness/lifecycle/server-process.ts';
 import type { ReconnectMetrics, StepResult } from '../result/result.ts';
-import { getServer } from '../servers/registry.ts';
+import { getServer } from '../harness/servers/registry.ts';
 import { testContext } from './fixtures/context.ts';
 import { policyFor, runReconnect } from './reconnect.ts';
 import { reconnectSchema } from './schema.ts';

@@ -11,7 +11,7 @@ import type { ClientPool } from '../harness/engine/pool.ts';
 import { decodeHistogram, summarize } from '../result/histogram.ts';
 import { startServer, type RunningServer } from '../harness/lifecycle/server-process.ts';
 import type { ReconnectMetrics, ReconnectMode, ReconnectParams, StepOutcome, StepResult, ValidityCheck } from '../result/result.ts';
-import type { ServerSpec } from '../servers/spec.ts';
+import type { ServerSpec } from '../harness/servers/spec.ts';
 import { errorReason, groupKey, repetitionsNow, type Executor, type ExecutorContext, type StepStart } from './executor.ts';
 import type { ReconnectScenario } from './schema.ts';
 import { startPool, clientCpuCheck, clientLagCheck, clientSideFrom, outcomeFrom, sleep, unlessServerExited } from './step-common.ts';

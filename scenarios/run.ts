@@ -9,8 +9,8 @@ import { onInterrupted, onShutdown } from '../harness/lifecycle/cleanup.ts';
 import type { ProgressSink } from '../harness/progress.ts';
 import { RESULT_SCHEMA, type KneeResult, type RunResult, type StepResult } from '../result/result.ts';
 import { createRunFolder, writeJsonAtomic } from '../harness/result-store.ts';
-import { getServer } from '../servers/registry.ts';
-import type { ServerSpec } from '../servers/spec.ts';
+import { getServer } from '../harness/servers/registry.ts';
+import type { ServerSpec } from '../harness/servers/spec.ts';
 import { planAvailability } from './availability.ts';
 import type { Executor, ExecutorContext, StepStart } from './executor.ts';
 import { runIdle } from './idle.ts';
@@ -24,7 +24,8 @@ import type { Plan, Scenario } from './schema.ts';
 import { UserError } from '../harness/errors.ts';
 import { brokersExtra } from '../harness/broker/extra.ts';
 import { listProfiles, PROFILES_FOLDER, profiledSpec, profilingUnsupportedReason } from '../harness/profiling/clinic.ts';
-import type { AgentClock, Profiler, ProfilesExtra, RunExtras } from '../result/extras.ts';
+import type { AgentClock, ProfilesExtra, RunExtras } from '../result/extras.ts';
+import type { Profiler } from '../result/profilers.ts';
 
 const EXECUTORS: { [K in Scenario['kind']]: Executor<Extract<Scenario, { kind: K }>> } = {
   idle: runIdle,

@@ -6,7 +6,7 @@ import type { ClientPool } from '../harness/engine/pool.ts';
 import { ProcessTreeSampler } from '../harness/metrics/proc-sampler.ts';
 import { startServer, type RunningServer } from '../harness/lifecycle/server-process.ts';
 import type { SideloadMetrics, SideloadParams, StepResult, ValidityCheck } from '../result/result.ts';
-import type { ServerSpec } from '../servers/spec.ts';
+import type { ServerSpec } from '../harness/servers/spec.ts';
 import { errorReason, groupKey, type Executor, type ExecutorContext } from './executor.ts';
 import type { SideloadScenario } from './schema.ts';
 import { startPool, clientCpuCheck, clientSideFrom, NO_RECONNECT, outcomeFrom, unlessServerExited } from './step-common.ts';

@@ -25,7 +25,7 @@ import {
   type ValidityCheck,
 } from '../result/result.ts';
 import { ADDITIONS, PATHS, type MessageTarget } from '../servers/contract.ts';
-import type { ServerSpec } from '../servers/spec.ts';
+import type { ServerSpec } from '../harness/servers/spec.ts';
 import { errorReason, groupKey, type Executor, type ExecutorContext } from './executor.ts';
 import type { UpstreamScenario } from './schema.ts';
 import { clientCpuCheck, clientLagCheck, clientSideFrom, NO_RECONNECT, outcomeFrom, serverCores, sleep, startPool, unlessServerExited } from './step-common.ts';

@@ -3,8 +3,8 @@ import { UserError } from '../../harness/errors.ts';
 import { withOutputTail } from '../../result/reason.ts';
 import { startServer } from '../../harness/lifecycle/server-process.ts';
 import { isShuttingDown } from '../../harness/lifecycle/cleanup.ts';
-import { getServer } from '../../servers/registry.ts';
-import { unavailableReason } from '../../servers/spec.ts';
+import { getServer } from '../../harness/servers/registry.ts';
+import { unavailableReason } from '../../harness/servers/spec.ts';
 
 export async function serveCommand(name: string, opts: { port?: string; host: string }): Promise<void> {
   const spec = getServer(name);

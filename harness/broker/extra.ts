@@ -2,7 +2,7 @@
 // name their latency "publish-to-receive" (t0 is the harness's intended publish time, so the publish
 // request and the broker's fan-out are both inside it) and say how their connections were counted.
 import type { BrokerRecord, BrokersExtra } from '../../result/extras.ts';
-import type { ServerSpec } from '../../servers/spec.ts';
+import type { ServerSpec } from '../servers/spec.ts';
 
 function connectionsFrom(spec: ServerSpec): string {
   const b = spec.broker!;

@@ -5,7 +5,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEFAULTS, type BroadcastRequest, type HealthBody } from '../../servers/contract.ts';
-import type { ServerSpec } from '../../servers/spec.ts';
+import type { ServerSpec } from '../servers/spec.ts';
 import { getHealth, postBroadcast } from '../control.ts';
 import { startServer, type RunningServer, type StartOptions } from '../lifecycle/server-process.ts';
 import type { ValidityCheck } from '../../result/result.ts';

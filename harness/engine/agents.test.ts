@@ -11,7 +11,7 @@ import { startServer, type RunningServer } from '../lifecycle/server-process.ts'
 import { decodeHistogram } from '../../result/histogram.ts';
 import { networkUnavailableReason } from '../network/availability.ts';
 import { createNetworkPath, listNamespaces, type NetworkPath } from '../network/namespace.ts';
-import { getServer } from '../../servers/registry.ts';
+import { getServer } from '../servers/registry.ts';
 import { AgentConnection, CLOCK_PINGS } from './agent-client.ts';
 import { AGENT_PROTOCOL_VERSION, parseHostPort } from './agent-protocol.ts';
 import { startAgent, type RunningAgent } from './agent.ts';

@@ -2,7 +2,7 @@
 // (SIGTERM, then SIGKILL of the group after the contract's 2 s).
 import { execa, type ResultPromise } from 'execa';
 import { DEFAULTS, ENV } from '../../servers/contract.ts';
-import type { ServerSpec } from '../../servers/spec.ts';
+import type { ServerSpec } from '../servers/spec.ts';
 import { ContractViolation, UserError } from '../errors.ts';
 import { checkProtocol, forgetServer, getHealth, nameServer } from '../control.ts';
 import { signalGroup, trackGroup, untrackGroup, groupAlive } from './cleanup.ts';

@@ -3,11 +3,12 @@
 // and stops profiled servers exactly as it does plain ones; profiles land in <run>/profiles/.
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildServerBundle, bundledServer } from '../../servers/bundle.ts';
+import { buildServerBundle, bundledServer } from '../servers/bundle.ts';
 import { ENV } from '../../servers/contract.ts';
-import type { ServerSpec } from '../../servers/spec.ts';
+import type { ServerSpec } from '../servers/spec.ts';
 import { PROFILE_RECORD_SUFFIX } from './profile-record.ts';
-import type { Profiler, ProfileRecord, ProfilesExtra } from '../../result/extras.ts';
+import type { ProfileRecord, ProfilesExtra } from '../../result/extras.ts';
+import type { Profiler } from '../../result/profilers.ts';
 
 /**
  * Time stop() grants a profiled server: after the server exits, flame processes the V8 tick log
@@ -28,7 +29,7 @@ export function profiledSpec(spec: ServerSpec, profiler: Profiler, profilesDir: 
     ...spec,
     launch: {
       ...spec.launch,
-      // clinic-collect.ts from the servers' bundle (servers/bundle.ts), which the server runs from too.
+      // clinic-collect.ts from the servers' bundle (harness/servers/bundle.ts), which the server runs from too.
       command: process.execPath,
       args: [bundledServer('clinic-collect'), profiler, profilesDir, spec.name, '--', command, ...args],
       prepare: async () => {

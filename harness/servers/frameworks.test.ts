@@ -6,10 +6,10 @@ import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import WebSocket from 'ws';
-import { getHealth, postBroadcast, postReset } from '../../harness/control.ts';
-import { startServer, type RunningServer } from '../../harness/lifecycle/server-process.ts';
-import { PATHS } from '../contract.ts';
-import { getServer } from '../registry.ts';
+import { getHealth, postBroadcast, postReset } from '../control.ts';
+import { startServer, type RunningServer } from '../lifecycle/server-process.ts';
+import { PATHS } from '../../servers/contract.ts';
+import { getServer } from './registry.ts';
 
 const CLIENTS = 5;
 

@@ -1,11 +1,11 @@
 // The built-in broker targets: one nginx + nchan and one Pushpin, each measured with SSE and with
 // WebSocket subscribers, so each pair compares the two protocols inside the same broker.
 import { existsSync } from 'node:fs';
-import type { OptionalPart } from '../../harness/optional-parts.ts';
-import { locateSystemTool } from '../../harness/system-tool.ts';
-import { CONTRACT_STOP_GRACE_MS, type Requirement, type ServerSpec } from '../spec.ts';
-import type { Protocol } from '../contract.ts';
-import type { BrokerDescription } from './types.ts';
+import type { OptionalPart } from '../optional-parts.ts';
+import { locateSystemTool } from '../system-tool.ts';
+import { CONTRACT_STOP_GRACE_MS, type Requirement, type ServerSpec } from './spec.ts';
+import type { Protocol } from '../../servers/contract.ts';
+import type { BrokerDescription } from '../broker/types.ts';
 
 /** Where Debian's libnginx-mod-nchan puts the module. */
 export const NCHAN_MODULE = '/usr/lib/nginx/modules/ngx_nchan_module.so';

@@ -5,13 +5,13 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
-import { isBroadcastRequest, parseLastEventId, parseMessage } from '../contract.ts';
-import { envelopeJson, eventDataJson, messageDataJson } from '../node/payload.ts';
-import { sseFramer, wsBinaryEventFrame } from '../node/framers.ts';
-import { FixedRateSchedule } from '../node/schedule.ts';
-import { REPO_ROOT } from '../registry.ts';
-import { requirementsReason } from '../spec.ts';
-import { PYTHON, PYTHON_REQUIREMENT } from './registry.ts';
+import { isBroadcastRequest, parseLastEventId, parseMessage } from '../../servers/contract.ts';
+import { envelopeJson, eventDataJson, messageDataJson } from '../../servers/node/payload.ts';
+import { sseFramer, wsBinaryEventFrame } from '../../servers/node/framers.ts';
+import { FixedRateSchedule } from '../../servers/node/schedule.ts';
+import { REPO_ROOT } from './registry.ts';
+import { requirementsReason } from './spec.ts';
+import { PYTHON, PYTHON_REQUIREMENT } from './python.ts';
 
 
 const cases = {

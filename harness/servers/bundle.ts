@@ -8,7 +8,7 @@
 // One esbuild call builds every entry (one file each, packages left as imports), cached and built
 // race-free by bin/bundle-cache.mjs (tests start servers from several processes at once).
 import { join } from 'node:path';
-import { buildCached, CACHE_DIR, REPO_ROOT, sourceHash } from '../bin/bundle-cache.mjs';
+import { buildCached, CACHE_DIR, REPO_ROOT, sourceHash } from '../../bin/bundle-cache.mjs';
 
 /** Entry name → source, relative to the repository. */
 export const ENTRIES: Record<string, string> = {
@@ -28,10 +28,10 @@ let pending: Promise<void> | null = null;
 
 /** The folder of this source tree's bundles (hashed once per process, on first use). */
 function bundleFolder(): string {
-  // Every source a server can import: servers/ and harness/ (and how it is built: bin/).
+  // Every source a server can import: servers/, harness/ and result/ (and how it is built: bin/).
   // The entry list is in the key too: code running from an older bundle must not fill this folder
   // with its own, older list.
-  folder ??= join(CACHE_DIR, `servers-${sourceHash(['bin', 'servers', 'harness'], { salt: `servers ${FORMAT} ${Object.keys(ENTRIES).join(',')}` })}`);
+  folder ??= join(CACHE_DIR, `servers-${sourceHash(['bin', 'servers', 'harness', 'result'], { salt: `servers ${FORMAT} ${Object.keys(ENTRIES).join(',')}` })}`);
   return folder;
 }
 

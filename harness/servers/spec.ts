@@ -1,7 +1,11 @@
 // What the registry knows about a server: enough to launch it and to say why it cannot run here.
-import type { Protocol } from './contract.ts';
-import type { BrokerDescription } from './broker/types.ts';
-import { isHidden, withHidden, type OptionalPart } from '../harness/optional-parts.ts';
+import type { Protocol } from '../../servers/contract.ts';
+import type { BrokerDescription } from '../broker/types.ts';
+import { isHidden, withHidden, type OptionalPart } from '../optional-parts.ts';
+import type { Protocol as ResultProtocol } from '../../result/fields.ts';
+
+// result/ imports nothing of the project, so it lists the protocols again: they must be the contract's.
+true satisfies ([Protocol, ResultProtocol] extends [ResultProtocol, Protocol] ? true : never);
 
 /** `broker`: a push server nobody here wrote, driven through its publish API (servers/broker/). */
 export type Language = 'node' | 'python' | 'custom' | 'broker';
@@ -21,7 +25,7 @@ export interface LaunchSpec {
   stopGraceMs: number;
   /**
    * Run before every start (startServer awaits it): the built-in Node servers build their bundle
-   * here the first time (servers/bundle.ts). Whoever spawns `command` itself calls it first.
+   * here the first time (harness/servers/bundle.ts). Whoever spawns `command` itself calls it first.
    */
   prepare?: () => Promise<void>;
 }

@@ -4,8 +4,8 @@ import { request } from 'node:http';
 import { connect as http2Connect } from 'node:http2';
 import { connect } from 'node:net';
 import WebSocket from 'ws';
-import type { RunningServer } from '../harness/lifecycle/server-process.ts';
-import { MESSAGE_EVENTS, PATHS, STREAM_QUERY, TCP_STREAM_PREFIX, type EventEnvelope, type Protocol } from './contract.ts';
+import type { RunningServer } from '../lifecycle/server-process.ts';
+import { MESSAGE_EVENTS, PATHS, STREAM_QUERY, TCP_STREAM_PREFIX, type EventEnvelope, type Protocol } from '../../servers/contract.ts';
 
 /** A relayed message as a stream received it (messages addition): its event name, id if any, data. */
 export interface WireMessage {

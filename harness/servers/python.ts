@@ -2,8 +2,8 @@
 // Requirement checks look for the package's module folder: fast, no interpreter started.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Protocol } from '../contract.ts';
-import { CONTRACT_STOP_GRACE_MS, type Requirement, type ServerSpec } from '../spec.ts';
+import type { Protocol } from '../../servers/contract.ts';
+import { CONTRACT_STOP_GRACE_MS, type Requirement, type ServerSpec } from './spec.ts';
 
 export const PYTHON = '/usr/bin/python3';
 const DIST = '/usr/lib/python3/dist-packages';

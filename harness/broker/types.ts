@@ -43,5 +43,3 @@ export type BrokerDescription = (
   maxRampPerSecond?: number;
 };
 
-/** Every broker's subscribers get this channel; one channel per broker process. */
-export const BROKER_CHANNEL = 'pushbench';

@@ -2,15 +2,15 @@
 // user's own servers from a config file. A plain list: no self-registration.
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { UserError } from '../harness/errors.ts';
-import { DEFAULTS, type Protocol } from './contract.ts';
-import { clusterWorkers } from './node/cluster-protocol.ts';
+import { UserError } from '../errors.ts';
+import { DEFAULTS, type Protocol } from '../../servers/contract.ts';
+import { clusterWorkers } from '../../servers/node/cluster-protocol.ts';
 import { CONTRACT_STOP_GRACE_MS, type ServerSpec } from './spec.ts';
-import { pythonServers } from './python/registry.ts';
-import { brokerServers } from './broker/registry.ts';
+import { pythonServers } from './python.ts';
+import { brokerServers } from './brokers.ts';
 import { buildServerBundle, bundledServer } from './bundle.ts';
 
-export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
 function nodeServer(name: string, protocol: Protocol, pair: string | null, description: string): ServerSpec {
   return {
@@ -24,7 +24,7 @@ function nodeServer(name: string, protocol: Protocol, pair: string | null, descr
     launch: {
       command: process.execPath,
       // --expose-gc: /healthz?gc=1 collects before reporting heapUsed (idle scenario). Plain JS from
-      // an esbuild bundle of servers/node/<name>.ts, not tsx (servers/bundle.ts says why).
+      // an esbuild bundle of servers/node/<name>.ts, not tsx (harness/servers/bundle.ts says why).
       args: ['--expose-gc', bundledServer(name)],
       env: {},
       cwd: REPO_ROOT,

@@ -1,16 +1,16 @@
 // The contract's conformance checks, one list for both users of it: `pushbench conform` (any
-// server, built-in or from a config file) and servers/conformance.test.ts (every registered one).
+// server, built-in or from a config file) and harness/servers/conformance.test.ts (every registered one).
 // Each rule sets up what it needs on the running server and reads only the wire and the control
 // answers, so a broken part fails only the rules that use it: a /healthz without "lastSeq" fails
 // the rules that read lastSeq, not the replay or drop rules.
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { postBroadcast, postDrop, postReset } from '../harness/control.ts';
-import { startServer, type RunningServer } from '../harness/lifecycle/server-process.ts';
-import { withHidden } from '../harness/optional-parts.ts';
-import { findSystemTool, locateSystemTool } from '../harness/system-tool.ts';
-import { checkAnswer } from './contract-check.ts';
-import { ADDITIONS, BINARY_EVENT, DEFAULTS, MESSAGE_EVENTS, PATHS, STREAM_QUERY, type AdditionName, type MessageRequest } from './contract.ts';
+import { postBroadcast, postDrop, postReset } from '../control.ts';
+import { startServer, type RunningServer } from '../lifecycle/server-process.ts';
+import { withHidden } from '../optional-parts.ts';
+import { findSystemTool, locateSystemTool } from '../system-tool.ts';
+import { checkAnswer } from '../../servers/contract-check.ts';
+import { ADDITIONS, BINARY_EVENT, DEFAULTS, MESSAGE_EVENTS, PATHS, STREAM_QUERY, type AdditionName, type MessageRequest } from '../../servers/contract.ts';
 import { isSse, openWire, sleep, until, type Wire, type WirePlace } from './conformance-wire.ts';
 import type { ServerSpec } from './spec.ts';
 

@@ -1,9 +1,9 @@
-// The conformance suite: the contract's shared checks (servers/conformance.ts, the same ones
+// The conformance suite: the contract's shared checks (harness/servers/conformance.ts, the same ones
 // `pushbench conform` runs) against every registered server that can run here, one test per rule.
 // Select servers with PUSHBENCH_CONFORMANCE=name,name (default: every available one).
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { RunningServer } from '../harness/lifecycle/server-process.ts';
+import type { RunningServer } from '../lifecycle/server-process.ts';
 import { CONFORMANCE_RULES, runRule, startForConformance } from './conformance.ts';
 import { listServers } from './registry.ts';
 import { unavailableReason } from './spec.ts';

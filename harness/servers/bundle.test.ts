@@ -6,8 +6,8 @@ import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { it } from 'node:test';
-import { getHealth } from '../harness/control.ts';
-import { startServer } from '../harness/lifecycle/server-process.ts';
+import { getHealth } from '../control.ts';
+import { startServer } from '../lifecycle/server-process.ts';
 import { buildBundleInto, bundledServer, ENTRIES } from './bundle.ts';
 import { getServer, NODE_SERVERS, REPO_ROOT } from './registry.ts';
 
