@@ -18,7 +18,7 @@ it('three processes building one folder at once leave one finished build, and a 
   const out = join(CACHE, name);
   rmSync(out, { recursive: true, force: true });
   try {
-    const code = `const m = await import(${JSON.stringify(pathToFileURL(join(REPO_ROOT, 'servers', 'bundle.ts')).href)}); await m.buildBundleInto(process.argv[1]);`;
+    const code = `const m = await import(${JSON.stringify(pathToFileURL(join(REPO_ROOT, 'harness', 'servers', 'bundle.ts')).href)}); await m.buildBundleInto(process.argv[1]);`;
     const exits = await Promise.all(
       [1, 2, 3].map(
         () =>
