@@ -9,7 +9,6 @@ import { readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { before, describe, it } from 'node:test';
 import { browserSection } from '../reports/browser-section.ts';
-import type { RunResult } from '../result/result.ts';
 import { buildPlanInput } from '../cli/run-options.ts';
 import { getServer } from '../harness/servers/registry.ts';
 import type { ServerSpec } from '../harness/servers/spec.ts';

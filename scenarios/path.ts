@@ -23,7 +23,7 @@ import type { PathMetrics, PathParams, StepOutcome, StepResult, ValidityCheck } 
 import { safeLabel } from '../harness/result-store.ts';
 import { ENV } from '../servers/contract.ts';
 import type { ServerSpec } from '../harness/servers/spec.ts';
-import { errorReason, groupKey, type Executor, type ExecutorContext } from './executor.ts';
+import { runStep, type Executor, type ExecutorContext } from './executor.ts';
 import { describePath, type PathSpec } from './path-spec.ts';
 import type { PathScenario } from './schema.ts';
 import { agentClockChecks, clientCpuCheck, clientLagCheck, clientSideFrom, NO_RECONNECT, outcomeFrom, serverCores, sleep, startPool, unlessServerExited } from './step-common.ts';
@@ -115,18 +115,7 @@ async function runTeardown(teardown: (() => Promise<void>)[]): Promise<void> {
 async function pathStep(spec: ServerSpec, path: PathSpec, clients: number, rep: number, scenario: PathScenario, ctx: ExecutorContext): Promise<StepResult> {
   const params: PathParams = { clients, rate: scenario.rate, bytes: scenario.bytes, durationMs: scenario.durationMs, path: path.label };
   const title = `path ${spec.name} via ${path.label} clients=${clients} rate=${scenario.rate}/s rep ${rep}/${scenario.repetitions}`;
-  const startedAt = new Date();
-  const base = { kind: 'path' as const, group: groupKey('path', spec.name, params), server: spec.name, protocol: spec.protocol, pair: spec.pair, repetition: rep, params, startedAt: startedAt.toISOString() };
-  const index = ctx.beginStep(title, base);
-  let step: StepResult;
-  try {
-    const outcome = await measure(spec, path, params, scenario, index, ctx);
-    step = { ...base, durationMs: Date.now() - startedAt.getTime(), outcome };
-  } catch (err) {
-    step = { ...base, durationMs: Date.now() - startedAt.getTime(), outcome: { state: 'failed', reason: errorReason(err) } };
-  }
-  ctx.endStep(index, title, step);
-  return step;
+  return runStep(ctx, title, spec, { kind: 'path', repetition: rep, params }, (index) => measure(spec, path, params, scenario, index, ctx));
 }
 
 async function measure(spec: ServerSpec, path: PathSpec, params: PathParams, scenario: PathScenario, index: number, ctx: ExecutorContext): Promise<StepOutcome<PathMetrics>> {

@@ -10,7 +10,7 @@ import type { KneeResult, PushMetrics, PushParams, StepOutcome, StepResult, Vali
 import type { ServerSpec } from '../harness/servers/spec.ts';
 import { ADDITIONS, PATHS } from '../servers/contract.ts';
 import { getHealth } from '../harness/control.ts';
-import { errorReason, groupKey, repetitionsNow, type Executor, type ExecutorContext } from './executor.ts';
+import { repetitionsNow, runStep, type Executor, type ExecutorContext } from './executor.ts';
 import type { PushScenario } from './schema.ts';
 import { reasonHeadline } from '../result/reason.ts';
 import { agentClockChecks, unlessServerExited, startPool, clientCpuCheck, clientLagCheck, clientSideFrom, NO_RECONNECT, outcomeFrom, serverCores, sleep } from './step-common.ts';
@@ -121,23 +121,8 @@ async function titledStep(
 ): Promise<StepResult> {
   const params: PushParams = { clients, rate, bytes, durationMs: scenario.durationMs, warmupMs: scenario.warmupMs, coalesce: scenario.coalesce, ...(scenario.payload === 'binary' ? { payload: 'binary' as const } : {}) };
   const title = `${titlePrefix} ${spec.name} clients=${clients} rate=${rate}/s bytes=${bytes}${scenario.payload === 'binary' ? ' binary' : ''} rep ${rep}/${of}`;
-  const startedAt = new Date();
-  const base = { kind: 'push' as const, group: groupKey('push', spec.name, params), server: spec.name, protocol: spec.protocol, pair: spec.pair, repetition: rep, params, startedAt: startedAt.toISOString() };
-  const index = ctx.beginStep(title, base);
-  let step: StepResult;
-  if (session instanceof Error) {
-    step = { ...base, durationMs: 0, outcome: { state: 'failed', reason: errorReason(session) } };
-  } else {
-    const s = session;
-    try {
-      const outcome = await unlessServerExited(() => s.server, () => pushWindow(s, params, ctx));
-      step = { ...base, durationMs: Date.now() - startedAt.getTime(), outcome };
-    } catch (err) {
-      step = { ...base, durationMs: Date.now() - startedAt.getTime(), outcome: { state: 'failed', reason: errorReason(err) } };
-    }
-  }
-  ctx.endStep(index, title, step);
-  return step;
+  const s = session;
+  return runStep(ctx, title, spec, { kind: 'push', repetition: rep, params }, s instanceof Error ? s : () => unlessServerExited(() => s.server, () => pushWindow(s, params, ctx)));
 }
 
 async function openSession(spec: ServerSpec, clients: number, scenario: PushScenario, ctx: ExecutorContext): Promise<Session> {

@@ -26,7 +26,7 @@ import {
 } from '../result/result.ts';
 import { ADDITIONS, PATHS, type MessageTarget } from '../servers/contract.ts';
 import type { ServerSpec } from '../harness/servers/spec.ts';
-import { errorReason, groupKey, type Executor, type ExecutorContext } from './executor.ts';
+import { runStep, type Executor, type ExecutorContext } from './executor.ts';
 import type { UpstreamScenario } from './schema.ts';
 import { clientCpuCheck, clientLagCheck, clientSideFrom, NO_RECONNECT, outcomeFrom, serverCores, sleep, startPool, unlessServerExited } from './step-common.ts';
 
@@ -113,23 +113,8 @@ export const runUpstream: Executor<UpstreamScenario> = async (scenario, ctx) => 
 
 async function titledStep(session: Session | Error, spec: ServerSpec, params: UpstreamParams, rep: number, scenario: UpstreamScenario, ctx: ExecutorContext): Promise<StepResult> {
   const title = `upstream ${spec.name} ${params.mode}${params.mode === 'room' ? ` of ${params.roomSize}` : ''} via ${params.transport} clients=${params.clients} rate=${params.rate}/s bytes=${params.bytes} rep ${rep}/${scenario.repetitions}`;
-  const startedAt = new Date();
-  const base = { kind: 'upstream' as const, group: groupKey('upstream', spec.name, params), server: spec.name, protocol: spec.protocol, pair: spec.pair, repetition: rep, params, startedAt: startedAt.toISOString() };
-  const index = ctx.beginStep(title, base);
-  let step: StepResult;
-  if (session instanceof Error) {
-    step = { ...base, durationMs: 0, outcome: { state: 'failed', reason: errorReason(session) } };
-  } else {
-    const s = session;
-    try {
-      const outcome = await unlessServerExited(() => s.server, () => sendStep(s, params, scenario, ctx));
-      step = { ...base, durationMs: Date.now() - startedAt.getTime(), outcome };
-    } catch (err) {
-      step = { ...base, durationMs: Date.now() - startedAt.getTime(), outcome: { state: 'failed', reason: errorReason(err) } };
-    }
-  }
-  ctx.endStep(index, title, step);
-  return step;
+  const s = session;
+  return runStep(ctx, title, spec, { kind: 'upstream', repetition: rep, params }, s instanceof Error ? s : () => unlessServerExited(() => s.server, () => sendStep(s, params, scenario, ctx)));
 }
 
 async function openSession(spec: ServerSpec, clients: number, roomSize: number, scenario: UpstreamScenario, ctx: ExecutorContext): Promise<Session> {
