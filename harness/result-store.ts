@@ -3,6 +3,8 @@
 import { randomBytes } from 'node:crypto';
 import { accessSync, closeSync, constants, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { groupSummaries } from '../result/aggregate.ts';
+import { captureEnvironment } from './environment.ts';
 import { EXIT, UserError } from './errors.ts';
 import { RESULT_SCHEMA, type RunResult } from '../result/result.ts';
 import { checkResult } from '../result/read.ts';
@@ -91,6 +93,21 @@ export function writeReportFiles(dir: string, texts: { html: string; summary: st
   writeTextAtomic(paths.html, texts.html);
   writeTextAtomic(paths.summary, texts.summary);
   return paths;
+}
+
+/** What only the runner of a run knows; writeResult fills in the rest. */
+export type RunRecord = Omit<RunResult, 'schema' | 'finishedAt' | 'environment' | 'groups'>;
+
+/**
+ * The one way a result is made and written (`run` and `calibrate` alike): the schema, the finish
+ * time, this machine's environment and the group statistics added to `record`, and results.json
+ * written into the run folder atomically.
+ */
+export function writeResult(dir: string, r: RunRecord): RunResult {
+  const { runId, label, startedAt, command, plan, steps, knees, skipped, extras } = r;
+  const result: RunResult = { schema: RESULT_SCHEMA, runId, label, startedAt, finishedAt: new Date().toISOString(), command, environment: captureEnvironment(), plan, steps, groups: groupSummaries(steps), knees, skipped, extras };
+  writeJsonAtomic(join(dir, 'results.json'), result);
+  return result;
 }
 
 export function writeJsonAtomic(path: string, value: unknown): void {

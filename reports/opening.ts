@@ -7,6 +7,7 @@
 import type { RunResult, ScenarioKind } from '../result/result.ts';
 import { andList, installText, notInstalledText, plannedServers, proseClaimRows, type ClaimRow, type ClaimVerdict } from './claims.ts';
 import { tableClaimRows } from './table-claims.ts';
+import { fmtRatio } from './format.ts';
 import { UPSTREAM_TOPICS, verdictRows, type RowOutcome, type VerdictRow } from './verdict.ts';
 
 const PROTOCOL = { sse: 'SSE', ws: 'WebSocket' } as const;
@@ -34,7 +35,6 @@ const TOPICS: Topic[] = [
 ];
 
 const count = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
-const ratioText = (x: number) => (Number.isFinite(x) ? `${x.toFixed(x >= 10 ? 0 : 1)}×` : '∞×');
 
 function where(v: VerdictRow, manyPairs: boolean): string {
   return manyPairs ? `${v.pair}, ${v.params}` : v.params;
@@ -48,7 +48,7 @@ function winsClause(t: Topic, protocol: 'sse' | 'ws', wins: { row: VerdictRow; o
   const [lo, hi] = [Math.min(...ratios), Math.max(...ratios)];
   const top = wins.find((w) => w.o.ratio === hi)!;
   const pairs = manyPairs ? `${[...new Set(wins.map((w) => w.row.pair))].join(' and ')}; ` : '';
-  const by = lo === hi ? `by ${ratioText(hi)}` : `by ${ratioText(lo)} to ${ratioText(hi)}`;
+  const by = lo === hi ? `by ${fmtRatio(hi)}` : `by ${fmtRatio(lo)} to ${fmtRatio(hi)}`;
   // The servers are named, so the example needs only the parameters.
   const example = `e.g. ${top.o.win.server} ${top.o.win.value} vs ${top.o.lose.server} ${top.o.lose.value} for ${top.row.params}`;
   return `${PROTOCOL[protocol]}${first ? ` ${t.verb}` : ''} in ${wins.length} of ${first ? count(total, 'comparison') : total} (${pairs}${by}, ${example})`;

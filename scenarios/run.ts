@@ -3,12 +3,10 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { planShards } from '../harness/engine/plan.ts';
-import { captureEnvironment } from '../harness/environment.ts';
-import { groupSummaries } from '../result/aggregate.ts';
 import { onInterrupted, onShutdown } from '../harness/lifecycle/cleanup.ts';
 import type { ProgressSink } from '../harness/progress.ts';
-import { RESULT_SCHEMA, type KneeResult, type RunResult, type StepResult } from '../result/result.ts';
-import { createRunFolder, writeJsonAtomic } from '../harness/result-store.ts';
+import type { KneeResult, RunResult, StepResult } from '../result/result.ts';
+import { createRunFolder, writeResult, type RunRecord } from '../harness/result-store.ts';
 import { getServer } from '../harness/servers/registry.ts';
 import type { ServerSpec } from '../harness/servers/spec.ts';
 import { planAvailability } from './availability.ts';
@@ -126,17 +124,13 @@ export async function runPlan(plan: Plan, opts: RunOptions): Promise<RunOutcome>
   let underway: { start: StepStart; title: string } | null = null;
 
   const resultPath = join(runDir, 'results.json');
-  const resultOf = (finalSteps: StepResult[]): RunResult => ({
-    schema: RESULT_SCHEMA,
+  const recordOf = (finalSteps: StepResult[]): RunRecord => ({
     runId,
     label: plan.label,
     startedAt,
-    finishedAt: new Date().toISOString(),
     command: opts.command,
-    environment: captureEnvironment(),
     plan,
     steps: finalSteps,
-    groups: groupSummaries(finalSteps),
     knees,
     skipped: [...skipped].map(([server, reason]) => ({ server, reason })),
     extras: plan.profile === 'none' ? extras : { ...extras, profiles: profilesExtra(plan.profile, profilesDir, unprofiled) },
@@ -157,8 +151,7 @@ export async function runPlan(plan: Plan, opts: RunOptions): Promise<RunOutcome>
   let writing: Promise<RunResult> | null = null;
   const write = (finalSteps: StepResult[]): Promise<RunResult> =>
     (writing ??= (async () => {
-      const result = resultOf(finalSteps);
-      writeJsonAtomic(resultPath, result);
+      const result = writeResult(runDir, recordOf(finalSteps));
       if (opts.afterRun) await opts.afterRun(result, runDir);
       return result;
     })());
