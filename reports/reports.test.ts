@@ -187,7 +187,6 @@ describe('verdict table', () => {
 
 describe('summary.md', () => {
   it('has the verdict table, the steps that did not complete, skipped servers, and the regressions when compared', () => {
-    const base = fixtureResult();
     const cur: RunResult = fixtureResult({ latencyScale: { 'node-sse': 1.3 } });
     const text = summaryMarkdown([cur], compareResults(gateFixture({ seed: 1 }), gateFixture({ seed: 2, shift: { 'node-ws': { serverBytesPerConnection: 3 } } })));
     assert.match(text, /^## pushbench: fixture\n\nOn this machine \(Fixture CPU, 2 cores\), idle memory: [^\n]+\n\n34 steps, 32 completed, 2 invalid or failed\. Fixture CPU, 2 cores, Node v20\.20\.2, commit `0f731b2`\. Reproduce: `pushbench run --suite default --find-knee`\n/);

@@ -379,7 +379,6 @@ const plan = z.looseObject({
   profile: z.enum(['none', ...PROFILERS]).optional(),
   scenarios: z.array(z.looseObject({ kind: text, servers: z.array(text).optional() })).optional(),
 });
-export type PlanRecord = z.infer<typeof plan>;
 
 export const runResultSchema = z.object({
   schema: z.literal(RESULT_SCHEMA),

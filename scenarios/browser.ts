@@ -8,7 +8,7 @@ import { chromiumUnavailableReason, launch, type Session } from '../harness/brow
 import { opensslUnavailableReason } from '../harness/openssl.ts';
 import { findSystemTool } from '../harness/system-tool.ts';
 import { startServer, type RunningServer } from '../harness/lifecycle/server-process.ts';
-import { ENV, PATHS } from '../servers/contract.ts';
+import { ENV } from '../servers/contract.ts';
 import type { ServerSpec } from '../harness/servers/spec.ts';
 import type { PageClient } from './browser-page.ts';
 import { call, openPage, progress, sleep, waitFor } from './browser-driver.ts';

@@ -2,7 +2,7 @@
 // its executor, and writes one RunResult (plus reports) into a new run folder.
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { planShards } from '../harness/engine/plan.ts';
+import { shardClients } from '../harness/engine/shards.ts';
 import { onInterrupted, onShutdown } from '../harness/lifecycle/cleanup.ts';
 import type { ProgressSink } from '../harness/progress.ts';
 import type { KneeResult, RunResult, StepResult } from '../result/result.ts';
@@ -84,7 +84,7 @@ export async function runPlan(plan: Plan, opts: RunOptions): Promise<RunOutcome>
     // Every server of the scenario must hold every client count: the one with the fewest processes decides.
     const serverProcesses = specs.length === 0 ? 1 : Math.min(...specs.map((s) => s.processes));
     // browser opens a few clients in Chromium, never through the engine's workers.
-    if (scenario.kind !== 'browser') for (const n of scenario.clients) planShards(n, { maxPerWorker: plan.engine.maxPerWorker, serverProcesses });
+    if (scenario.kind !== 'browser') for (const n of scenario.clients) shardClients(n, { maxPerWorker: plan.engine.maxPerWorker, serverProcesses });
   }
   // A usage error first: it holds whatever this machine has installed.
   const unprofiled = plan.profile === 'none' ? [] : unprofiledServers(resolved.flatMap((r) => r.specs));

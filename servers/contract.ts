@@ -151,15 +151,6 @@ export interface EventEnvelope {
   data: EventData;
 }
 
-/**
- * First WS frame / first TCP line of every stream: the reconnect hint, the twin of SSE's `retry:`.
- * It has no `id`, so a client can tell it from an event.
- */
-export interface HelloFrame {
-  hello: true;
-  retry: number;
-}
-
 export function isBroadcastRequest(v: unknown): v is BroadcastRequest {
   if (typeof v !== 'object' || v === null) return false;
   const o = v as Record<string, unknown>;

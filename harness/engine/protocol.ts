@@ -2,7 +2,7 @@
 // compressed base64; bigints never cross (JSON has none): nanosecond marks travel as strings.
 import type { ReconnectPolicy, StreamTarget } from '../clients/types.ts';
 import type { SelfSample } from '../metrics/self-sampler.ts';
-import type { Shard } from './plan.ts';
+import type { Shard } from './shards.ts';
 import type { SendPlan, SendReport } from './send-run.ts';
 
 /**

@@ -7,7 +7,7 @@ import { buildServerBundle, bundledServer } from '../servers/bundle.ts';
 import { ENV } from '../../servers/contract.ts';
 import type { ServerSpec } from '../servers/spec.ts';
 import { PROFILE_RECORD_SUFFIX } from './profile-record.ts';
-import type { ProfileRecord, ProfilesExtra } from '../../result/extras.ts';
+import type { ProfileRecord } from '../../result/extras.ts';
 import type { Profiler } from '../../result/profilers.ts';
 
 /**

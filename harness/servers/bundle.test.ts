@@ -8,7 +8,7 @@ import { pathToFileURL } from 'node:url';
 import { it } from 'node:test';
 import { getHealth } from '../control.ts';
 import { startServer } from '../lifecycle/server-process.ts';
-import { buildBundleInto, bundledServer, ENTRIES } from './bundle.ts';
+import { bundledServer, ENTRIES } from './bundle.ts';
 import { getServer, NODE_SERVERS, REPO_ROOT } from './registry.ts';
 
 const CACHE = join(REPO_ROOT, 'node_modules', '.cache', 'pushbench');

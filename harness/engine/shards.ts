@@ -33,7 +33,7 @@ export interface Shard {
   addresses: { address: string | null; count: number }[];
 }
 
-export interface ShardPlan {
+export interface ShardLayout {
   shards: Shard[];
   sourceAddresses: number;
   /** Connections one worker may hold (its open-file cap less a reserve). */
@@ -58,7 +58,7 @@ export function singleAddressLimit(ephemeralPorts: number): number {
 /** 127.0.0.1 … 127.0.0.254: loopback sources we use (.0 and .255 are not host addresses). */
 export const MAX_SOURCE_ADDRESSES = 254;
 
-export function planShards(clients: number, opts: ShardOptions): ShardPlan {
+export function shardClients(clients: number, opts: ShardOptions): ShardLayout {
   if (!Number.isInteger(clients) || clients <= 0) throw new UserError(`client count must be a positive integer, got ${clients}`);
   const fdCap = opts.fdCap ?? openFileCap();
   const serverFdCap = opts.serverFdCap ?? fdCap;
