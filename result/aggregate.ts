@@ -40,9 +40,13 @@ export function groupSummaries(steps: StepResult[]): GroupSummary[] {
 /** Median (mean of the middle two for an even count), min, max and n of at least one value. */
 export function stat(values: number[]): Stat {
   if (values.length === 0) throw new Error('stat() of no values'); // a metric nobody measured has no entry
-  const sorted = [...values].sort((a, b) => a - b);
-  const n = sorted.length;
-  const mid = Math.floor(n / 2);
-  const median = n % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-  return { median, min: sorted[0]!, max: sorted[n - 1]!, n };
+  return { median: median(values), min: Math.min(...values), max: Math.max(...values), n: values.length };
+}
+
+/** The median of at least one value: the mean of the middle two for an even count. */
+export function median(values: readonly number[]): number {
+  if (values.length === 0) throw new Error('median() of no values');
+  const s = [...values].sort((x, y) => x - y);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }

@@ -9,7 +9,7 @@ import { join, relative } from 'node:path';
 import { writeJsonAtomic } from '../harness/result-store.ts';
 import type { ProgressSink } from '../harness/progress.ts';
 import type { RunResult } from '../result/result.ts';
-import { FLOOR_SERVER, gateFault, workUsFor, type GateFaultName, type GateManifest, type GateRun } from '../reports/gate-calibration.ts';
+import { FLOOR_SERVER, gateFault, workUsFor, type GateFaultName, type GateManifest, type GateRun } from '../result/gate.ts';
 import type { ServerSpec } from '../harness/servers/spec.ts';
 import { runPlan } from './run.ts';
 import type { Plan } from './schema.ts';
