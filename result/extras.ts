@@ -122,8 +122,11 @@ export type BrokerRecord = z.infer<typeof brokerRecord>;
 const brokersExtra = z.object({ latency: z.literal('publish-to-receive'), servers: z.array(brokerRecord) });
 export type BrokersExtra = z.infer<typeof brokersExtra>;
 
-/** Every extra is named and typed; an unknown key (from a later version) is kept as it came, not shown. */
-export const extrasSchema = z.looseObject({
+/**
+ * Every extra is named and typed, so nothing else can be written. Reading does not refuse a key it
+ * does not know (from a later version): checkResult keeps it as it came, and no report shows it.
+ */
+export const extrasSchema = z.object({
   browser: browserExtra.optional(),
   calibration: z.array(calibrationCheck).optional(),
   profiles: profilesExtra.optional(),

@@ -10,7 +10,7 @@ import type { KneeResult, PushMetrics, PushParams, StepOutcome, StepResult, Vali
 import type { ServerSpec } from '../harness/servers/spec.ts';
 import { ADDITIONS, PATHS } from '../servers/contract.ts';
 import { getHealth } from '../harness/control.ts';
-import { repetitionsNow, runStep, type Executor, type ExecutorContext } from './executor.ts';
+import { repetitionsNow, runStep, type Executor, type ExecutorContext, type ScenarioOutput } from './executor.ts';
 import type { PushScenario } from './schema.ts';
 import { reasonHeadline } from '../result/reason.ts';
 import { agentClockChecks, unlessServerExited, startPool, clientCpuCheck, clientLagCheck, clientSideFrom, NO_RECONNECT, outcomeFrom, serverCores, sleep } from './step-common.ts';
@@ -69,7 +69,7 @@ export const runPush: Executor<PushScenario> = async (scenario, ctx) => {
  * slows down during the scenario slows every server's repetitions alike. One session per server
  * for all repetitions, as in the plain order: a push window needs no fresh server.
  */
-async function runPushInterleaved(scenario: PushScenario, ctx: ExecutorContext): Promise<{ steps: StepResult[]; knees: KneeResult[]; extras: Record<string, unknown> }> {
+async function runPushInterleaved(scenario: PushScenario, ctx: ExecutorContext): Promise<ScenarioOutput> {
   const steps: StepResult[] = [];
   for (const clients of scenario.clients) {
     if (ctx.cancelled()) break;
