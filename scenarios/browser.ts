@@ -18,7 +18,6 @@ import type { BrowserCheck, BrowserExtra, BrowserServerResult } from '../result/
 import { idsCheck, latencyCheck, namedCheck, replayCheck, retryCheck, type Clock } from './browser-checks.ts';
 import { sseReconnectChecks, wsReconnectChecks } from './browser-reconnect.ts';
 
-
 export { CHROMIUM_PATH, chromiumPids, PROFILE_PREFIX } from '../harness/browser/chromium.ts';
 /** Chromium's connections per origin over HTTP/1.1 (its socket pool's per-group limit). */
 export const HTTP1_PER_ORIGIN = 6;
