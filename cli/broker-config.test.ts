@@ -66,6 +66,13 @@ describe('broker targets in the config file', () => {
     assert.throws(() => loadConfigFile(writeConfig(dir, { brokers: [{ name: 'b', command: 'true', subscribe: {}, publish: { url: 'http://127.0.0.1:1/p' } }] })), /give an sse or a ws subscribe URL/);
   });
 
+  it('carries the ramp limits a broker asks for, and refuses one that is not a positive integer', () => {
+    const broker = { name: 'q', command: 'true', subscribe: { ws: 'ws://127.0.0.1:8091/sub' }, publish: { url: 'http://127.0.0.1:8091/pub' } };
+    const { userServers } = loadConfigFile(writeConfig(dir, { brokers: [{ ...broker, maxRampPerSecond: 300, maxPendingConnects: 20 }] }));
+    assert.deepEqual([userServers[0]?.broker?.maxRampPerSecond, userServers[0]?.broker?.maxPendingConnects], [300, 20]);
+    assert.throws(() => loadConfigFile(writeConfig(dir, { brokers: [{ ...broker, maxPendingConnects: 0 }] })), /brokers\.0\.maxPendingConnects/);
+  });
+
   const nchanMissing = unavailableReason(getServer('nchan-sse'));
   it('measures the example broker: every event to every subscriber of both protocols, exactly once', { skip: nchanMissing ?? false, timeout: 60_000 }, async () => {
     // The example's fixed port 8090 becomes a free one: tests never take fixed ports.

@@ -53,6 +53,8 @@ export const userBrokerSchema = z
     status: z.object({ url: loopbackUrl(['http:']), connections: z.string().min(1) }).strict().nullable().default(null),
     /** Connections per second the broker takes without refusing any; the ramp is held to it. */
     maxRampPerSecond: z.number().int().positive().optional(),
+    /** Subscribes the broker takes unanswered at once; the ramp waits for answers beyond it. */
+    maxPendingConnects: z.number().int().positive().optional(),
   })
   .strict()
   .superRefine((b, ctx) => {
@@ -94,6 +96,7 @@ export function brokerSpecs(b: UserBroker, base: string): ServerSpec[] {
         publish: { url: b.publish.url, method: b.publish.method, headers: b.publish.headers, body: b.publish.body[protocol] },
         status: b.status,
         ...(b.maxRampPerSecond === undefined ? {} : { maxRampPerSecond: b.maxRampPerSecond }),
+        ...(b.maxPendingConnects === undefined ? {} : { maxPendingConnects: b.maxPendingConnects }),
       },
     });
   }

@@ -4,7 +4,7 @@
 // rows' own verdicts: table-claims.test.ts.)
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { claimRows, missingPart, proseClaimRows, verdictText, type ClaimRow } from './claims.ts';
+import { claimRows, missingPart, notInstalledText, proseClaimRows, verdictText, type ClaimRow } from './claims.ts';
 import { fixtureResult } from './fixtures/fixture.ts';
 import { idleStep, pushStep, writeUpAbsent, writeUpPresent } from './fixtures/write-up.ts';
 import { escMd, esc } from './escape.ts';
@@ -80,6 +80,20 @@ describe("the write-up's claims", () => {
     assert.equal(missingPart('missing /usr/bin/python3 (npm run setup:system)'), '/usr/bin/python3');
     assert.equal(missingPart('nginx is not installed: run npm run setup:system (as root)'), 'nginx');
     assert.equal(missingPart('the header modes concern SSE'), null);
+  });
+
+  it('names servers skipped for the same reason once, together', () => {
+    const hidden = 'python is hidden by PUSHBENCH_WITHOUT=all (installed here: unset PUSHBENCH_WITHOUT to use it)';
+    assert.equal(
+      notInstalledText([
+        { server: 'fastapi-sse', reason: hidden },
+        { server: 'aiohttp-sse', reason: hidden },
+        { server: 'fastapi-sse', reason: hidden },
+        { server: 'flask-sse', reason: 'missing python3-flask (npm run setup:system)' },
+        { server: 'other', reason: 'it broke' },
+      ]),
+      `python3-flask is not installed (npm run setup:system); fastapi-sse and aiohttp-sse: ${hidden}; other: it broke`,
+    );
   });
 
   for (const [world, make] of [['installed', writeUpPresent], ['not installed', writeUpAbsent]] as const) {

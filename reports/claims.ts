@@ -71,9 +71,16 @@ export function installText(parts: string[]): string {
 export function notInstalledText(reasons: { server: string; reason: string }[]): string | null {
   if (reasons.length === 0) return null;
   const parts = partsOf(reasons);
-  const other = reasons.filter((x) => missingPart(x.reason) === null).map((x) => `${x.server}: ${x.reason}`);
+  // Servers skipped for the same reason (a part hidden by PUSHBENCH_WITHOUT) share one mention.
+  const serversBy = new Map<string, string[]>();
+  for (const x of reasons.filter((y) => missingPart(y.reason) === null)) {
+    const servers = serversBy.get(x.reason) ?? [];
+    if (!servers.includes(x.server)) servers.push(x.server);
+    serversBy.set(x.reason, servers);
+  }
+  const other = [...serversBy].map(([reason, servers]) => `${andList(servers)}: ${reason}`);
   const installed = parts.length === 0 ? [] : [installText(parts)];
-  return [...installed, ...[...new Set(other)]].join('; ');
+  return [...installed, ...other].join('; ');
 }
 
 export function andList(xs: string[]): string {

@@ -14,6 +14,7 @@ describe('the one escaping path', () => {
   it('escapes Markdown syntax, HTML, cell ends and newlines for summary.md', () => {
     assert.equal(escMd('[x](javascript:alert(1)) ![i](y) `c` *b* _i_ ~s~ a|b\\'), '\\[x\\](javascript:alert(1)) !\\[i\\](y) \\`c\\` \\*b\\* \\_i\\_ \\~s\\~ a\\|b\\\\');
     assert.equal(escMd('<img src=x>\nnext\r\nrow'), '&lt;img src=x&gt; next row');
+    assert.equal(escMd(`the write-up's "claims" & <b>`), `the write-up's "claims" &amp; &lt;b&gt;`);
   });
 
   it('a reason with output lines: the first line as text, the rest a block, all escaped, line for line', () => {

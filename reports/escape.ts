@@ -16,7 +16,11 @@ export function esc(value: unknown): string {
  * of data (`[ ] ( ) \` * _ ~ \\`) is backslash-escaped; `|` would end the cell and a newline the row.
  */
 export function escMd(value: unknown): string {
-  return esc(String(value).replace(/[\\`*_~[\]|]/g, '\\$&')).replace(/\r?\n|\r/g, ' ');
+  // Quotes stay as they are: without a `<` no tag, so no attribute, can start (the write-up's, not write-up&#39;s).
+  return String(value)
+    .replace(/[\\`*_~[\]|]/g, '\\$&')
+    .replace(/[&<>]/g, (c) => MAP[c]!)
+    .replace(/\r?\n|\r/g, ' ');
 }
 
 /** Schemes a report may link to; anything else (javascript:, data:, vbscript:, file:) is refused. */

@@ -81,7 +81,7 @@ async function idleOutcome(spec: ServerSpec, params: IdleParams, ctx: ExecutorCo
           ramp: {
             serverCpuPercent: rampServer.cpuPercent,
             clientCpuPercentMax: connect.clientCpuPercentMax,
-            limitedBy: rampLimit(connect.ratePerSecond, params.rampPerSecond, rampServer.cpuPercent, connect.clientCpuPercentMax, summarizeAs(decodeHistogram(connect.connectHistogram), 'ms').p99),
+            limitedBy: rampLimit(connect.ratePerSecond, Math.min(params.rampPerSecond, spec.broker?.maxRampPerSecond ?? Infinity), rampServer.cpuPercent, connect.clientCpuPercentMax, summarizeAs(decodeHistogram(connect.connectHistogram), 'ms').p99, (spec.broker?.maxPendingConnects ?? 0) > 0),
           },
           failuresByCause: connect.failuresByCause,
           serverBaseline: { ...baseline, heapUsedBytes: heapBaseline },

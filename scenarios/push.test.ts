@@ -35,7 +35,7 @@ describe('push scenario', () => {
     }
   });
 
-  it('interleaves repetitions across servers (ABBA) within sessions kept open, every window exact', async () => {
+  it('interleaves repetitions across servers (ABBA), each on a fresh server, every window exact', async () => {
     const specs = ['node-sse', 'node-ws'].map(getServer);
     const out = await runPush(scenario({ clients: [20], repetitions: 2 }), testContext(specs));
     assert.deepEqual(

@@ -63,45 +63,32 @@ export const runPush: Executor<PushScenario> = async (scenario, ctx) => {
 };
 
 /**
- * Repetitions interleaved across servers (ABAB, not AABB): every server's session is opened first
- * (idle connections cost the others nothing measurable), then repetition r of every server runs
- * before repetition r + 1 of any, each round starting one server further along, so a machine that
- * slows down during the scenario slows every server's repetitions alike. One session per server
- * for all repetitions, as in the plain order: a push window needs no fresh server.
+ * Repetitions interleaved across servers (ABAB, not AABB): repetition r of every server runs before
+ * repetition r + 1 of any, each round starting one server further along, so a machine that slows
+ * down during the scenario slows every server's repetitions alike. Each repetition gets a fresh
+ * server and fresh clients: two processes of one server differed by up to ±20 % in CPU per event
+ * here, which repetitions in one process cannot show, so a gate comparing one process with another
+ * missed a +30 % CPU change 1–3 times in 10 (README, "The CI gate").
  */
 async function runPushInterleaved(scenario: PushScenario, ctx: ExecutorContext): Promise<ScenarioOutput> {
   const steps: StepResult[] = [];
+  const n = ctx.servers.length;
   for (const clients of scenario.clients) {
-    if (ctx.cancelled()) break;
-    const sessions: (Session | Error)[] = [];
-    const open = (spec: ServerSpec) => openSession(spec, clients, scenario, ctx).catch((err: unknown) => err as Error);
-    try {
-      for (const spec of ctx.servers) {
-        if (ctx.cancelled()) break;
-        sessions.push(await open(spec));
-      }
-      const n = sessions.length;
-      for (const bytes of scenario.bytes) {
-        for (const rate of scenario.rates) {
-          for (let rep = 1; rep <= scenario.repetitions; rep++) {
-            for (let k = 0; k < n; k++) {
-              if (ctx.cancelled()) return { steps, knees: [], extras: {} };
-              const i = (k + rep - 1) % n;
-              const spec = ctx.servers[i]!;
-              const session = sessions[i]!;
-              const step = await titledStep(session, spec, clients, rate, bytes, rep, scenario.repetitions, scenario, ctx);
-              steps.push(step);
-              // As in the plain order: an overloaded step's backlog must not leak into the next.
-              if (step.outcome.state !== 'completed' && !(session instanceof Error)) {
-                await closeSession(session);
-                sessions[i] = await open(spec);
-              }
+    for (const bytes of scenario.bytes) {
+      for (const rate of scenario.rates) {
+        for (let rep = 1; rep <= scenario.repetitions; rep++) {
+          for (let k = 0; k < n; k++) {
+            if (ctx.cancelled()) return { steps, knees: [], extras: {} };
+            const spec = ctx.servers[(k + rep - 1) % n]!;
+            const session = await openSession(spec, clients, scenario, ctx).catch((err: unknown) => err as Error);
+            try {
+              steps.push(await titledStep(session, spec, clients, rate, bytes, rep, scenario.repetitions, scenario, ctx));
+            } finally {
+              if (!(session instanceof Error)) await closeSession(session);
             }
           }
         }
       }
-    } finally {
-      for (const s of sessions) if (!(s instanceof Error)) await closeSession(s);
     }
   }
   return { steps, knees: [], extras: {} };

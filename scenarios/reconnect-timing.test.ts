@@ -3,20 +3,13 @@
 // when they happen, and a process descheduled for a moment on a busy machine bunches them.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { ReconnectMetrics, StepResult } from '../result/result.ts';
 import { getServer } from '../harness/servers/registry.ts';
 import { testContext } from './fixtures/context.ts';
+import { reconnectMetrics, reconnectScenario } from './fixtures/reconnect.ts';
 import { runReconnect } from './reconnect.ts';
-import { reconnectSchema } from './schema.ts';
 
-const scenario = (o: Record<string, unknown>) =>
-  reconnectSchema.parse({ kind: 'reconnect', servers: ['x'], clients: [100], modes: ['drop'], rate: 100, beforeMs: 300, afterMs: 1200, retryMs: 100, ...o });
-
-function metrics(step: StepResult): ReconnectMetrics {
-  assert.equal(step.kind, 'reconnect');
-  if (step.kind !== 'reconnect' || step.outcome.state === 'failed') throw new Error(step.outcome.state === 'failed' ? step.outcome.reason : 'not reconnect');
-  return step.outcome.metrics;
-}
+const scenario = reconnectScenario;
+const metrics = reconnectMetrics;
 
 describe('reconnect scenario timing', () => {
   it('jitter spreads reconnects over time instead of one spike', async () => {

@@ -3,20 +3,13 @@ import { describe, it } from 'node:test';
 import { getHealth, postBroadcast, postDrop } from '../harness/control.ts';
 import { ClientPool } from '../harness/engine/pool.ts';
 import { startServer } from '../harness/lifecycle/server-process.ts';
-import type { ReconnectMetrics, StepResult } from '../result/result.ts';
 import { getServer } from '../harness/servers/registry.ts';
 import { testContext } from './fixtures/context.ts';
+import { reconnectMetrics, reconnectScenario } from './fixtures/reconnect.ts';
 import { policyFor, runReconnect } from './reconnect.ts';
-import { reconnectSchema } from './schema.ts';
 
-const scenario = (o: Record<string, unknown>) =>
-  reconnectSchema.parse({ kind: 'reconnect', servers: ['x'], clients: [100], modes: ['drop'], rate: 100, beforeMs: 300, afterMs: 1200, retryMs: 100, ...o });
-
-function metrics(step: StepResult): ReconnectMetrics {
-  assert.equal(step.kind, 'reconnect');
-  if (step.kind !== 'reconnect' || step.outcome.state === 'failed') throw new Error(step.outcome.state === 'failed' ? step.outcome.reason : 'not reconnect');
-  return step.outcome.metrics;
-}
+const scenario = reconnectScenario;
+const metrics = reconnectMetrics;
 
 // The jitter case reads when reconnects happen, which a busy neighbour moves: it is in
 // reconnect-timing.test.ts, which npm test runs alone.
@@ -31,7 +24,11 @@ describe('reconnect scenario', () => {
       assert.equal(m.gaps, 0, `${s.server} ${s.kind}`);
       assert.equal(m.duplicates, 0);
       assert.ok(m.timeTo100Ms !== null && m.timeTo99Ms !== null && m.timeTo99Ms <= m.timeTo100Ms);
-      assert.ok(m.replayed > 0, `${s.server} ${s.kind === 'reconnect' ? s.params.mode : ''}: events sent while away came from the ring (${m.replayed} replayed, ${m.lostWithProcess} lost with the process)`);
+      // A drop leaves every client away for its 100 ms retry while events flow at 100/s: some come
+      // from the ring. After a restart, whether the new process sent anything before a client was
+      // back depends on which of them the machine scheduled first (a loaded one: none), so there
+      // the replay is checked for consistency only, and the seq space by the zero gaps above.
+      if (s.kind === 'reconnect' && s.params.mode === 'drop') assert.ok(m.replayed > 0, `${s.server} drop: events sent while away came from the ring (${m.replayed} replayed)`);
       assert.equal(m.replayLatency.count, m.replayed);
     }
   });

@@ -150,10 +150,13 @@ export async function startPool(
 ): Promise<ClientPool> {
   const cap = server.spec.broker?.maxRampPerSecond;
   if (cap !== undefined && cap < opts.rampPerSecond) ctx.progress({ type: 'notice', text: `${server.spec.name}: ramp held to ${cap}/s, the most this broker accepts without refusing connections` });
+  const pending = server.spec.broker?.maxPendingConnects ?? 0;
+  if (pending > 0) ctx.progress({ type: 'notice', text: `${server.spec.name}: at most ${pending} subscribes wait for an answer at once, the most this broker queues without refusing` });
   const pool = await ClientPool.start({
     target: { protocol: server.spec.protocol, host: server.host, port: server.port, ...(server.path === undefined ? {} : { path: server.path }) },
     clients: opts.clients,
     rampPerSecond: cap === undefined ? opts.rampPerSecond : Math.min(cap, opts.rampPerSecond),
+    maxPendingConnects: pending,
     maxPerWorker: ctx.engine.maxPerWorker,
     connectTimeoutMs: ctx.engine.connectTimeoutMs,
     workers: ctx.engine.workers || opts.workers || 0,

@@ -41,5 +41,12 @@ export type BrokerDescription = (
    * (and says so). Pushpin 1.36 answers 502 to subscribes beyond ~100 queued to its origin.
    */
   maxRampPerSecond?: number;
+  /**
+   * Most subscribes the broker takes unanswered at once: the ramp dials no further while that many
+   * wait for their answer (a closed loop, so a busy broker slows the ramp instead of refusing).
+   * Pushpin 1.36 forwards every subscribe to its origin through zurl and answers 502 when ~100 wait
+   * there, which a fixed rate reaches whenever the machine is loaded.
+   */
+  maxPendingConnects?: number;
 };
 

@@ -28,6 +28,7 @@ const initRequest = z.object({
   shard: z.object({ clients: int, addresses: z.array(z.object({ address: z.string().max(255).nullable(), count: int })).max(256) }),
   cap: int,
   rampPerSecond: z.number().positive().max(Number.MAX_SAFE_INTEGER),
+  maxPendingConnects: int,
   connectTimeoutMs: int,
   burnUsPerEvent: int,
   clockOffsetNs: finite,

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { createServer as createHttpServer, type ServerResponse } from 'node:http';
 import { createServer, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
@@ -126,6 +127,45 @@ describe('client pool', { timeout: 30_000 }, () => {
       await pool.close();
       for (const s of sockets) s.destroy();
       await new Promise((r) => silent.close(r));
+    }
+  });
+
+  it('holds at most maxPendingConnects handshakes unanswered at once, and connects every client', async () => {
+    // An SSE server that answers each subscribe 40 ms after it arrived, counting those waiting.
+    let waiting = 0;
+    let peak = 0;
+    const held: ServerResponse[] = [];
+    const slow = createHttpServer((_req, res) => {
+      peak = Math.max(peak, ++waiting);
+      setTimeout(() => {
+        waiting--;
+        res.writeHead(200, { 'content-type': 'text/event-stream' });
+        res.write(':ok\n\n');
+        held.push(res);
+      }, 40);
+    });
+    await new Promise<void>((r) => slow.listen(0, '127.0.0.1', r));
+    const port = (slow.address() as { port: number }).port;
+    const connectWith = async (maxPendingConnects: number): Promise<number> => {
+      peak = 0;
+      const pool = await ClientPool.start(opts({ target: { protocol: 'sse', host: '127.0.0.1', port }, clients: 40, workers: 2, maxPendingConnects }));
+      try {
+        const c = await pool.connectAll();
+        assert.equal(c.held, 40);
+        assert.deepEqual(c.failuresByCause, {});
+      } finally {
+        await pool.close();
+      }
+      return peak;
+    };
+    try {
+      assert.ok((await connectWith(6)) <= 6, `at most 6 waiting at once, saw ${peak}`);
+      // The same ramp without the limit: the 5,000/s burst leaves far more waiting.
+      assert.ok((await connectWith(0)) > 6, `without the limit more than 6 wait at once, saw ${peak}`);
+    } finally {
+      for (const res of held) res.destroy();
+      slow.closeAllConnections();
+      await new Promise<void>((r) => slow.close(() => r()));
     }
   });
 

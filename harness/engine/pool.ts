@@ -15,6 +15,8 @@ export interface PoolOptions {
   target: Omit<StreamTarget, 'localAddress'>;
   clients: number;
   rampPerSecond: number;
+  /** Most handshakes left unanswered at once over the whole pool (a broker's queue); 0: no limit. */
+  maxPendingConnects?: number;
   maxPerWorker: number;
   connectTimeoutMs: number;
   policy: ReconnectPolicy;
@@ -160,6 +162,7 @@ export class ClientPool {
               shard: layout.shards[i]!,
               cap: caps[i]!,
               rampPerSecond: perWorkerRate,
+              maxPendingConnects: opts.maxPendingConnects ? Math.max(1, Math.floor(opts.maxPendingConnects / workers.length)) : 0,
               connectTimeoutMs: opts.connectTimeoutMs,
               burnUsPerEvent: opts.burnUsPerEvent ?? 0,
               clockOffsetNs: clockOffsetsNs[i]!,

@@ -26,6 +26,8 @@ export interface InitRequest {
   /** Connections this worker may hold; more asked → only this many, and capHit. */
   cap: number;
   rampPerSecond: number;
+  /** Most of this worker's handshakes unanswered at once (the ramp waits beyond it); 0: no limit. */
+  maxPendingConnects: number;
   connectTimeoutMs: number;
   burnUsPerEvent: number;
   /**

@@ -57,8 +57,21 @@ async function connect(cfg: InitRequest): Promise<ConnectReport> {
   const conns: ConnState[] = [];
   const bucket = new DialBucket(cfg.rampPerSecond, performance.now());
   let next = 0;
+  // The pending limit waits on answers, which a silent server may never give: it stops holding the
+  // ramp back once nothing settled for the connect timeout (the stragglers then time out below).
+  let lastSettled = phase.settled;
+  let lastProgressMs = performance.now();
   while (next < n) {
-    const until = Math.min(n, next + bucket.take(performance.now()));
+    let allowed = bucket.take(performance.now());
+    if (cfg.maxPendingConnects > 0) {
+      if (phase.settled !== lastSettled) [lastSettled, lastProgressMs] = [phase.settled, performance.now()];
+      if (performance.now() - lastProgressMs < cfg.connectTimeoutMs) allowed = Math.min(allowed, cfg.maxPendingConnects - (next - phase.settled));
+      if (allowed <= 0) {
+        await sleep(2);
+        continue;
+      }
+    }
+    const until = Math.min(n, next + allowed);
     for (; next < until; next++) {
       const c: ConnState = state.add();
       c.dialNs = state.now();
