@@ -9,7 +9,6 @@ import { readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { before, describe, it } from 'node:test';
 import { browserSection } from '../reports/browser-section.ts';
-import { buildPlanInput } from '../cli/run-options.ts';
 import { getServer } from '../harness/servers/registry.ts';
 import type { ServerSpec } from '../harness/servers/spec.ts';
 import { chromiumUnavailableReason } from '../harness/browser/chromium.ts';
@@ -18,7 +17,7 @@ import { opensslUnavailableReason } from '../harness/openssl.ts';
 import { chromiumPids, HTTP1_PER_ORIGIN, PROFILE_PREFIX, runBrowser } from './browser.ts';
 import { RECONNECT_CHECKS, type BrowserExtra, type BrowserServerResult } from '../result/extras.ts';
 import { browserSummaryLine } from '../reports/browser-section.ts';
-import { browserSchema, engineSchema, resolvePlan } from './schema.ts';
+import { browserSchema, engineSchema } from './schema.ts';
 
 // The product's probe: skipped with its reason when Chromium is missing or hidden (PUSHBENCH_WITHOUT).
 const SKIP = chromiumUnavailableReason() ?? false;
@@ -159,23 +158,6 @@ describe('browser scenario in headless Chromium', { skip: SKIP }, () => {
 });
 
 describe('browser scenario wiring', () => {
-  it('`--scenario browser` runs the four Node servers with defaults, no tcp-floor added', () => {
-    const plan = resolvePlan(buildPlanInput({ scenario: 'browser', suite: 'default' }, null), 'flags');
-    const s = plan.scenarios[0];
-    assert.ok(s && s.kind === 'browser');
-    assert.deepEqual(s.servers, ['node-sse', 'node-ws', 'express-sse', 'express-ws']);
-    assert.equal(s.clientsPerPage, 3);
-    assert.equal(s.events, 20);
-    assert.equal(s.rate, 50);
-    assert.equal(s.retryMs, 700);
-  });
-
-  it('--clients sets the clients per page; a drop after the whole replay schedule is refused', () => {
-    const plan = resolvePlan(buildPlanInput({ scenario: 'browser', suite: 'default', clients: '2', servers: 'node-sse' }, null), 'flags');
-    assert.equal(plan.scenarios[0]?.kind === 'browser' && plan.scenarios[0].clientsPerPage, 2);
-    assert.throws(() => browserSchema.parse({ kind: 'browser', servers: ['node-sse'], replayEvents: 5, dropAfter: 5 }), /dropAfter must be below replayEvents/);
-  });
-
   it('a missing Chromium is a one-line skip reason, not a failure', () => {
     const notRun: BrowserExtra = { browser: null, skipped: 'headless Chromium not installed: run npm run setup:system', error: null, settings: { clientsPerPage: 2, events: 10, rate: 10, retryMs: 500 }, clockStepUs: null, servers: [] };
     assert.equal(browserSummaryLine(notRun), 'Browser checks not run: headless Chromium not installed: run npm run setup:system.');

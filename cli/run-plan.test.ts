@@ -1,16 +1,17 @@
-// The default plan in both worlds: with the optional parts every write-up server and nginx path is
-// planned to run; without them each is planned as skipped with its reason, never dropped. The two
-// worlds are given as probes (the product's own probes answer for whichever world this machine is).
+// The plans `pushbench run` builds from its flags. The default plan in both worlds: with the
+// optional parts every write-up server and nginx path is planned to run; without them each is
+// planned as skipped with its reason, never dropped. The two worlds are given as probes (the
+// product's own probes answer for whichever world this machine is). And `--scenario browser`.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { buildPlanInput } from '../cli/run-options.ts';
+import { buildPlanInput } from './run-options.ts';
 import { nginxUnavailableReason } from '../harness/proxy/nginx.ts';
 import { getServer } from '../harness/servers/registry.ts';
 import { unavailableReason } from '../harness/servers/spec.ts';
-import { planAvailability, PRODUCT_PROBES, type Probes } from './availability.ts';
-import { skipReason } from './path.ts';
-import { resolvePlan, type Plan } from './schema.ts';
-import { WRITE_UP_SCENARIOS } from './suites.ts';
+import { planAvailability, PRODUCT_PROBES, type Probes } from '../scenarios/availability.ts';
+import { skipReason } from '../scenarios/path.ts';
+import { browserSchema, resolvePlan, type Plan } from '../scenarios/schema.ts';
+import { WRITE_UP_SCENARIOS } from '../scenarios/suites.ts';
 
 const WRITE_UP_SERVERS = ['fastapi-sse', 'aiohttp-sse', 'flask-sse'];
 
@@ -99,5 +100,24 @@ describe('the default plan and the optional parts', () => {
     const expected = unavailableReason(fastapi) === null || nginxUnavailableReason() === null ? [] : ['nginx', 'nginx-noheader'];
     assert.deepEqual(a.pathSkips.map((k) => k.path), expected);
     for (const k of a.pathSkips) assert.equal(k.reason, skipReason(fastapi, { kind: 'nginx', label: k.path, serverHeader: k.path === 'nginx', buffering: true, stock: false }));
+  });
+});
+
+describe('browser scenario flags', () => {
+  it('`--scenario browser` runs the four Node servers with defaults, no tcp-floor added', () => {
+    const plan = resolvePlan(buildPlanInput({ scenario: 'browser', suite: 'default' }, null), 'flags');
+    const s = plan.scenarios[0];
+    assert.ok(s && s.kind === 'browser');
+    assert.deepEqual(s.servers, ['node-sse', 'node-ws', 'express-sse', 'express-ws']);
+    assert.equal(s.clientsPerPage, 3);
+    assert.equal(s.events, 20);
+    assert.equal(s.rate, 50);
+    assert.equal(s.retryMs, 700);
+  });
+
+  it('--clients sets the clients per page; a drop after the whole replay schedule is refused', () => {
+    const plan = resolvePlan(buildPlanInput({ scenario: 'browser', suite: 'default', clients: '2', servers: 'node-sse' }, null), 'flags');
+    assert.equal(plan.scenarios[0]?.kind === 'browser' && plan.scenarios[0].clientsPerPage, 2);
+    assert.throws(() => browserSchema.parse({ kind: 'browser', servers: ['node-sse'], replayEvents: 5, dropAfter: 5 }), /dropAfter must be below replayEvents/);
   });
 });
