@@ -1,4 +1,4 @@
-// Types of bundle-cache.mjs for the TypeScript that uses it (servers/bundle.ts).
+// Types of bundle-cache.mjs for the TypeScript that uses it (harness/servers/bundle.ts).
 import type { BuildOptions, Plugin } from 'esbuild';
 
 export const REPO_ROOT: string;

@@ -1,6 +1,6 @@
 // esbuild bundles cached under node_modules/.cache/pushbench, each in a folder named by a hash of
 // the sources it was built from: the command line (bin/cli-bundle.mjs), the built-in servers
-// (servers/bundle.ts) and the test files (scripts/test.mjs) run from them instead of through tsx.
+// (harness/servers/bundle.ts) and the test files (scripts/test.mjs) run from them instead of through tsx.
 // Inside node_modules so the packages the bundles leave as imports resolve from there.
 //
 // Race-free: tests start servers and commands from several processes at once, so each process

@@ -11,7 +11,7 @@ const FORMAT = 1;
 
 /** The path of the bundle's entry for this source tree, built first when missing. */
 export async function cliBundle() {
-  const out = join(CACHE_DIR, `cli-${sourceHash(['bin', 'cli', 'harness', 'scenarios', 'reports', 'servers'], { salt: `cli ${FORMAT}` })}`);
+  const out = join(CACHE_DIR, `cli-${sourceHash(['bin', 'cli', 'harness', 'result', 'scenarios', 'reports', 'servers'], { salt: `cli ${FORMAT}` })}`);
   await buildCached(out, {
     entryPoints: { main: join(REPO_ROOT, 'cli', 'main.ts') },
     splitting: true,

@@ -10,8 +10,8 @@ import { UserError } from '../harness/errors.ts';
 import { ClientPool } from '../harness/engine/pool.ts';
 import { freePort } from '../harness/lifecycle/ports.ts';
 import { startTarget } from '../harness/broker/step-target.ts';
-import { REPO_ROOT, getServer } from '../servers/registry.ts';
-import { unavailableReason } from '../servers/spec.ts';
+import { REPO_ROOT, getServer } from '../harness/servers/registry.ts';
+import { unavailableReason } from '../harness/servers/spec.ts';
 import { loadConfigFile } from './config-file.ts';
 
 const EXAMPLE = join(REPO_ROOT, 'examples', 'broker');

@@ -5,7 +5,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 import { PLACEHOLDERS } from '../harness/broker/publisher.ts';
 import type { Protocol } from '../servers/contract.ts';
-import { CONTRACT_STOP_GRACE_MS, type ServerSpec } from '../servers/spec.ts';
+import { CONTRACT_STOP_GRACE_MS, type ServerSpec } from '../harness/servers/spec.ts';
 import { commandRequirement } from './requirements.ts';
 
 const LOOPBACK = /^127(\.\d{1,3}){3}$/;

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { UserError } from '../harness/errors.ts';
 import { scenarioSchema, engineFields, formatIssues, type ScenarioInput } from '../scenarios/schema.ts';
 import { PROTOCOLS } from '../servers/contract.ts';
-import { CONTRACT_STOP_GRACE_MS, type ServerSpec } from '../servers/spec.ts';
+import { CONTRACT_STOP_GRACE_MS, type ServerSpec } from '../harness/servers/spec.ts';
 import { commandRequirement } from './requirements.ts';
 import { brokerSpecs, userBrokerSchema } from './broker-config.ts';
 

@@ -7,7 +7,7 @@ import { isShuttingDown } from '../harness/lifecycle/cleanup.ts';
 import { endWithNpm } from '../harness/lifecycle/npm-parent.ts';
 import { hiddenParts } from '../harness/optional-parts.ts';
 import { loadConfigFile, type ConfigFile } from './config-file.ts';
-import { registerUserServers } from '../servers/registry.ts';
+import { registerUserServers } from '../harness/servers/registry.ts';
 import { serversCommand } from './commands/servers.ts';
 import { serveCommand } from './commands/serve.ts';
 

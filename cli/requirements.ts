@@ -1,7 +1,7 @@
 // Requirement checks for servers whose launch command may be missing on this machine.
 import { accessSync, constants } from 'node:fs';
 import { delimiter, isAbsolute, join, resolve } from 'node:path';
-import type { Requirement } from '../servers/spec.ts';
+import type { Requirement } from '../harness/servers/spec.ts';
 import { partOfTool } from '../harness/optional-parts.ts';
 
 /**

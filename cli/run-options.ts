@@ -2,7 +2,7 @@
 // Flags override the config file, which overrides the embedded suite.
 import { UserError } from '../harness/errors.ts';
 import type { PlanInput, ScenarioInput } from '../scenarios/schema.ts';
-import { PROFILERS, type Profiler } from '../harness/profiling/profilers.ts';
+import { PROFILERS, type Profiler } from '../result/profilers.ts';
 import { NGINX_PATHS } from '../scenarios/path-spec.ts';
 import { defaultSuite, EXTRA_SCENARIOS, SUITES, WRITE_UP_SCENARIOS, type Suite } from '../scenarios/suites.ts';
 import type { ConfigFile } from './config-file.ts';

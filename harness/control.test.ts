@@ -3,13 +3,9 @@
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { loadConfigFile } from '../cli/config-file.ts';
 import { checkAnswer } from '../servers/contract-check.ts';
-import { writeBreakerConfig } from '../servers/fixtures/breaker-config.ts';
+import { breakerSpec } from './servers/fixtures/breaker-config.ts';
 import { contractViolations, forgetServer, getHealth, nameServer, postBroadcast, postDrop, postReset } from './control.ts';
 import { ContractViolation, EXIT } from './errors.ts';
 import { trackedGroups } from './lifecycle/cleanup.ts';
@@ -114,8 +110,7 @@ describe('control answers checked at the edge', () => {
 
 describe('readiness checks the contract', () => {
   it('a server whose /healthz has no lastSeq fails to start with the line, and is ended', async () => {
-    const config = loadConfigFile(writeBreakerConfig(mkdtempSync(join(tmpdir(), 'pb-edge-')), 'no-lastSeq'));
-    const spec = config.userServers[0]!;
+    const spec = breakerSpec('no-lastSeq', 'my-sse');
     const groups = trackedGroups();
     await assert.rejects(
       startServer(spec).then((s) => s.stop()),
@@ -130,16 +125,14 @@ describe('readiness checks the contract', () => {
   });
 
   it('a server registered with the wrong protocol is refused by name', async () => {
-    const config = loadConfigFile(writeBreakerConfig(mkdtempSync(join(tmpdir(), 'pb-edge-')), ''));
-    const spec = { ...config.userServers[0]!, protocol: 'ws' as const };
+    const spec = { ...breakerSpec('', 'my-sse'), protocol: 'ws' as const };
     await assert.rejects(startServer(spec), {
       message: 'my-sse: /healthz "protocol" is "sse" but my-sse is registered as "ws" (the harness would speak the wrong wire: fix the server or the config\'s "protocol")',
     });
   });
 
   it('with checkContract off, the same server starts (conform reports rule by rule)', async () => {
-    const config = loadConfigFile(writeBreakerConfig(mkdtempSync(join(tmpdir(), 'pb-edge-')), 'no-lastSeq'));
-    const s = await startServer(config.userServers[0]!, { checkContract: false });
+    const s = await startServer(breakerSpec('no-lastSeq', 'my-sse'), { checkContract: false });
     try {
       assert.ok(alive(s.pid));
     } finally {

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { cpus, platform, release, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Environment } from './result.ts';
+import type { Environment } from '../result/result.ts';
 
 const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 

@@ -1,6 +1,6 @@
 // openssl, for node-sse-h2's throw-away TLS certificate (browsers speak HTTP/2 only over TLS, so the
-// browser scenario runs that server with PUSHBENCH_TLS=1). The one probe the scenario, the server
-// itself and the tests ask.
+// browser scenario runs that server with PUSHBENCH_TLS=1 and PUSHBENCH_OPENSSL, the tool found here).
+// The one probe the scenario and the tests ask.
 import { withHidden } from './optional-parts.ts';
 import { locateSystemTool } from './system-tool.ts';
 

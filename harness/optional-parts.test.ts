@@ -3,8 +3,8 @@
 // installed here, with the answer they would give without the switch in the same line.
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
-import { getServer } from '../servers/registry.ts';
-import { unavailableReason } from '../servers/spec.ts';
+import { getServer } from './servers/registry.ts';
+import { unavailableReason } from './servers/spec.ts';
 import { hiddenParts, OPTIONAL_PARTS, partOfTool, withHidden } from './optional-parts.ts';
 import { findSystemTool, locateSystemTool } from './system-tool.ts';
 

@@ -10,5 +10,3 @@ export type ProgressEvent =
   | { type: 'run-end'; runDir: string };
 
 export type ProgressSink = (event: ProgressEvent) => void;
-
-export const silentProgress: ProgressSink = () => undefined;

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, it } from 'node:test';
 import { UserError } from './errors.ts';
-import { RESULT_SCHEMA } from './result.ts';
+import { RESULT_SCHEMA } from '../result/result.ts';
 import { createRunFolder, readResult, safeLabel, writeJsonAtomic, writeTextAtomic } from './result-store.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'pb-store-'));

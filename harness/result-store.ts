@@ -3,9 +3,11 @@
 import { randomBytes } from 'node:crypto';
 import { accessSync, closeSync, constants, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { groupSummaries } from '../result/aggregate.ts';
+import { captureEnvironment } from './environment.ts';
 import { EXIT, UserError } from './errors.ts';
-import { RESULT_SCHEMA, type RunResult } from './result.ts';
-import { checkResult } from './result-schema.ts';
+import { RESULT_SCHEMA, type RunResult } from '../result/result.ts';
+import { checkResult } from '../result/read.ts';
 
 /** A label as a safe folder-name part: anything but letters, digits, '.', '_' and '-' becomes '-'. */
 export function safeLabel(label: string): string {
@@ -83,6 +85,29 @@ export function writeTextAtomic(path: string, text: string): void {
     throw err;
   }
   syncDir(dirname(path));
+}
+
+/** Writes a run's report.html and summary.md into `dir`, each atomically; returns their paths. */
+export function writeReportFiles(dir: string, texts: { html: string; summary: string }): { html: string; summary: string } {
+  const paths = { html: join(dir, 'report.html'), summary: join(dir, 'summary.md') };
+  writeTextAtomic(paths.html, texts.html);
+  writeTextAtomic(paths.summary, texts.summary);
+  return paths;
+}
+
+/** What only the runner of a run knows; writeResult fills in the rest. */
+export type RunRecord = Omit<RunResult, 'schema' | 'finishedAt' | 'environment' | 'groups'>;
+
+/**
+ * The one way a result is made and written (`run` and `calibrate` alike): the schema, the finish
+ * time, this machine's environment and the group statistics added to `record`, and results.json
+ * written into the run folder atomically.
+ */
+export function writeResult(dir: string, r: RunRecord): RunResult {
+  const { runId, label, startedAt, command, plan, steps, knees, skipped, extras } = r;
+  const result: RunResult = { schema: RESULT_SCHEMA, runId, label, startedAt, finishedAt: new Date().toISOString(), command, environment: captureEnvironment(), plan, steps, groups: groupSummaries(steps), knees, skipped, extras };
+  writeJsonAtomic(join(dir, 'results.json'), result);
+  return result;
 }
 
 export function writeJsonAtomic(path: string, value: unknown): void {

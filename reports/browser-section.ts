@@ -1,12 +1,10 @@
 // The "Browser checks" section of report.html, when a result carries `extras.browser`
 // (scenarios/browser.ts): pass/fail per server and check, with the measured values.
-import type { RunResult } from '../harness/result.ts';
-import type { BrowserCheck, BrowserExtra } from '../scenarios/browser-result.ts';
+import type { BrowserCheck, BrowserExtra } from '../result/extras.ts';
 import { esc } from './escape.ts';
 import { fmtNumber } from './format.ts';
 
-export function browserSection(value: unknown, _result: RunResult): string {
-  const b = value as BrowserExtra;
+export function browserSection(b: BrowserExtra): string {
   const head = '<h2>Browser checks</h2>';
   if (b.skipped) return `${head}<p>Not run: ${esc(b.skipped)}.</p>`;
   if (b.error) return `${head}<p><span class="badge failed">fail</span> ${esc(b.error)}</p>`;
@@ -28,4 +26,14 @@ function checkCells(c: BrowserCheck): string {
   // Counts stay whole numbers; fmtNumber would print 6 as 6.00.
   const measured = c.measured === null ? 'not measured' : `${Number.isInteger(c.measured) ? c.measured.toLocaleString('en-US') : fmtNumber(c.measured)} ${c.unit}`;
   return `<td>${esc(c.name)}</td><td><span class="badge ${c.pass ? 'completed' : 'failed'}">${c.pass ? 'pass' : 'fail'}</span></td><td class="num">${esc(measured)}</td><td class="small">${esc(c.expected)}</td><td class="small">${esc(c.detail)}</td>`;
+}
+
+/** One line for summary.md and the terminal, or null when the result has no browser checks. */
+export function browserSummaryLine(b: BrowserExtra | undefined): string | null {
+  if (b === undefined) return null;
+  if (b.skipped) return `Browser checks not run: ${b.skipped}.`;
+  if (b.error) return `Browser checks failed to run: ${b.error}.`;
+  const checks = b.servers.flatMap((s) => s.checks.map((c) => ({ server: s.server, c })));
+  const failed = checks.filter((x) => !x.c.pass).map((x) => `${x.server} ${x.c.name}`);
+  return `Browser checks (headless Chromium): ${checks.length - failed.length} of ${checks.length} pass${failed.length > 0 ? `; failed: ${failed.join(', ')}` : ''}.`;
 }

@@ -1,11 +1,9 @@
 // The calibration table in report.html, when a result carries `extras.calibration`.
-import type { RunResult } from '../harness/result.ts';
-import type { CalibrationCheck } from '../scenarios/calibrate.ts';
+import type { CalibrationCheck } from '../result/extras.ts';
 import { esc } from './escape.ts';
 import { fmtNumber } from './format.ts';
 
-export function calibrationSection(value: unknown, _result: RunResult): string {
-  const checks = value as CalibrationCheck[];
+export function calibrationSection(checks: CalibrationCheck[]): string {
   const passed = checks.filter((c) => c.pass).length;
   return `<h2>Calibration: injected faults, measured</h2>
 <p>${passed} of ${checks.length} checks pass. A server with known faults must be measured as exactly those faults.</p>

@@ -6,9 +6,9 @@
 // A server has one colour in every chart (SSE warm, WebSocket cool, the floor grey). With several
 // result files side by side, the run is told apart by dash (lines), shape (points) or shade
 // (bars), so the same server in two runs reads as one colour, two styles.
-import type { GroupSummary, IdleParams, PathParams, PushParams, RunResult, StepResult } from '../harness/result.ts';
-import { createHistogram, encodeHistogram, mergeInto, percentileSpectrum } from '../harness/metrics/histogram.ts';
-import type { Protocol } from '../servers/contract.ts';
+import type { GroupSummary, IdleParams, PathParams, PushParams, RunResult, StepResult } from '../result/result.ts';
+import { createHistogram, encodeHistogram, mergeInto, percentileSpectrum } from '../result/histogram.ts';
+import type { Protocol } from '../result/fields.ts';
 
 export type Row = Record<string, string | number>;
 

@@ -8,7 +8,7 @@ import { claimRows, missingPart, notInstalledText, proseClaimRows, verdictText, 
 import { fixtureResult } from './fixtures/fixture.ts';
 import { idleStep, pushStep, writeUpAbsent, writeUpPresent } from './fixtures/write-up.ts';
 import { escMd, esc } from './escape.ts';
-import { groupSummaries } from '../harness/aggregate.ts';
+import { groupSummaries } from '../result/aggregate.ts';
 import { renderHtml } from './html.ts';
 import { summaryMarkdown } from './summary-md.ts';
 

@@ -2,9 +2,10 @@
 // scenario that tests it, the figures this run measured and a verdict drawn from them by the rule
 // stated beside it. Every claim always has a row. A verdict with a caveat names it; a claim this
 // run has no data for says why (a part not installed, a step that failed); nothing is filled in.
-import type { GroupSummary, IdleParams, PushParams, RunResult, StepResult } from '../harness/result.ts';
+import type { PathSkip } from '../result/extras.ts';
+import type { GroupSummary, IdleParams, PushParams, RunResult, StepResult } from '../result/result.ts';
 import { fmtBytes, fmtNumber, fmtUs } from './format.ts';
-import { reasonHeadline } from '../harness/reason.ts';
+import { reasonHeadline } from '../result/reason.ts';
 import { tableClaimRows } from './table-claims.ts';
 
 export type ClaimVerdict = 'holds' | 'holds with a caveat' | 'does not hold' | 'not measured';
@@ -91,24 +92,14 @@ function skippedOf(r: RunResult, names: string[]): { server: string; reason: str
   return r.skipped.filter((s) => names.includes(s.server));
 }
 
-interface PathSkipEntry {
-  server: string;
-  path: string;
-  reason: string;
-}
-
-/** The path scenario's skipped (server, path) pairs from extras.paths, read defensively (results are files). */
-export function pathSkips(r: RunResult): PathSkipEntry[] {
-  const skips = (r.extras?.paths as { skips?: unknown } | undefined)?.skips;
-  if (!Array.isArray(skips)) return [];
-  return skips.filter((k): k is PathSkipEntry => typeof k === 'object' && k !== null && typeof k.server === 'string' && typeof k.path === 'string' && typeof k.reason === 'string');
+/** The path scenario's skipped (server, path) pairs (extras.paths). */
+export function pathSkips(r: RunResult): PathSkip[] {
+  return r.extras.paths?.skips ?? [];
 }
 
 /** The servers the run's plan named for scenarios of this kind (results of older versions: none). */
-function plannedServers(r: RunResult, kind: string): string[] {
-  const scenarios = (r.plan as { scenarios?: unknown } | null)?.scenarios;
-  if (!Array.isArray(scenarios)) return [];
-  return scenarios.flatMap((s: { kind?: unknown; servers?: unknown }) => (s?.kind === kind && Array.isArray(s.servers) ? s.servers.filter((x): x is string => typeof x === 'string') : []));
+export function plannedServers(r: RunResult, kind: string): string[] {
+  return (r.plan.scenarios ?? []).flatMap((s) => (s.kind === kind ? (s.servers ?? []) : []));
 }
 
 type ClaimBase = Pick<ClaimRow, 'claim' | 'rule' | 'test'>;

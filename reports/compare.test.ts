@@ -2,7 +2,7 @@
 // inside the noise is no regression, a shift past it is one, with the interval and the reason.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { groupSummaries } from '../harness/aggregate.ts';
+import { groupSummaries } from '../result/aggregate.ts';
 import { compareMarkdown, compareResults, COMPARE_EXIT, MIN_REPETITIONS } from './compare.ts';
 import { gateFixture } from './fixtures/gate-fixture.ts';
 import { fixtureResult } from './fixtures/fixture.ts';

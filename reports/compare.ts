@@ -20,8 +20,9 @@
 // Exit codes: 0 no regression; 1 at least one; 2 the two runs cannot be judged: no group in common
 // with enough valid repetitions (e.g. an old single-repetition baseline), or a figure or group
 // one run measured and the other did not. Never "no regression" for a figure nobody could judge.
-import { HEADLINE_METRICS, headlineOf, type MetricSpec } from '../harness/headline.ts';
-import type { GroupSummary, RunResult, StepResult } from '../harness/result.ts';
+import { median } from '../result/aggregate.ts';
+import { HEADLINE_METRICS, headlineOf, type MetricSpec } from '../result/metrics.ts';
+import type { GroupSummary, RunResult, StepResult } from '../result/result.ts';
 import { escMd } from './escape.ts';
 import { fmtCount, fmtMetric } from './format.ts';
 import { decide, decideWithFloor, worseFactor, type Interval, type Sample } from './gate-stats.ts';
@@ -163,12 +164,6 @@ function seedOf(text: string): number {
   return h >>> 0;
 }
 
-function medianOf(values: number[]): number {
-  const s = [...values].sort((x, y) => x - y);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-}
-
 const pctOf = (f: number): string => `${f >= 1 ? '+' : '−'}${Math.round(Math.abs(f - 1) * 100)} %`;
 
 /** "+12 % [+3 %, +25 %]" */
@@ -247,8 +242,8 @@ export function compareResults(baseline: RunResult, current: RunResult, effects:
         metric,
         label: spec.label,
         unit: spec.unit,
-        baseline: b.length > 0 ? medianOf(b) : null,
-        current: c.length > 0 ? medianOf(c) : null,
+        baseline: b.length > 0 ? median(b) : null,
+        current: c.length > 0 ? median(c) : null,
         n: { baseline: b.length, current: c.length },
         verdict: 'ok',
         note: '',
@@ -340,7 +335,7 @@ export function compareResults(baseline: RunResult, current: RunResult, effects:
       row.note = `own ${intervalText(own)}, vs floor ${intervalText(vsFloor)}: ${call.why}`;
     }
     if (floorRatios.length > 0 && !floors.some((f) => f.kind === cur.kind && f.params === describeParams(cur.kind, cur.params).text)) {
-      floors.push({ kind: cur.kind, params: describeParams(cur.kind, cur.params).text, factor: medianOf(floorRatios), figures: floorRatios.length });
+      floors.push({ kind: cur.kind, params: describeParams(cur.kind, cur.params).text, factor: median(floorRatios), figures: floorRatios.length });
     }
   }
   for (const base of baseline.groups) {

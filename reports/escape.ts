@@ -1,7 +1,7 @@
 // The one escaping path from result text to HTML and Markdown. A result file is untrusted input
 // (reports are published and shared, anyone can edit a results.json): every piece of text from it,
 // numbers included, goes through esc / escMd, and every link through safeHref.
-import { reasonParts } from '../harness/reason.ts';
+import { reasonParts } from '../result/reason.ts';
 
 const MAP: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 

@@ -47,3 +47,13 @@ export function fmtMetric(value: number, unit: string): string {
 export function fmtCount(n: number): string {
   return Number.isInteger(n) ? n.toLocaleString('en-US') : fmtNumber(n);
 }
+
+/** A ratio as a factor: "1.6×", "12×" (whole from 10 up), "∞×". */
+export function fmtRatio(x: number): string {
+  return `${fmtFactor(x)}×`;
+}
+
+/** The factor of fmtRatio without its sign (sentences that put "×" or "times" themselves). */
+export function fmtFactor(x: number): string {
+  return Number.isFinite(x) ? x.toFixed(x >= 10 ? 0 : 1) : '∞';
+}

@@ -3,7 +3,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { gateFixture } from './fixtures/gate-fixture.ts';
-import { gateText, judgeGate, workUsFor, type GateManifest } from './gate-calibration.ts';
+import { gateText, judgeGate } from './gate-calibration.ts';
+import { workUsFor, type GateManifest } from '../result/gate.ts';
 
 describe('judgeGate', () => {
   const clean = [1, 2, 3, 4].map((seed) => ({ role: 'clean' as const, result: gateFixture({ seed, noise: 0.05 }) }));

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { decide, decideWithFloor, median, seededRandom, worseFactor } from './gate-stats.ts';
+import { decide, decideWithFloor, seededRandom, worseFactor } from './gate-stats.ts';
+import { median } from '../result/aggregate.ts';
 
 describe('worseFactor', () => {
   it('is 1 for identical repetitions, with an interval around it', () => {

@@ -8,6 +8,7 @@
 // by chance. The resampling is seeded, so the same two files always give the same interval and
 // the same verdict. (Mann–Whitney on 5 vs 5 repetitions would test the same separation, but gives
 // no interval to print or to set against an effect size.)
+import { median } from '../result/aggregate.ts';
 
 /** mulberry32: a small, well-mixed 32-bit PRNG; the seed fixes every resample. */
 export function seededRandom(seed: number): () => number {
@@ -19,13 +20,6 @@ export function seededRandom(seed: number): () => number {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
-}
-
-export function median(values: readonly number[]): number {
-  if (values.length === 0) throw new Error('median() of no values');
-  const s = [...values].sort((x, y) => x - y);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
 function resampledMedian(values: readonly number[], random: () => number, scratch: number[]): number {

@@ -1,7 +1,8 @@
 // report.html: one self-contained file (inline CSS, charts as inline SVG, no script, no font, no
 // CDN) that works offline and reads well on a phone. It reads only result files; every sentence
 // in it is generated from them, and every piece of text from a result is HTML-escaped.
-import type { RunResult, StepResult } from '../harness/result.ts';
+import type { ExtraName, RunExtras } from '../result/extras.ts';
+import type { RunResult, StepResult } from '../result/result.ts';
 import { browserSection } from './browser-section.ts';
 import { brokersSection } from './brokers-section.ts';
 import { calibrationSection } from './calibration-section.ts';
@@ -11,34 +12,25 @@ import { allCharts, type Chart } from './charts.ts';
 import { claimRows } from './claims.ts';
 import { openingSentences } from './opening.ts';
 import { esc, reasonHtml } from './escape.ts';
-import { reasonHeadline } from '../harness/reason.ts';
+import { reasonHeadline } from '../result/reason.ts';
 import { fmtBytes, fmtNumber, fmtUs } from './format.ts';
 import { renderSvg } from './render.ts';
 import { verdictRows, type VerdictRow } from './verdict.ts';
-import { rampLimitText } from '../scenarios/ramp-limit.ts';
-import { TRANSPORT_TEXT } from './params-text.ts';
+import { rampLimitText, TRANSPORT_TEXT } from './params-text.ts';
 
-/**
- * A section for one key of `result.extras`: gets the value and the result, returns HTML (and
- * escapes what it prints). Registered by name in EXTRA_RENDERERS, a plain map; extras without a
- * renderer are not shown.
- */
-export type ExtraRenderer = (value: unknown, result: RunResult) => string;
+/** A section of report.html for one extra of a result (it escapes what it prints). */
+export type ExtraRenderers = { [K in SectionName]?: (value: NonNullable<RunExtras[K]>, result: RunResult) => string };
+type SectionName = Exclude<ExtraName, 'agents'>;
 
-export const EXTRA_RENDERERS: Record<string, ExtraRenderer> = {
-  calibration: calibrationSection,
-  browser: browserSection,
-  profiles: profilesSection,
-  paths: pathsSection,
-  brokers: brokersSection,
-};
+export const EXTRA_RENDERERS: ExtraRenderers = { calibration: calibrationSection, browser: browserSection, profiles: profilesSection, paths: pathsSection, brokers: brokersSection };
 
 /** Navigation labels of the extras sections, when a result carries them. */
-const EXTRA_TITLES: Record<string, string> = { calibration: 'Calibration', browser: 'Browser checks', paths: 'Paths', profiles: 'Profiles', brokers: 'Broker targets' };
+const EXTRA_TITLES: Record<SectionName, string> = { calibration: 'Calibration', browser: 'Browser checks', paths: 'Paths', profiles: 'Profiles', brokers: 'Broker targets' };
+const isSection = (name: string): name is SectionName => Object.hasOwn(EXTRA_TITLES, name);
 
 export interface HtmlOptions {
   /** Defaults to EXTRA_RENDERERS. */
-  extraRenderers?: Record<string, ExtraRenderer>;
+  extraRenderers?: ExtraRenderers;
 }
 
 const CSS = `
@@ -173,7 +165,7 @@ ${profiledNote(r)}</div>
 
 /** A profiled run says so beside its figures: they include the profiler's overhead. */
 function profiledNote(r: RunResult): string {
-  const profile = (r.plan as { profile?: string }).profile ?? 'none';
+  const profile = r.plan.profile ?? 'none';
   if (profile === 'none') return '';
   return `<p class="small"><b>Profiled run</b> (clinic <code>${esc(profile)}</code>): Node servers ran under the profiler, so these figures include its overhead; see <a href="#extra-profiles">Profiles</a>.</p>`;
 }
@@ -313,24 +305,30 @@ function skippedSection(r: RunResult, labelled: boolean): string {
   return `${head}<ul>${r.skipped.map((s) => `<li><b>${esc(s.server)}</b>: ${esc(s.reason)}</li>`).join('')}</ul>`;
 }
 
-function extraLinks(results: RunResult[], renderers: Record<string, ExtraRenderer>): string {
-  const names = [...new Set(results.flatMap((r) => Object.keys(r.extras ?? {})))].filter((n) => Object.hasOwn(renderers, n) && Object.hasOwn(EXTRA_TITLES, n));
-  return names.map((n) => `<a href="#extra-${esc(n)}">${esc(EXTRA_TITLES[n]!)}</a>`).join('');
+function extraLinks(results: RunResult[], renderers: ExtraRenderers): string {
+  const names = [...new Set(results.flatMap((r) => Object.keys(r.extras)))].filter(isSection).filter((n) => renderers[n] !== undefined);
+  return names.map((n) => `<a href="#extra-${esc(n)}">${esc(EXTRA_TITLES[n])}</a>`).join('');
 }
 
-function extrasSection(r: RunResult, renderers: Record<string, ExtraRenderer>, labelled: boolean): string {
-  return Object.entries(r.extras ?? {})
-    .map(([name, value]) => {
-      const render = Object.hasOwn(renderers, name) ? renderers[name] : undefined;
-      if (!render) return ''; // extras nobody renders yet are kept in results.json, not shown
-      let body: string;
+function renderExtra<K extends SectionName>(name: K, r: RunResult, renderers: ExtraRenderers): string | null {
+  const render = renderers[name];
+  const value = r.extras[name];
+  return render === undefined || value === undefined || value === null ? null : render(value, r);
+}
+
+function extrasSection(r: RunResult, renderers: ExtraRenderers, labelled: boolean): string {
+  return Object.keys(r.extras)
+    .filter(isSection)
+    .map((name) => {
+      let body: string | null;
       try {
-        body = render(value, r);
+        body = renderExtra(name, r, renderers);
       } catch (err) {
-        // A malformed extra must not cost the reader the rest of the report.
+        // A section that cannot be drawn must not cost the reader the rest of the report.
         body = `<h2>${esc(name)}</h2><p>This section could not be rendered: ${esc((err as Error).message)}</p>`;
       }
-      return `<section id="extra-${esc(name)}"${labelled ? ` data-run="${esc(r.label)}"` : ''}>${body}</section>`;
+      // extras nobody renders are kept in results.json, not shown
+      return body === null ? '' : `<section id="extra-${esc(name)}"${labelled ? ` data-run="${esc(r.label)}"` : ''}>${body}</section>`;
     })
     .join('\n');
 }

@@ -1,14 +1,9 @@
-// Writes a run's reports beside its results.json, atomically.
-import { join } from 'node:path';
-import type { RunResult } from '../harness/result.ts';
-import { writeTextAtomic } from '../harness/result-store.ts';
+// A run's reports from its result files: report.html and summary.md, as text (the caller writes
+// them beside results.json: harness/result-store.ts writeReportFiles).
+import type { RunResult } from '../result/result.ts';
 import { renderHtml } from './html.ts';
 import { summaryMarkdown } from './summary-md.ts';
 
-export async function writeReports(dir: string, results: RunResult[]): Promise<{ html: string; summary: string }> {
-  const html = join(dir, 'report.html');
-  const summary = join(dir, 'summary.md');
-  writeTextAtomic(html, await renderHtml(results));
-  writeTextAtomic(summary, summaryMarkdown(results));
-  return { html, summary };
+export async function renderReports(results: RunResult[]): Promise<{ html: string; summary: string }> {
+  return { html: await renderHtml(results), summary: summaryMarkdown(results) };
 }

@@ -4,9 +4,10 @@
 // did better where, by how much, on the machine of the run. A topic with nothing to compare says
 // why in its own sentence (not in this run, a server skipped, a step failed). Shared by
 // report.html and summary.md, so both say the same thing.
-import type { RunResult, ScenarioKind } from '../harness/result.ts';
-import { andList, installText, notInstalledText, proseClaimRows, type ClaimRow, type ClaimVerdict } from './claims.ts';
+import type { RunResult, ScenarioKind } from '../result/result.ts';
+import { andList, installText, notInstalledText, plannedServers, proseClaimRows, type ClaimRow, type ClaimVerdict } from './claims.ts';
 import { tableClaimRows } from './table-claims.ts';
+import { fmtRatio } from './format.ts';
 import { UPSTREAM_TOPICS, verdictRows, type RowOutcome, type VerdictRow } from './verdict.ts';
 
 const PROTOCOL = { sse: 'SSE', ws: 'WebSocket' } as const;
@@ -34,7 +35,6 @@ const TOPICS: Topic[] = [
 ];
 
 const count = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
-const ratioText = (x: number) => (Number.isFinite(x) ? `${x.toFixed(x >= 10 ? 0 : 1)}×` : '∞×');
 
 function where(v: VerdictRow, manyPairs: boolean): string {
   return manyPairs ? `${v.pair}, ${v.params}` : v.params;
@@ -48,7 +48,7 @@ function winsClause(t: Topic, protocol: 'sse' | 'ws', wins: { row: VerdictRow; o
   const [lo, hi] = [Math.min(...ratios), Math.max(...ratios)];
   const top = wins.find((w) => w.o.ratio === hi)!;
   const pairs = manyPairs ? `${[...new Set(wins.map((w) => w.row.pair))].join(' and ')}; ` : '';
-  const by = lo === hi ? `by ${ratioText(hi)}` : `by ${ratioText(lo)} to ${ratioText(hi)}`;
+  const by = lo === hi ? `by ${fmtRatio(hi)}` : `by ${fmtRatio(lo)} to ${fmtRatio(hi)}`;
   // The servers are named, so the example needs only the parameters.
   const example = `e.g. ${top.o.win.server} ${top.o.win.value} vs ${top.o.lose.server} ${top.o.lose.value} for ${top.row.params}`;
   return `${PROTOCOL[protocol]}${first ? ` ${t.verb}` : ''} in ${wins.length} of ${first ? count(total, 'comparison') : total} (${pairs}${by}, ${example})`;
@@ -58,8 +58,7 @@ function winsClause(t: Topic, protocol: 'sse' | 'ws', wins: { row: VerdictRow; o
 function whyNoRows(r: RunResult, kind: ScenarioKind): string {
   const steps = r.steps.filter((s) => s.kind === kind);
   if (steps.length > 0) return `no SSE/WebSocket pair ran it (only ${[...new Set(steps.map((s) => s.server))].join(', ')})`;
-  const planned = ((r.plan as { scenarios?: { kind?: unknown; servers?: unknown }[] } | null)?.scenarios ?? []).filter((s) => s?.kind === kind);
-  const named = planned.flatMap((s) => (Array.isArray(s.servers) ? s.servers.filter((x): x is string => typeof x === 'string') : []));
+  const named = plannedServers(r, kind);
   const absent = notInstalledText(r.skipped.filter((s) => named.includes(s.server)));
   if (absent !== null) return `its servers were skipped: ${absent}`;
   return `this run had no ${kind} step`;

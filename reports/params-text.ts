@@ -1,6 +1,7 @@
 // A group's parameters as a reader says them ("100/s to 1000 clients, 128 B"), plus a numeric
-// sort key so rows come in a natural order. Shared by the verdict table and compare's table.
-import type { GroupSummary, IdleParams, PathParams, PushParams, ReconnectParams, ScenarioKind, SideloadParams, UpstreamParams } from '../harness/result.ts';
+// sort key so rows come in a natural order. Shared by the verdict table and compare's table;
+// and an idle ramp's limit in words.
+import type { GroupSummary, IdleMetrics, IdleParams, PathParams, PushParams, ReconnectParams, ScenarioKind, SideloadParams, UpstreamParams } from '../result/result.ts';
 
 /** How an upstream step's clients sent, in words. */
 export const TRANSPORT_TEXT = { socket: 'on the WebSocket', keepalive: 'by POST on a keep-alive connection', 'per-request': 'by POST, a connection per message' } as const;
@@ -43,4 +44,9 @@ export function compareOrder(a: number[], b: number[]): number {
     if (d !== 0) return d;
   }
   return 0;
+}
+
+/** What held an idle step's connect ramp back, in words (report.html and the terminal print this). */
+export function rampLimitText(limitedBy: IdleMetrics['ramp']['limitedBy']): string {
+  return limitedBy === 'accept-queue' ? "the server's accept queue overflowed (listen backlog; the contract asks for 4096)" : `limited by ${limitedBy}`;
 }

@@ -1,15 +1,14 @@
 // The "Paths" section of report.html: per server, each path next to direct measured in the same
 // run — time to the first event, latency, what was delivered — and the paths that could not run.
-import type { PathSkip } from '../scenarios/path.ts';
-import type { RunResult, StepResult } from '../harness/result.ts';
+import type { PathsExtra } from '../result/extras.ts';
+import type { RunResult, StepResult } from '../result/result.ts';
 import { esc, reasonHtml } from './escape.ts';
 import { fmtNumber, fmtUs } from './format.ts';
 
 type PathStep = Extract<StepResult, { kind: 'path' }>;
 
 /** The extras entry the path scenario leaves, rendered as the section (steps come from the result). */
-export function pathsSection(value: unknown, result: RunResult): string {
-  const skips = (value as { skips: PathSkip[] }).skips;
+export function pathsSection({ skips }: PathsExtra, result: RunResult): string {
   const steps = result.steps.filter((s): s is PathStep => s.kind === 'path');
   const servers = [...new Set(steps.map((s) => s.server))];
   const tables = servers.map((server) => serverTable(server, steps.filter((s) => s.server === server))).join('\n');

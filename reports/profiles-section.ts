@@ -1,7 +1,6 @@
 // The "Profiles" section of report.html for a run made with `--profile`: one link per profiled
 // server start to clinic's own HTML in the run folder, and the servers that ran unprofiled.
-import type { RunResult } from '../harness/result.ts';
-import type { ProfilesExtra } from '../harness/profiling/clinic.ts';
+import type { ProfilesExtra } from '../result/extras.ts';
 import { esc, link } from './escape.ts';
 
 const TOOL_TITLES: Record<ProfilesExtra['profiler'], string> = {
@@ -10,8 +9,7 @@ const TOOL_TITLES: Record<ProfilesExtra['profiler'], string> = {
   heapprofiler: 'heap profile',
 };
 
-export function profilesSection(value: unknown, _result: RunResult): string {
-  const p = value as ProfilesExtra;
+export function profilesSection(p: ProfilesExtra): string {
   const title = TOOL_TITLES[p.profiler];
   const unprofiled = p.unprofiled.length === 0 ? '' : `<p>Profiling supports Node servers only: ${p.unprofiled.map((s) => `<b>${esc(s)}</b>`).join(', ')} ran unprofiled.</p>`;
   const intro = `<h2>Profiles (clinic ${esc(p.profiler)})</h2>

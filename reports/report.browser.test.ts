@@ -10,7 +10,8 @@ import { it } from 'node:test';
 import { chromium } from 'playwright-core';
 import { CHROMIUM_ARGS, CHROMIUM_PATH, chromiumUnavailableReason } from '../harness/browser/chromium.ts';
 import { fixtureResult } from './fixtures/fixture.ts';
-import { writeReports } from './index.ts';
+import { renderReports } from './index.ts';
+import { writeReportFiles } from '../harness/result-store.ts';
 
 const CHARTS = ['chart-memory', 'chart-latency', 'chart-spectrum', 'chart-delivered', 'chart-cpu', 'chart-timeline'];
 
@@ -23,7 +24,7 @@ it('report.html renders offline in Chromium: every chart, no console error, fits
   // The report and its screenshots stay for a look; the browser profile goes.
   const dir = mkdtempSync(join(tmpdir(), 'pb-browser-'));
   const profile = mkdtempSync(join(tmpdir(), 'pb-chromium-'));
-  const { html } = await writeReports(dir, [fixtureResult()]);
+  const { html } = writeReportFiles(dir, await renderReports([fixtureResult()]));
   const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM_PATH, headless: true, args: CHROMIUM_ARGS, viewport: { width: 390, height: 844 } });
   try {
     const errors: string[] = [];

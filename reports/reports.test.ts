@@ -1,16 +1,18 @@
 import assert from 'node:assert/strict';
+import { checkResult } from '../result/read.ts';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { groupSummaries } from '../harness/aggregate.ts';
-import type { RunResult } from '../harness/result.ts';
+import { groupSummaries } from '../result/aggregate.ts';
+import type { RunResult } from '../result/result.ts';
 import { allCharts } from './charts.ts';
 import { compareResults } from './compare.ts';
 import { gateFixture } from './fixtures/gate-fixture.ts';
 import { fixtureResult } from './fixtures/fixture.ts';
 import { renderHtml } from './html.ts';
-import { writeReports } from './index.ts';
+import { renderReports } from './index.ts';
+import { writeReportFiles } from '../harness/result-store.ts';
 import { summaryMarkdown } from './summary-md.ts';
 import { verdictRows } from './verdict.ts';
 
@@ -77,25 +79,27 @@ describe('report.html', () => {
   });
 
   it('renders the extras that have a renderer, skips the others, and contains a renderer that throws', async () => {
-    const r = fixtureResult();
-    r.extras = { gadgets: { ok: 3 }, unknownThing: { x: 1 }, broken: null };
+    // An extra of a later version is read, kept as it came, and not shown.
+    const read = checkResult(JSON.parse(JSON.stringify({ ...fixtureResult(), extras: { unknownThing: { x: 1 }, calibration: [], paths: { skips: [] }, agents: [] } })));
+    if (!read.ok) throw new Error(read.problem);
+    const r = read.result;
     const html = await renderHtml([r], {
       extraRenderers: {
-        gadgets: (v) => `<h2>Browsers</h2><p>${(v as { ok: number }).ok} browsers ok</p>`,
-        broken: () => {
+        calibration: (v) => `<h2>Calibration</h2><p>${v.length} checks</p>`,
+        paths: () => {
           throw new Error('bad <value>');
         },
       },
     });
-    assert.match(html, /<section id="extra-gadgets"><h2>Browsers<\/h2><p>3 browsers ok<\/p><\/section>/);
-    assert.doesNotMatch(html, /unknownThing/);
-    assert.match(html, /<section id="extra-broken"><h2>broken<\/h2><p>This section could not be rendered: bad &lt;value&gt;<\/p><\/section>/);
+    assert.match(html, /<section id="extra-calibration"><h2>Calibration<\/h2><p>0 checks<\/p><\/section>/);
+    assert.doesNotMatch(html, /unknownThing|extra-agents/);
+    assert.match(html, /<section id="extra-paths"><h2>paths<\/h2><p>This section could not be rendered: bad &lt;value&gt;<\/p><\/section>/);
   });
 
   it('writes report.html and summary.md into the run folder, leaving no temp file', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'pb-report-'));
     tmp.push(dir);
-    const w = await writeReports(dir, [fixtureResult()]);
+    const w = writeReportFiles(dir, await renderReports([fixtureResult()]));
     assert.equal(w.html, join(dir, 'report.html'));
     assert.equal(w.summary, join(dir, 'summary.md'));
     assert.match(readFileSync(w.html, 'utf8'), /^<!doctype html>/);
@@ -186,7 +190,6 @@ describe('verdict table', () => {
 
 describe('summary.md', () => {
   it('has the verdict table, the steps that did not complete, skipped servers, and the regressions when compared', () => {
-    const base = fixtureResult();
     const cur: RunResult = fixtureResult({ latencyScale: { 'node-sse': 1.3 } });
     const text = summaryMarkdown([cur], compareResults(gateFixture({ seed: 1 }), gateFixture({ seed: 2, shift: { 'node-ws': { serverBytesPerConnection: 3 } } })));
     assert.match(text, /^## pushbench: fixture\n\nOn this machine \(Fixture CPU, 2 cores\), idle memory: [^\n]+\n\n34 steps, 32 completed, 2 invalid or failed\. Fixture CPU, 2 cores, Node v20\.20\.2, commit `0f731b2`\. Reproduce: `pushbench run --suite default --find-knee`\n/);

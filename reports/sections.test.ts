@@ -1,9 +1,9 @@
 // The extras sections added for paths and profiles: what they print from a result, escaped.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { HistogramSummary, PathMetrics, StepResult } from '../harness/result.ts';
+import type { HistogramSummary, PathMetrics, StepResult } from '../result/result.ts';
 import { fixtureResult } from './fixtures/fixture.ts';
-import { groupSummaries } from '../harness/aggregate.ts';
+import { groupSummaries } from '../result/aggregate.ts';
 import { pathsChart } from './charts.ts';
 import { claimRows } from './claims.ts';
 import { renderSvg } from './render.ts';
@@ -85,11 +85,10 @@ describe('report sections', () => {
         records: [{ server: 'node-sse', profiler: 'flame', html: 'node-sse-1.clinic-flame.html', startedAt: '2026-12-01T20:00:00.000Z', finishedAt: '2026-12-01T20:00:09.000Z' }],
         unprofiled: ['fastapi-sse'],
       },
-      fixtureResult(),
     );
     assert.ok(html.includes('<a href="profiles/node-sse-1.clinic-flame.html">flame graph</a>'));
     assert.ok(html.includes('<b>fastapi-sse</b> ran unprofiled'));
     assert.match(html, /every figure of this run includes the profiler's overhead/);
-    assert.match(profilesSection({ profiler: 'doctor', folder: 'profiles', records: [], unprofiled: [] }, fixtureResult()), /<b>No profile was written<\/b>/);
+    assert.match(profilesSection({ profiler: 'doctor', folder: 'profiles', records: [], unprofiled: [] }), /<b>No profile was written<\/b>/);
   });
 });

@@ -1,8 +1,8 @@
 // summary.md: the verdict table, the steps that did not complete, and (when compared with a
 // baseline) the regressions — short enough for a pull-request comment. Text from the result is
 // escaped: GitHub renders HTML inside Markdown, and a `|` would break a table.
-import type { RunResult } from '../harness/result.ts';
-import { browserSummaryLine } from '../scenarios/browser-result.ts';
+import type { RunResult } from '../result/result.ts';
+import { browserSummaryLine } from './browser-section.ts';
 import { claimRows, pathSkips, verdictText } from './claims.ts';
 import { compareMarkdown, type CompareOutcome } from './compare.ts';
 import { escMd as md, reasonMd } from './escape.ts';

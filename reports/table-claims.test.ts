@@ -3,8 +3,8 @@
 // without them names the run that measures each; each rule's other branches, one by one.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { groupSummaries } from '../harness/aggregate.ts';
-import type { RunResult, StepResult } from '../harness/result.ts';
+import { groupSummaries } from '../result/aggregate.ts';
+import type { RunResult, StepResult } from '../result/result.ts';
 import { verdictText, type ClaimRow } from './claims.ts';
 import { fixtureResult } from './fixtures/fixture.ts';
 import { browserExtra, pathStep, tableRowsPresent, upstreamStep } from './fixtures/table-rows.ts';

@@ -4,10 +4,10 @@
 // listens; choose WebSockets when the client also sends data frequently". Each row is judged by the
 // rule beside it from this run's steps and extras only; a row the run has no data for says which
 // run would measure it.
-import type { PathMetrics, RunResult, StatusCount, StepResult, UpstreamParams } from '../harness/result.ts';
-import { hintOf, RECONNECT_CHECKS, type BrowserCheck } from '../scenarios/browser-result.ts';
+import type { PathMetrics, RunResult, StatusCount, StepResult, UpstreamParams } from '../result/result.ts';
+import { hintOf, RECONNECT_CHECKS, type BrowserCheck } from '../result/extras.ts';
 import type { ClaimRow, ClaimVerdict } from './claims.ts';
-import { fmtBytes, fmtNumber, fmtUs } from './format.ts';
+import { fmtBytes, fmtNumber, fmtRatio, fmtUs } from './format.ts';
 import { SINGLE_RUN_NOISE } from './noise.ts';
 import { TRANSPORT_TEXT } from './params-text.ts';
 
@@ -35,7 +35,6 @@ function row(base: Base, measured: string, verdict: Exclude<ClaimVerdict, 'not m
 
 const completed = <S extends StepResult>(s: S): s is S & { outcome: { state: 'completed' } } => s.outcome.state === 'completed';
 const ratio = (a: number, b: number) => (b > 0 ? a / b : Infinity);
-const times = (x: number) => (Number.isFinite(x) ? `${x.toFixed(x >= 10 ? 0 : 1)}×` : '∞×');
 
 function upstreamSteps(r: RunResult): UpstreamStep[] {
   return r.steps.filter((s): s is UpstreamStep => s.kind === 'upstream');
@@ -203,7 +202,7 @@ function binaryData(r: RunResult): ClaimRow {
       for (const w of ws.filter((x) => x.pair === s.pair)) {
         const [sm, wm] = [s.outcome.metrics, w.outcome.metrics];
         caveats.push(
-          `${s.server} carries ${p.bytes} B as base64: ${fmtBytes(sm.wireBytesPerEvent)} per event on the wire vs ${w.server}'s ${fmtBytes(wm.wireBytesPerEvent)} (${times(ratio(sm.wireBytesPerEvent, wm.wireBytesPerEvent))}), client CPU ${times(ratio(sm.clientCpuMsPer1kEvents ?? NaN, wm.clientCpuMsPer1kEvents ?? NaN))} per event, server CPU ${times(ratio(sm.serverCpuMsPer1kEvents, wm.serverCpuMsPer1kEvents))}`,
+          `${s.server} carries ${p.bytes} B as base64: ${fmtBytes(sm.wireBytesPerEvent)} per event on the wire vs ${w.server}'s ${fmtBytes(wm.wireBytesPerEvent)} (${fmtRatio(ratio(sm.wireBytesPerEvent, wm.wireBytesPerEvent))}), client CPU ${fmtRatio(ratio(sm.clientCpuMsPer1kEvents ?? NaN, wm.clientCpuMsPer1kEvents ?? NaN))} per event, server CPU ${fmtRatio(ratio(sm.serverCpuMsPer1kEvents, wm.serverCpuMsPer1kEvents))}`,
         );
       }
     }
@@ -330,7 +329,7 @@ function advice(r: RunResult): ClaimRow {
       const p50 = median(r, s, 'p50FromT0Us');
       if (cpu === null) continue;
       const x = ratio(cpu, wsCpu);
-      sides.push(`${s.server} ${TRANSPORT_TEXT[transport]} ${fmtNumber(cpu)} µs (${times(x)}), p50 ${fmtUs(p50 ?? NaN)}, ${fmtBytes(s.outcome.metrics.bytesUpPerMessage + s.outcome.metrics.bytesAckPerMessage)} per message both ways, client CPU ${fmtNumber(median(r, s, 'clientCpuUsPerMessage') ?? NaN)} µs`);
+      sides.push(`${s.server} ${TRANSPORT_TEXT[transport]} ${fmtNumber(cpu)} µs (${fmtRatio(x)}), p50 ${fmtUs(p50 ?? NaN)}, ${fmtBytes(s.outcome.metrics.bytesUpPerMessage + s.outcome.metrics.bytesAckPerMessage)} per message both ways, client CPU ${fmtNumber(median(r, s, 'clientCpuUsPerMessage') ?? NaN)} µs`);
       if (transport === 'keepalive') verdicts.push(x > 1 + CPU_NOISE ? 'ws' : x < 1 / (1 + CPU_NOISE) ? 'sse' : 'tie');
     }
     parts.push(`${where}, server CPU per message: ${w.server} ${fmtNumber(wsCpu)} µs (p50 ${fmtUs(wsP50 ?? NaN)}, ${fmtBytes(w.outcome.metrics.bytesUpPerMessage)} per message, client CPU ${fmtNumber(median(r, w, 'clientCpuUsPerMessage') ?? NaN)} µs) vs ${sides.join(', ')}`);
@@ -345,7 +344,7 @@ function advice(r: RunResult): ClaimRow {
     if (!s || sc === null || wc === null) continue;
     const x = ratio(sc, wc);
     pushVerdicts.push(x > 1 + CPU_NOISE ? 'ws' : x < 1 / (1 + CPU_NOISE) ? 'sse' : 'tie');
-    parts.push(`push ${w.params.rate}/s to ${w.params.clients} clients: ${s.server} ${fmtNumber(sc)} vs ${w.server} ${fmtNumber(wc)} ms of server CPU per 1,000 events (${times(x)})`);
+    parts.push(`push ${w.params.rate}/s to ${w.params.clients} clients: ${s.server} ${fmtNumber(sc)} vs ${w.server} ${fmtNumber(wc)} ms of server CPU per 1,000 events (${fmtRatio(x)})`);
   }
   const measured = dedupe(parts).join('; ');
   if (verdicts.length === 0) return row(base, measured, 'holds with a caveat', 'no SSE server sent by keep-alive POST beside a WS server at the same settings: only per-request POSTs were compared');

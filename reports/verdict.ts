@@ -2,13 +2,13 @@
 // a result. Every figure is a median over the valid repetitions of a group (result.groups), and
 // every sentence is generated from those figures. A side that was not measured, or has no valid
 // repetition, says so (with the reason) and gets no number.
-import { HEADLINE_METRICS } from '../harness/headline.ts';
-import type { GroupSummary, KneeResult, RunResult, ScenarioKind, Stat } from '../harness/result.ts';
-import { fmtMetric, fmtNumber } from './format.ts';
+import { HEADLINE_METRICS } from '../result/metrics.ts';
+import type { GroupSummary, KneeResult, RunResult, ScenarioKind, Stat } from '../result/result.ts';
+import { fmtFactor, fmtMetric, fmtNumber } from './format.ts';
 import { SINGLE_RUN_NOISE } from './noise.ts';
 import { compareOrder, describeParams } from './params-text.ts';
 import { brokerServerNames } from './brokers-section.ts';
-import { reasonHeadline } from '../harness/reason.ts';
+import { reasonHeadline } from '../result/reason.ts';
 
 /** A broker pair's latency includes the harness's publish request: its rows say so in the topic. */
 const PUBLISH_TO_RECEIVE = ', publish-to-receive';
@@ -223,7 +223,7 @@ function conclude(direction: 'lower' | 'higher', wording: Wording, fmt: (v: numb
   }
   const overlap = sse.stat.n > 1 && ws.stat.n > 1 && sse.stat.min <= ws.stat.max && ws.stat.min <= sse.stat.max;
   if (overlap) return tie(`no clear difference: the repetitions overlap (${sse.server} ${fmt(sse.stat.min)}–${fmt(sse.stat.max)}, ${ws.server} ${fmt(ws.stat.min)}–${fmt(ws.stat.max)})`);
-  const r = Number.isFinite(ratio) ? ratio.toFixed(ratio >= 10 ? 0 : 1) : '∞';
+  const r = fmtFactor(ratio);
   return {
     text: wording.better(win.server, fmt(wv), lose.server, fmt(lv), r),
     outcome: { kind: 'better', winner: sseWins ? 'sse' : 'ws', ratio, win: { server: win.server, value: fmt(wv) }, lose: { server: lose.server, value: fmt(lv) } },

@@ -2,9 +2,10 @@
 // same availability probes `pushbench servers` and the path scenario use (servers/*/registry.ts,
 // harness/proxy/nginx.ts via path.ts). Whatever cannot run is recorded as skipped with the probe's
 // reason, never dropped in silence: the claims table reads these reasons to say what to install.
-import { unavailableReason, type ServerSpec } from '../servers/spec.ts';
+import { unavailableReason, type ServerSpec } from '../harness/servers/spec.ts';
 import { brokerSkipReason } from '../harness/broker/scenarios.ts';
-import { skipReason, type PathSkip } from './path.ts';
+import { skipReason } from './path.ts';
+import type { PathSkip } from '../result/extras.ts';
 import type { PathSpec } from './path-spec.ts';
 import type { Scenario } from './schema.ts';
 

@@ -1,9 +1,9 @@
 // The browser scenario's checks on what the page's clients saw: pure functions from the clients'
 // records to a pass/fail with the measured value, so each rule is readable (and testable) apart
 // from driving Chromium.
-import { createLatencyHistogram, record, summarize } from '../harness/metrics/histogram.ts';
+import { createLatencyHistogram, record, summarize } from '../result/histogram.ts';
 import type { PageClient } from './browser-page.ts';
-import type { BrowserCheck } from './browser-result.ts';
+import type { BrowserCheck } from '../result/extras.ts';
 import type { BrowserScenario } from './schema.ts';
 
 /** The retry check's window: the browser must wait about the hint, not reconnect at once or give up. */

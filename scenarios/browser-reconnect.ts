@@ -7,10 +7,10 @@ import type { BrowserContext } from 'playwright-core';
 import { getHealth, postDrop } from '../harness/control.ts';
 import { startServer, type RunningServer } from '../harness/lifecycle/server-process.ts';
 import { ENV } from '../servers/contract.ts';
-import type { ServerSpec } from '../servers/spec.ts';
+import type { ServerSpec } from '../harness/servers/spec.ts';
 import type { BareClient } from './browser-page.ts';
 import { call, openPage, sleep, waitFor } from './browser-driver.ts';
-import { RECONNECT_CHECKS, type BrowserCheck } from './browser-result.ts';
+import { RECONNECT_CHECKS, type BrowserCheck } from '../result/extras.ts';
 import { errorReason, type ExecutorContext } from './executor.ts';
 import type { BrowserScenario } from './schema.ts';
 

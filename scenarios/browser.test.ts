@@ -9,17 +9,15 @@ import { readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { before, describe, it } from 'node:test';
 import { browserSection } from '../reports/browser-section.ts';
-import type { RunResult } from '../harness/result.ts';
-import { buildPlanInput } from '../cli/run-options.ts';
-import { getServer } from '../servers/registry.ts';
-import type { ServerSpec } from '../servers/spec.ts';
+import { getServer } from '../harness/servers/registry.ts';
+import type { ServerSpec } from '../harness/servers/spec.ts';
 import { chromiumUnavailableReason } from '../harness/browser/chromium.ts';
 import { startServer } from '../harness/lifecycle/server-process.ts';
 import { opensslUnavailableReason } from '../harness/openssl.ts';
 import { chromiumPids, HTTP1_PER_ORIGIN, PROFILE_PREFIX, runBrowser } from './browser.ts';
-import { RECONNECT_CHECKS, type BrowserExtra, type BrowserServerResult } from './browser-result.ts';
-import { browserSummaryLine } from './browser-result.ts';
-import { browserSchema, engineSchema, resolvePlan } from './schema.ts';
+import { RECONNECT_CHECKS, type BrowserExtra, type BrowserServerResult } from '../result/extras.ts';
+import { browserSummaryLine } from '../reports/browser-section.ts';
+import { browserSchema, engineSchema } from './schema.ts';
 
 // The product's probe: skipped with its reason when Chromium is missing or hidden (PUSHBENCH_WITHOUT).
 const SKIP = chromiumUnavailableReason() ?? false;
@@ -151,7 +149,7 @@ describe('browser scenario in headless Chromium', { skip: SKIP }, () => {
 
   it('renders a table with every check, escaping text', () => {
     const evil = { ...extra, servers: [...extra.servers, { server: '<img src=x>', protocol: 'sse' as const, origin: null, skipped: 'a "reason" <b>', checks: [] }] };
-    const html = browserSection(evil, {} as RunResult);
+    const html = browserSection(evil);
     assert.match(html, /<h2>Browser checks<\/h2>/);
     assert.equal((html.match(/class="badge failed">fail</g) ?? []).length, 1);
     assert.ok(html.includes('&lt;img src=x&gt;') && !html.includes('<img src=x>'));
@@ -160,26 +158,10 @@ describe('browser scenario in headless Chromium', { skip: SKIP }, () => {
 });
 
 describe('browser scenario wiring', () => {
-  it('`--scenario browser` runs the four Node servers with defaults, no tcp-floor added', () => {
-    const plan = resolvePlan(buildPlanInput({ scenario: 'browser', suite: 'default' }, null), 'flags');
-    const s = plan.scenarios[0];
-    assert.ok(s && s.kind === 'browser');
-    assert.deepEqual(s.servers, ['node-sse', 'node-ws', 'express-sse', 'express-ws']);
-    assert.equal(s.clientsPerPage, 3);
-    assert.equal(s.events, 20);
-    assert.equal(s.rate, 50);
-    assert.equal(s.retryMs, 700);
-  });
-
-  it('--clients sets the clients per page; a drop after the whole replay schedule is refused', () => {
-    const plan = resolvePlan(buildPlanInput({ scenario: 'browser', suite: 'default', clients: '2', servers: 'node-sse' }, null), 'flags');
-    assert.equal(plan.scenarios[0]?.kind === 'browser' && plan.scenarios[0].clientsPerPage, 2);
-    assert.throws(() => browserSchema.parse({ kind: 'browser', servers: ['node-sse'], replayEvents: 5, dropAfter: 5 }), /dropAfter must be below replayEvents/);
-  });
-
   it('a missing Chromium is a one-line skip reason, not a failure', () => {
-    assert.equal(browserSummaryLine({ skipped: 'headless Chromium not installed: run npm run setup:system' }), 'Browser checks not run: headless Chromium not installed: run npm run setup:system.');
-    assert.match(browserSection({ skipped: 'headless Chromium not installed: run npm run setup:system', servers: [] }, {} as RunResult), /Not run: headless Chromium not installed/);
+    const notRun: BrowserExtra = { browser: null, skipped: 'headless Chromium not installed: run npm run setup:system', error: null, settings: { clientsPerPage: 2, events: 10, rate: 10, retryMs: 500 }, clockStepUs: null, servers: [] };
+    assert.equal(browserSummaryLine(notRun), 'Browser checks not run: headless Chromium not installed: run npm run setup:system.');
+    assert.match(browserSection(notRun), /Not run: headless Chromium not installed/);
   });
 });
 
@@ -208,15 +190,11 @@ describe('browser scenario without openssl', () => {
     }
   });
 
-  it('node-sse-h2 itself refuses TLS mode with the same reason, exit 1 before ready', async () => {
-    hideOpenssl();
-    try {
-      await assert.rejects(startServer(getServer('node-sse-h2'), { env: { PUSHBENCH_TLS: '1' } }), (err: Error) => {
-        assert.match(err.message, /^server node-sse-h2 exited with code 1 before it became ready; its last output:\nnode-sse-h2: PUSHBENCH_TLS=1 needs openssl to make a throw-away certificate: openssl is hidden by PUSHBENCH_WITHOUT=/);
-        return true;
-      });
-    } finally {
-      restore();
-    }
+  it('node-sse-h2 refuses TLS mode when the openssl it is given cannot run, exit 1 before ready', async () => {
+    // The harness owns the probes (and PUSHBENCH_WITHOUT): the server is handed the openssl to use.
+    await assert.rejects(startServer(getServer('node-sse-h2'), { env: { PUSHBENCH_TLS: '1', PUSHBENCH_OPENSSL: '/nonexistent/openssl' } }), (err: Error) => {
+      assert.match(err.message, /^server node-sse-h2 exited with code 1 before it became ready; its last output:\nnode-sse-h2: PUSHBENCH_TLS=1 needs openssl to make a throw-away certificate: \/nonexistent\/openssl not found$/);
+      return true;
+    });
   });
 });

@@ -6,18 +6,17 @@ import type { Page } from 'playwright-core';
 import { getHealth, postBroadcast, postDrop } from '../harness/control.ts';
 import { chromiumUnavailableReason, launch, type Session } from '../harness/browser/chromium.ts';
 import { opensslUnavailableReason } from '../harness/openssl.ts';
+import { findSystemTool } from '../harness/system-tool.ts';
 import { startServer, type RunningServer } from '../harness/lifecycle/server-process.ts';
-import { ENV, PATHS } from '../servers/contract.ts';
-import type { ServerSpec } from '../servers/spec.ts';
+import { ENV } from '../servers/contract.ts';
+import type { ServerSpec } from '../harness/servers/spec.ts';
 import type { PageClient } from './browser-page.ts';
 import { call, openPage, progress, sleep, waitFor } from './browser-driver.ts';
 import { errorReason, type Executor, type ExecutorContext } from './executor.ts';
 import type { BrowserScenario } from './schema.ts';
-import type { BrowserCheck, BrowserExtra, BrowserServerResult } from './browser-result.ts';
+import type { BrowserCheck, BrowserExtra, BrowserServerResult } from '../result/extras.ts';
 import { idsCheck, latencyCheck, namedCheck, replayCheck, retryCheck, type Clock } from './browser-checks.ts';
 import { sseReconnectChecks, wsReconnectChecks } from './browser-reconnect.ts';
-
-export type { BrowserCheck, BrowserExtra, BrowserServerResult } from './browser-result.ts';
 
 export { CHROMIUM_PATH, chromiumPids, PROFILE_PREFIX } from '../harness/browser/chromium.ts';
 /** Chromium's connections per origin over HTTP/1.1 (its socket pool's per-group limit). */
@@ -95,7 +94,7 @@ async function checkServer(session: Session, spec: ServerSpec, s: BrowserScenari
   let server: RunningServer;
   try {
     // Browsers speak HTTP/2 only over TLS: the sse-h2 server serves it (and plain HTTP/1.1 control).
-    server = await startServer(spec, { env: { [ENV.retryMs]: String(s.retryMs), ...(tls ? { [ENV.tls]: '1' } : {}) } });
+    server = await startServer(spec, { env: { [ENV.retryMs]: String(s.retryMs), ...(tls ? { [ENV.tls]: '1', [ENV.openssl]: findSystemTool('openssl') ?? '' } : {}) } });
   } catch (err) {
     result.checks.push(failed('server started', 'the server answers /healthz', errorReason(err)));
     return result;

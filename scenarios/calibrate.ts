@@ -2,25 +2,15 @@
 // measured as exactly those faults. Each check runs the real executors at small N and compares
 // the measured figure with the injected one, within a stated tolerance.
 import { tmpdir } from 'node:os';
-import type { PushMetrics, StepResult } from '../harness/result.ts';
+import type { CalibrationCheck } from '../result/extras.ts';
+import type { PushMetrics, StepResult } from '../result/result.ts';
 import type { ProgressSink } from '../harness/progress.ts';
-import { getServer } from '../servers/registry.ts';
-import type { ServerSpec } from '../servers/spec.ts';
+import { getServer } from '../harness/servers/registry.ts';
+import type { ServerSpec } from '../harness/servers/spec.ts';
 import type { ExecutorContext } from './executor.ts';
 import { runIdle } from './idle.ts';
 import { runPush } from './push.ts';
 import { engineSchema, idleSchema, pushSchema, type EngineOptions } from './schema.ts';
-
-export interface CalibrationCheck {
-  name: string;
-  injected: string;
-  expected: number;
-  measured: number | null;
-  unit: string;
-  tolerance: string;
-  pass: boolean;
-  detail: string;
-}
 
 export interface CalibrationOutcome {
   checks: CalibrationCheck[];

@@ -1,10 +1,10 @@
 // What every scenario executor gets and gives: a plain map from kind to executor lives in run.ts.
 import type { EngineOptions } from './schema.ts';
 import type { ProgressSink } from '../harness/progress.ts';
-import type { KneeResult, StepResult } from '../harness/result.ts';
-import type { ServerSpec } from '../servers/spec.ts';
-import type { AgentClock } from '../harness/engine/agent-client.ts';
-import { boundedReason } from '../harness/reason.ts';
+import type { KneeResult, ScenarioKind, StepResult } from '../result/result.ts';
+import type { ServerSpec } from '../harness/servers/spec.ts';
+import type { AgentClock, RunExtras } from '../result/extras.ts';
+import { boundedReason } from '../result/reason.ts';
 
 export interface ExecutorContext {
   /** The servers of this scenario that can run here, in the order asked. */
@@ -39,7 +39,7 @@ export interface ScenarioOutput {
   steps: StepResult[];
   knees: KneeResult[];
   /** Scenario-level findings that are not steps (e.g. browser checks), merged into result.extras. */
-  extras: Record<string, unknown>;
+  extras: RunExtras;
 }
 
 export type Executor<S> = (scenario: S, ctx: ExecutorContext) => Promise<ScenarioOutput>;
@@ -56,6 +56,37 @@ export function groupKey(kind: string, server: string, params: object): string {
     .map(([k, v]) => `${k}=${String(v)}`)
     .join(',');
   return `${kind}/${server}/${parts}`;
+}
+
+type StepOf<K extends ScenarioKind> = Extract<StepResult, { kind: K }>;
+
+/**
+ * One step, the same way in every executor: its identity (what its result holds but the outcome)
+ * and the step-start event under `title`; `measure` timed, given the step's index; a thrown error,
+ * or a session that never opened (`measure` is then that error, and the step took no time),
+ * recorded as failed with its reason; then the step-end event.
+ */
+export async function runStep<K extends ScenarioKind>(
+  ctx: ExecutorContext,
+  title: string,
+  spec: ServerSpec,
+  step: { kind: K; repetition: number; params: StepOf<K>['params'] },
+  measure: ((index: number) => Promise<StepOf<K>['outcome']>) | Error,
+): Promise<StepResult> {
+  const startedAt = new Date();
+  const { kind, repetition, params } = step;
+  // kind and params come together from the caller, so they agree as StepStart's union asks.
+  const identity = { kind, group: groupKey(kind, spec.name, params), server: spec.name, protocol: spec.protocol, pair: spec.pair, repetition, params, startedAt: startedAt.toISOString() } as StepStart;
+  const index = ctx.beginStep(title, identity);
+  let outcome: StepResult['outcome'];
+  try {
+    outcome = measure instanceof Error ? { state: 'failed', reason: errorReason(measure) } : await measure(index);
+  } catch (err) {
+    outcome = { state: 'failed', reason: errorReason(err) };
+  }
+  const result = { ...identity, durationMs: measure instanceof Error ? 0 : Date.now() - startedAt.getTime(), outcome } as StepResult;
+  ctx.endStep(index, title, result);
+  return result;
 }
 
 /** A thrown error as a failed step's reason: its whole message (a server's output follows its first line), bounded. */

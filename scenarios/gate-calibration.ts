@@ -8,12 +8,11 @@ import { loadavg } from 'node:os';
 import { join, relative } from 'node:path';
 import { writeJsonAtomic } from '../harness/result-store.ts';
 import type { ProgressSink } from '../harness/progress.ts';
-import type { RunResult } from '../harness/result.ts';
-import { FLOOR_SERVER, gateFault, workUsFor, type GateFaultName, type GateManifest, type GateRun } from '../reports/gate-calibration.ts';
-import { buildPlanInput } from '../cli/run-options.ts';
-import type { ServerSpec } from '../servers/spec.ts';
+import type { RunResult } from '../result/result.ts';
+import { FLOOR_SERVER, gateFault, workUsFor, type GateFaultName, type GateManifest, type GateRun } from '../result/gate.ts';
+import type { ServerSpec } from '../harness/servers/spec.ts';
 import { runPlan } from './run.ts';
-import { resolvePlan } from './schema.ts';
+import type { Plan } from './schema.ts';
 
 export interface GateCalibrationOptions {
   /** Clean runs (every pair is compared: K runs give K(K−1)/2 comparisons). */
@@ -27,6 +26,8 @@ export interface GateCalibrationOptions {
   dir: string;
   command: string;
   progress: ProgressSink;
+  /** The plan of one run (`run --suite quick` with this label, into `dir`): the CLI builds it from its flags. */
+  planFor: (label: string) => Plan;
 }
 
 /** The order of the runs: clean and faulty alternate, so drift over the calibration hits all alike. */
@@ -67,7 +68,7 @@ export async function runGateCalibration(opts: GateCalibrationOptions): Promise<
     }
     const label = `${String(i + 1).padStart(2, '0')}-${role}`;
     opts.progress({ type: 'notice', text: `gate calibration: run ${i + 1} of ${order.length} (${role}${Object.keys(fault).length > 0 ? `: ${Object.entries(fault).map(([s, f]) => `${s} ${f}`).join(', ')}` : ''})` });
-    const plan = resolvePlan(buildPlanInput({ suite: 'quick', label, out: opts.dir }, null), 'plan (gate calibration)');
+    const plan = opts.planFor(label);
     const startedAt = Date.now();
     const out = await runPlan(plan, { command: `${opts.command} (run ${i + 1}: ${role})`, progress: opts.progress, adjustServer: withFault(fault) });
     if (role === 'clean') cleanRuns.push(out.result);

@@ -3,13 +3,13 @@
 // sampled. Bytes per connection = (RSS during hold − RSS at baseline) / connections held.
 import { getHealth } from '../harness/control.ts';
 import type { ClientPool } from '../harness/engine/pool.ts';
-import { summarizeAs, decodeHistogram } from '../harness/metrics/histogram.ts';
+import { summarizeAs, decodeHistogram } from '../result/histogram.ts';
 import { ProcessTreeSampler } from '../harness/metrics/proc-sampler.ts';
 import { readSockstat } from '../harness/metrics/sockstat.ts';
 import { startTarget } from '../harness/broker/step-target.ts';
-import type { IdleMetrics, IdleParams, StepOutcome, StepResult, ValidityCheck } from '../harness/result.ts';
-import type { ServerSpec } from '../servers/spec.ts';
-import { errorReason, groupKey, repetitionsNow, type Executor, type ExecutorContext, type StepStart } from './executor.ts';
+import type { IdleMetrics, IdleParams, StepOutcome, StepResult, ValidityCheck } from '../result/result.ts';
+import type { ServerSpec } from '../harness/servers/spec.ts';
+import { errorReason, repetitionsNow, runStep, type Executor, type ExecutorContext } from './executor.ts';
 import type { IdleScenario } from './schema.ts';
 import { clientSideFrom, NO_RECONNECT, outcomeFrom, sleep, startPool, unlessServerExited } from './step-common.ts';
 import { rampLimit } from './ramp-limit.ts';
@@ -23,29 +23,19 @@ export const runIdle: Executor<IdleScenario> = async (scenario, ctx) => {
       for (const { rep, of } of repetitionsNow(scenario.repetitions, ctx)) {
         if (ctx.cancelled()) return { steps, knees: [], extras: {} };
         const params: IdleParams = { clients, rampPerSecond: scenario.rampPerSecond, settleMs: scenario.settleMs, holdMs: scenario.holdMs };
-        const title = `idle ${spec.name} clients=${clients} rep ${rep}/${of}`;
-        const startedAt = new Date();
-        const identity = { kind: 'idle' as const, group: groupKey('idle', spec.name, params), server: spec.name, protocol: spec.protocol, pair: spec.pair, repetition: rep, params, startedAt: startedAt.toISOString() };
-        const index = ctx.beginStep(title, identity);
-        const step = await idleStep(spec, identity, startedAt, ctx);
-        steps.push(step);
-        ctx.endStep(index, title, step);
+        steps.push(await runStep(ctx, `idle ${spec.name} clients=${clients} rep ${rep}/${of}`, spec, { kind: 'idle', repetition: rep, params }, () => idleOutcome(spec, params, ctx)));
       }
     }
   }
   return { steps, knees: [], extras: {} };
 };
 
-async function idleStep(spec: ServerSpec, base: Extract<StepStart, { kind: 'idle' }>, startedAt: Date, ctx: ExecutorContext): Promise<StepResult> {
-  const params = base.params;
-  const server = await startTarget(spec, { host: ctx.engine.serverHost, workDir: ctx.workDir }).catch((err: unknown) => err as Error);
-  if (server instanceof Error) {
-    return { ...base, durationMs: Date.now() - startedAt.getTime(), outcome: { state: 'failed', reason: errorReason(server) } };
-  }
+async function idleOutcome(spec: ServerSpec, params: IdleParams, ctx: ExecutorContext): Promise<StepOutcome<IdleMetrics>> {
+  const server = await startTarget(spec, { host: ctx.engine.serverHost, workDir: ctx.workDir });
   const sampler = new ProcessTreeSampler(server.pid, 200);
   let pool = null as ClientPool | null;
   try {
-    const outcome = await unlessServerExited(
+    return await unlessServerExited(
       () => server,
       async (): Promise<StepOutcome<IdleMetrics>> => {
         sampler.start();
@@ -123,9 +113,6 @@ async function idleStep(spec: ServerSpec, base: Extract<StepStart, { kind: 'idle
       },
       'during the step',
     );
-    return { ...base, durationMs: Date.now() - startedAt.getTime(), outcome };
-  } catch (err) {
-    return { ...base, durationMs: Date.now() - startedAt.getTime(), outcome: { state: 'failed', reason: errorReason(err) } };
   } finally {
     sampler.stop();
     await pool?.close();

@@ -8,31 +8,25 @@
 // validity check: a proxy that holds the tail of a stream is the result, not a broken measurement.
 // So is a handshake the path refused (a WebSocket upgrade through nginx's stock config): the step
 // completes with no stream open and the status every client got, and the report says so.
+import type { PathSkip } from '../result/extras.ts';
 import { join } from 'node:path';
 import { getHealth, postBroadcast } from '../harness/control.ts';
 import { startServer, type RunningServer } from '../harness/lifecycle/server-process.ts';
 import { ProcessTreeSampler } from '../harness/metrics/proc-sampler.ts';
-import { createHistogram, decodeHistogram, summarize, summarizeAs } from '../harness/metrics/histogram.ts';
+import { createHistogram, decodeHistogram, summarize, summarizeAs } from '../result/histogram.ts';
 import type { ClientPool, MergedConnect } from '../harness/engine/pool.ts';
 import { networkUnavailableReason } from '../harness/network/availability.ts';
 import { startDelayProxy, type DelayProxy } from '../harness/network/delay-proxy.ts';
 import { createNetworkPath, type NetworkPath } from '../harness/network/namespace.ts';
 import { nginxUnavailableReason, startNginx } from '../harness/proxy/nginx.ts';
-import type { PathMetrics, PathParams, StepOutcome, StepResult, ValidityCheck } from '../harness/result.ts';
+import type { PathMetrics, PathParams, StepOutcome, StepResult, ValidityCheck } from '../result/result.ts';
 import { safeLabel } from '../harness/result-store.ts';
 import { ENV } from '../servers/contract.ts';
-import type { ServerSpec } from '../servers/spec.ts';
-import { errorReason, groupKey, type Executor, type ExecutorContext } from './executor.ts';
+import type { ServerSpec } from '../harness/servers/spec.ts';
+import { runStep, type Executor, type ExecutorContext } from './executor.ts';
 import { describePath, type PathSpec } from './path-spec.ts';
 import type { PathScenario } from './schema.ts';
 import { agentClockChecks, clientCpuCheck, clientLagCheck, clientSideFrom, NO_RECONNECT, outcomeFrom, serverCores, sleep, startPool, unlessServerExited } from './step-common.ts';
-
-/** A (server, path) pair that cannot be measured here, and why; shown in the report's paths section. */
-export interface PathSkip {
-  server: string;
-  path: string;
-  reason: string;
-}
 
 export const runPath: Executor<PathScenario> = async (scenario, ctx) => {
   const steps: StepResult[] = [];
@@ -121,18 +115,7 @@ async function runTeardown(teardown: (() => Promise<void>)[]): Promise<void> {
 async function pathStep(spec: ServerSpec, path: PathSpec, clients: number, rep: number, scenario: PathScenario, ctx: ExecutorContext): Promise<StepResult> {
   const params: PathParams = { clients, rate: scenario.rate, bytes: scenario.bytes, durationMs: scenario.durationMs, path: path.label };
   const title = `path ${spec.name} via ${path.label} clients=${clients} rate=${scenario.rate}/s rep ${rep}/${scenario.repetitions}`;
-  const startedAt = new Date();
-  const base = { kind: 'path' as const, group: groupKey('path', spec.name, params), server: spec.name, protocol: spec.protocol, pair: spec.pair, repetition: rep, params, startedAt: startedAt.toISOString() };
-  const index = ctx.beginStep(title, base);
-  let step: StepResult;
-  try {
-    const outcome = await measure(spec, path, params, scenario, index, ctx);
-    step = { ...base, durationMs: Date.now() - startedAt.getTime(), outcome };
-  } catch (err) {
-    step = { ...base, durationMs: Date.now() - startedAt.getTime(), outcome: { state: 'failed', reason: errorReason(err) } };
-  }
-  ctx.endStep(index, title, step);
-  return step;
+  return runStep(ctx, title, spec, { kind: 'path', repetition: rep, params }, (index) => measure(spec, path, params, scenario, index, ctx));
 }
 
 async function measure(spec: ServerSpec, path: PathSpec, params: PathParams, scenario: PathScenario, index: number, ctx: ExecutorContext): Promise<StepOutcome<PathMetrics>> {

@@ -3,7 +3,7 @@
 // and the knee of a server slowed to 100 events/s. A busy neighbour would move both.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { getServer } from '../servers/registry.ts';
+import { getServer } from '../harness/servers/registry.ts';
 import { testContext, withEnv } from './fixtures/context.ts';
 import { runPush } from './push.ts';
 import { pushSchema } from './schema.ts';

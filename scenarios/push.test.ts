@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { PushMetrics, StepResult } from '../harness/result.ts';
-import { getServer } from '../servers/registry.ts';
+import type { PushMetrics, StepResult } from '../result/result.ts';
+import { getServer } from '../harness/servers/registry.ts';
 import { testContext, withEnv } from './fixtures/context.ts';
 import { runPush } from './push.ts';
 import { pushSchema } from './schema.ts';
-import { breakerSpec } from '../servers/fixtures/breaker-config.ts';
+import { breakerSpec } from '../harness/servers/fixtures/breaker-config.ts';
 
 const scenario = (o: Record<string, unknown>) =>
   pushSchema.parse({ kind: 'push', servers: ['x'], clients: [50], rates: [200], bytes: [64], durationMs: 500, warmupMs: 100, ...o });

@@ -3,16 +3,16 @@
 // Per (server, N) the server starts once and the clients connect once; each (rate, bytes,
 // repetition) is one broadcast whose warm-up events are excluded by seq.
 import type { ClientPool } from '../harness/engine/pool.ts';
-import { decodeHistogram, summarize } from '../harness/metrics/histogram.ts';
+import { decodeHistogram, summarize } from '../result/histogram.ts';
 import { ProcessTreeSampler } from '../harness/metrics/proc-sampler.ts';
 import { startTarget, type StepTarget } from '../harness/broker/step-target.ts';
-import type { KneeResult, PushMetrics, PushParams, StepOutcome, StepResult, ValidityCheck } from '../harness/result.ts';
-import type { ServerSpec } from '../servers/spec.ts';
+import type { KneeResult, PushMetrics, PushParams, StepOutcome, StepResult, ValidityCheck } from '../result/result.ts';
+import type { ServerSpec } from '../harness/servers/spec.ts';
 import { ADDITIONS, PATHS } from '../servers/contract.ts';
 import { getHealth } from '../harness/control.ts';
-import { errorReason, groupKey, repetitionsNow, type Executor, type ExecutorContext } from './executor.ts';
+import { repetitionsNow, runStep, type Executor, type ExecutorContext, type ScenarioOutput } from './executor.ts';
 import type { PushScenario } from './schema.ts';
-import { reasonHeadline } from '../harness/reason.ts';
+import { reasonHeadline } from '../result/reason.ts';
 import { agentClockChecks, unlessServerExited, startPool, clientCpuCheck, clientLagCheck, clientSideFrom, NO_RECONNECT, outcomeFrom, serverCores, sleep } from './step-common.ts';
 
 /** Time allowed after the last event is due for every client to receive it. */
@@ -70,7 +70,7 @@ export const runPush: Executor<PushScenario> = async (scenario, ctx) => {
  * here, which repetitions in one process cannot show, so a gate comparing one process with another
  * missed a +30 % CPU change 1–3 times in 10 (README, "The CI gate").
  */
-async function runPushInterleaved(scenario: PushScenario, ctx: ExecutorContext): Promise<{ steps: StepResult[]; knees: KneeResult[]; extras: Record<string, unknown> }> {
+async function runPushInterleaved(scenario: PushScenario, ctx: ExecutorContext): Promise<ScenarioOutput> {
   const steps: StepResult[] = [];
   const n = ctx.servers.length;
   for (const clients of scenario.clients) {
@@ -108,23 +108,8 @@ async function titledStep(
 ): Promise<StepResult> {
   const params: PushParams = { clients, rate, bytes, durationMs: scenario.durationMs, warmupMs: scenario.warmupMs, coalesce: scenario.coalesce, ...(scenario.payload === 'binary' ? { payload: 'binary' as const } : {}) };
   const title = `${titlePrefix} ${spec.name} clients=${clients} rate=${rate}/s bytes=${bytes}${scenario.payload === 'binary' ? ' binary' : ''} rep ${rep}/${of}`;
-  const startedAt = new Date();
-  const base = { kind: 'push' as const, group: groupKey('push', spec.name, params), server: spec.name, protocol: spec.protocol, pair: spec.pair, repetition: rep, params, startedAt: startedAt.toISOString() };
-  const index = ctx.beginStep(title, base);
-  let step: StepResult;
-  if (session instanceof Error) {
-    step = { ...base, durationMs: 0, outcome: { state: 'failed', reason: errorReason(session) } };
-  } else {
-    const s = session;
-    try {
-      const outcome = await unlessServerExited(() => s.server, () => pushWindow(s, params, ctx));
-      step = { ...base, durationMs: Date.now() - startedAt.getTime(), outcome };
-    } catch (err) {
-      step = { ...base, durationMs: Date.now() - startedAt.getTime(), outcome: { state: 'failed', reason: errorReason(err) } };
-    }
-  }
-  ctx.endStep(index, title, step);
-  return step;
+  const s = session;
+  return runStep(ctx, title, spec, { kind: 'push', repetition: rep, params }, s instanceof Error ? s : () => unlessServerExited(() => s.server, () => pushWindow(s, params, ctx)));
 }
 
 async function openSession(spec: ServerSpec, clients: number, scenario: PushScenario, ctx: ExecutorContext): Promise<Session> {

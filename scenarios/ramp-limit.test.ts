@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
-import { rampLimit, rampLimitText } from './ramp-limit.ts';
+import { rampLimit } from './ramp-limit.ts';
+import { rampLimitText } from '../reports/params-text.ts';
 
 it('names the side at >= 90 % of a core, the accept queue when connects took SYN retransmits, else unclear', () => {
   assert.equal(rampLimit(1000, 1000, 99, 99, 5000), 'neither', 'the offered rate was reached');

@@ -1,5 +1,5 @@
 // What held an idle step's connect ramp back: a side's CPU, the server's accept queue, or unknown.
-import type { IdleMetrics } from '../harness/result.ts';
+import type { IdleMetrics } from '../result/result.ts';
 
 /** Connects this slow are the kernel's SYN retransmits (1 s, then 3 s...), not a busy process. */
 export const SYN_RETRANSMIT_MS = 1000;
@@ -19,9 +19,4 @@ export function rampLimit(achieved: number, offered: number, serverCpu: number, 
   if (pendingLimited) return 'server';
   if (connectP99Ms >= SYN_RETRANSMIT_MS) return 'accept-queue';
   return 'unclear';
-}
-
-/** What held the ramp back, in words (reports and the summary print this). */
-export function rampLimitText(limitedBy: IdleMetrics['ramp']['limitedBy']): string {
-  return limitedBy === 'accept-queue' ? "the server's accept queue overflowed (listen backlog; the contract asks for 4096)" : `limited by ${limitedBy}`;
 }

@@ -3,7 +3,7 @@
 // when they happen, and a process descheduled for a moment on a busy machine bunches them.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { getServer } from '../servers/registry.ts';
+import { getServer } from '../harness/servers/registry.ts';
 import { testContext } from './fixtures/context.ts';
 import { reconnectMetrics, reconnectScenario } from './fixtures/reconnect.ts';
 import { runReconnect } from './reconnect.ts';

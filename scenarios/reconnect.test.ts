@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { getHealth, postBroadcast, postDrop } from '../harness/control.ts';
 import { ClientPool } from '../harness/engine/pool.ts';
 import { startServer } from '../harness/lifecycle/server-process.ts';
-import { getServer } from '../servers/registry.ts';
+import { getServer } from '../harness/servers/registry.ts';
 import { testContext } from './fixtures/context.ts';
 import { reconnectMetrics, reconnectScenario } from './fixtures/reconnect.ts';
 import { policyFor, runReconnect } from './reconnect.ts';

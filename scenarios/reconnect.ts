@@ -8,11 +8,11 @@
 import { getHealth, postBroadcast, postDrop } from '../harness/control.ts';
 import type { ReconnectPolicy } from '../harness/clients/types.ts';
 import type { ClientPool } from '../harness/engine/pool.ts';
-import { decodeHistogram, summarize } from '../harness/metrics/histogram.ts';
+import { decodeHistogram, summarize } from '../result/histogram.ts';
 import { startServer, type RunningServer } from '../harness/lifecycle/server-process.ts';
-import type { ReconnectMetrics, ReconnectMode, ReconnectParams, StepOutcome, StepResult, ValidityCheck } from '../harness/result.ts';
-import type { ServerSpec } from '../servers/spec.ts';
-import { errorReason, groupKey, repetitionsNow, type Executor, type ExecutorContext, type StepStart } from './executor.ts';
+import type { ReconnectMetrics, ReconnectMode, ReconnectParams, StepOutcome, StepResult, ValidityCheck } from '../result/result.ts';
+import type { ServerSpec } from '../harness/servers/spec.ts';
+import { repetitionsNow, runStep, type Executor, type ExecutorContext } from './executor.ts';
 import type { ReconnectScenario } from './schema.ts';
 import { startPool, clientCpuCheck, clientLagCheck, clientSideFrom, outcomeFrom, sleep, unlessServerExited } from './step-common.ts';
 
@@ -34,12 +34,7 @@ export const runReconnect: Executor<ReconnectScenario> = async (scenario, ctx) =
             backoff: scenario.backoff,
           };
           const title = `reconnect ${spec.name} clients=${clients} mode=${mode} rep ${rep}/${of}`;
-          const startedAt = new Date();
-          const identity = { kind: 'reconnect' as const, group: groupKey('reconnect', spec.name, params), server: spec.name, protocol: spec.protocol, pair: spec.pair, repetition: rep, params, startedAt: startedAt.toISOString() };
-          const index = ctx.beginStep(title, identity);
-          const step = await reconnectStep(spec, identity, startedAt, scenario, ctx);
-          steps.push(step);
-          ctx.endStep(index, title, step);
+          steps.push(await runStep(ctx, title, spec, { kind: 'reconnect', repetition: rep, params }, () => reconnectOutcome(spec, params, scenario, ctx)));
         }
       }
     }
@@ -59,13 +54,12 @@ export function policyFor(scenario: ReconnectScenario): ReconnectPolicy {
   };
 }
 
-async function reconnectStep(spec: ServerSpec, base: Extract<StepStart, { kind: 'reconnect' }>, startedAt: Date, scenario: ReconnectScenario, ctx: ExecutorContext): Promise<StepResult> {
-  const params = base.params;
+async function reconnectOutcome(spec: ServerSpec, params: ReconnectParams, scenario: ReconnectScenario, ctx: ExecutorContext): Promise<StepOutcome<ReconnectMetrics>> {
   const env = { PUSHBENCH_RETRY_MS: String(scenario.retryMs) };
   let server = null as RunningServer | null;
   let pool = null as ClientPool | null;
   try {
-    const outcome = await unlessServerExited(
+    return await unlessServerExited(
       () => server,
       async (): Promise<StepOutcome<ReconnectMetrics>> => {
         server = await startServer(spec, { host: ctx.engine.serverHost, env });
@@ -156,9 +150,6 @@ async function reconnectStep(spec: ServerSpec, base: Extract<StepStart, { kind: 
       },
       'during the step',
     );
-    return { ...base, durationMs: Date.now() - startedAt.getTime(), outcome };
-  } catch (err) {
-    return { ...base, durationMs: Date.now() - startedAt.getTime(), outcome: { state: 'failed', reason: errorReason(err) } };
   } finally {
     await pool?.close();
     await server?.stop();

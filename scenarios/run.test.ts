@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, describe, it } from 'node:test';
-import type { RunResult } from '../harness/result.ts';
+import type { RunResult } from '../result/result.ts';
 
 const bin = fileURLToPath(new URL('../bin/pushbench.js', import.meta.url));
 const dirs: string[] = [];

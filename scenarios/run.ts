@@ -2,19 +2,15 @@
 // its executor, and writes one RunResult (plus reports) into a new run folder.
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { planShards } from '../harness/engine/plan.ts';
-import { captureEnvironment } from '../harness/environment.ts';
-import { groupSummaries } from '../harness/aggregate.ts';
+import { shardClients } from '../harness/engine/shards.ts';
 import { onInterrupted, onShutdown } from '../harness/lifecycle/cleanup.ts';
 import type { ProgressSink } from '../harness/progress.ts';
-import { RESULT_SCHEMA, type KneeResult, type RunResult, type StepResult } from '../harness/result.ts';
-import { createRunFolder, writeJsonAtomic } from '../harness/result-store.ts';
-import { getServer } from '../servers/registry.ts';
-import type { ServerSpec } from '../servers/spec.ts';
+import type { KneeResult, RunResult, StepResult } from '../result/result.ts';
+import { createRunFolder, writeResult, type RunRecord } from '../harness/result-store.ts';
+import { getServer } from '../harness/servers/registry.ts';
+import type { ServerSpec } from '../harness/servers/spec.ts';
 import { planAvailability } from './availability.ts';
-import type { PathSkip } from './path.ts';
 import type { Executor, ExecutorContext, StepStart } from './executor.ts';
-import type { AgentClock } from '../harness/engine/agent-client.ts';
 import { runIdle } from './idle.ts';
 import { runPush } from './push.ts';
 import { runReconnect } from './reconnect.ts';
@@ -25,8 +21,9 @@ import { runUpstream, transportsFor, upstreamSkipReason } from './upstream.ts';
 import type { Plan, Scenario } from './schema.ts';
 import { UserError } from '../harness/errors.ts';
 import { brokersExtra } from '../harness/broker/extra.ts';
-import { listProfiles, PROFILES_FOLDER, profiledSpec, profilingUnsupportedReason, type ProfilesExtra } from '../harness/profiling/clinic.ts';
-import type { Profiler } from '../harness/profiling/profilers.ts';
+import { listProfiles, PROFILES_FOLDER, profiledSpec, profilingUnsupportedReason } from '../harness/profiling/clinic.ts';
+import type { AgentClock, ProfilesExtra, RunExtras } from '../result/extras.ts';
+import type { Profiler } from '../result/profilers.ts';
 
 const EXECUTORS: { [K in Scenario['kind']]: Executor<Extract<Scenario, { kind: K }>> } = {
   idle: runIdle,
@@ -87,7 +84,7 @@ export async function runPlan(plan: Plan, opts: RunOptions): Promise<RunOutcome>
     // Every server of the scenario must hold every client count: the one with the fewest processes decides.
     const serverProcesses = specs.length === 0 ? 1 : Math.min(...specs.map((s) => s.processes));
     // browser opens a few clients in Chromium, never through the engine's workers.
-    if (scenario.kind !== 'browser') for (const n of scenario.clients) planShards(n, { maxPerWorker: plan.engine.maxPerWorker, serverProcesses });
+    if (scenario.kind !== 'browser') for (const n of scenario.clients) shardClients(n, { maxPerWorker: plan.engine.maxPerWorker, serverProcesses });
   }
   // A usage error first: it holds whatever this machine has installed.
   const unprofiled = plan.profile === 'none' ? [] : unprofiledServers(resolved.flatMap((r) => r.specs));
@@ -118,7 +115,7 @@ export async function runPlan(plan: Plan, opts: RunOptions): Promise<RunOutcome>
   let nextIndex = 0;
   const steps: StepResult[] = [];
   const knees: KneeResult[] = [];
-  const extras: Record<string, unknown> = {};
+  const extras: RunExtras = {};
   // One entry per agent per pool started (every step re-measures): offsets drift, so each is kept.
   const agentClocks: AgentClock[] = [];
   // Every step as it ends, and the one under way: what an interrupt keeps (the executors hand
@@ -127,17 +124,13 @@ export async function runPlan(plan: Plan, opts: RunOptions): Promise<RunOutcome>
   let underway: { start: StepStart; title: string } | null = null;
 
   const resultPath = join(runDir, 'results.json');
-  const resultOf = (finalSteps: StepResult[]): RunResult => ({
-    schema: RESULT_SCHEMA,
+  const recordOf = (finalSteps: StepResult[]): RunRecord => ({
     runId,
     label: plan.label,
     startedAt,
-    finishedAt: new Date().toISOString(),
     command: opts.command,
-    environment: captureEnvironment(),
     plan,
     steps: finalSteps,
-    groups: groupSummaries(finalSteps),
     knees,
     skipped: [...skipped].map(([server, reason]) => ({ server, reason })),
     extras: plan.profile === 'none' ? extras : { ...extras, profiles: profilesExtra(plan.profile, profilesDir, unprofiled) },
@@ -151,16 +144,14 @@ export async function runPlan(plan: Plan, opts: RunOptions): Promise<RunOutcome>
     if (brokers) extras.brokers = brokers;
     // The paths of servers that could not run at all, beside those the path executor skipped.
     if (plannedPathSkips.length > 0) {
-      const ran = (extras.paths as { skips?: PathSkip[] } | undefined) ?? {};
-      extras.paths = { ...ran, skips: [...plannedPathSkips, ...(ran.skips ?? [])] };
+      extras.paths = { ...extras.paths, skips: [...plannedPathSkips, ...(extras.paths?.skips ?? [])] };
     }
   };
   // Written once, by whichever comes first: the run's end or an interrupt's hook.
   let writing: Promise<RunResult> | null = null;
   const write = (finalSteps: StepResult[]): Promise<RunResult> =>
     (writing ??= (async () => {
-      const result = resultOf(finalSteps);
-      writeJsonAtomic(resultPath, result);
+      const result = writeResult(runDir, recordOf(finalSteps));
       if (opts.afterRun) await opts.afterRun(result, runDir);
       return result;
     })());

@@ -1,7 +1,7 @@
 // Scenarios are data. This file is the edge: raw input (CLI flags, config file, suite defaults)
 // is validated once into fully resolved plans; executors never see an optional field.
 import { z } from 'zod';
-import { PROFILERS } from '../harness/profiling/profilers.ts';
+import { PROFILERS } from '../result/profilers.ts';
 import { UserError } from '../harness/errors.ts';
 import { DEFAULT_PATHS, parsePath, type PathSpec } from './path-spec.ts';
 

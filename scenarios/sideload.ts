@@ -5,9 +5,9 @@ import { postBroadcast, getHealth } from '../harness/control.ts';
 import type { ClientPool } from '../harness/engine/pool.ts';
 import { ProcessTreeSampler } from '../harness/metrics/proc-sampler.ts';
 import { startServer, type RunningServer } from '../harness/lifecycle/server-process.ts';
-import type { SideloadMetrics, SideloadParams, StepResult, ValidityCheck } from '../harness/result.ts';
-import type { ServerSpec } from '../servers/spec.ts';
-import { errorReason, groupKey, type Executor, type ExecutorContext } from './executor.ts';
+import type { SideloadMetrics, SideloadParams, StepResult, ValidityCheck } from '../result/result.ts';
+import type { ServerSpec } from '../harness/servers/spec.ts';
+import { runStep, type Executor, type ExecutorContext } from './executor.ts';
 import type { SideloadScenario } from './schema.ts';
 import { startPool, clientCpuCheck, clientSideFrom, NO_RECONNECT, outcomeFrom, unlessServerExited } from './step-common.ts';
 
@@ -26,44 +26,25 @@ async function serverSteps(spec: ServerSpec, scenario: SideloadScenario, rep: nu
   const steps: StepResult[] = [];
   const params = (clients: number): SideloadParams => ({ clients, pushRate: scenario.pushRate, durationMs: scenario.durationMs, connections: scenario.connections, path: scenario.path });
   const title = (clients: number) => `sideload ${spec.name} streams=${clients}${scenario.pushRate > 0 ? ` push=${scenario.pushRate}/s` : ''} rep ${rep}/${scenario.repetitions}`;
-  const base = (p: SideloadParams) => ({ kind: 'sideload' as const, group: groupKey('sideload', spec.name, p), server: spec.name, protocol: spec.protocol, pair: spec.pair, repetition: rep, params: p, startedAt: new Date().toISOString() });
   let session: { server: RunningServer; sampler: ProcessTreeSampler } | Error = await startWarm(spec, scenario, ctx);
   try {
     let baseline: number | null = null;
     for (const n of [0, ...scenario.clients]) {
       if (ctx.cancelled()) break;
       const p = params(n);
-      const identity = base(p);
-      const index = ctx.beginStep(title(n), identity);
-      const started = Date.now();
-      let step: StepResult;
-      if (session instanceof Error) {
-        step = { ...identity, durationMs: 0, outcome: { state: 'failed', reason: errorReason(session) } };
-      } else {
-        const { server, sampler } = session;
-        try {
-          const outcome = await unlessServerExited(
-            () => server,
-            async () => {
-              const m = await loadedStep(server, sampler, p, baseline, ctx);
-              if (n === 0) baseline = m.metrics.requestsPerSecond;
-              return outcomeFrom(m.metrics, m.checks);
-            },
-            'during the step',
-          );
-          step = { ...identity, durationMs: Date.now() - started, outcome };
-        } catch (err) {
-          step = { ...identity, durationMs: Date.now() - started, outcome: { state: 'failed', reason: errorReason(err) } };
-        }
-        // A server that died under a step: the next step gets a fresh (warmed) one, read against the
-        // same no-stream baseline (the same server, measured earlier in this repetition).
-        if (server.exitedOnItsOwn() !== null && !ctx.cancelled()) {
-          await stopSession(session);
-          session = await startWarm(spec, scenario, ctx);
-        }
+      const s = session;
+      const measure = async ({ server, sampler }: Exclude<typeof s, Error>) => {
+        const m = await loadedStep(server, sampler, p, baseline, ctx);
+        if (n === 0) baseline = m.metrics.requestsPerSecond;
+        return outcomeFrom(m.metrics, m.checks);
+      };
+      steps.push(await runStep(ctx, title(n), spec, { kind: 'sideload', repetition: rep, params: p }, s instanceof Error ? s : () => unlessServerExited(() => s.server, () => measure(s), 'during the step')));
+      // A server that died under a step: the next step gets a fresh (warmed) one, read against the
+      // same no-stream baseline (the same server, measured earlier in this repetition).
+      if (!(s instanceof Error) && s.server.exitedOnItsOwn() !== null && !ctx.cancelled()) {
+        await stopSession(s);
+        session = await startWarm(spec, scenario, ctx);
       }
-      steps.push(step);
-      ctx.endStep(index, title(n), step);
     }
   } finally {
     if (!(session instanceof Error)) await stopSession(session);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { StepOutcome } from '../harness/result.ts';
+import type { StepOutcome } from '../result/result.ts';
 import { outcomeFrom, saturatedSide, saturationText, unlessServerExited, type WatchedServer } from './step-common.ts';
 
 const fail = { name: 'delivery complete', ok: false, detail: '10 of 20 events received, 0 gaps' };

@@ -5,8 +5,8 @@ import type { ReconnectPolicy } from '../harness/clients/types.ts';
 import { ClientPool } from '../harness/engine/pool.ts';
 import type { RunningServer } from '../harness/lifecycle/server-process.ts';
 import type { ExecutorContext } from './executor.ts';
-import type { ClientSide, StepOutcome, ValidityCheck } from '../harness/result.ts';
-import { withOutputTail } from '../harness/reason.ts';
+import type { ClientSide, StepOutcome, ValidityCheck } from '../result/result.ts';
+import { withOutputTail } from '../result/reason.ts';
 
 /** CPU of both ends over a step's window, to say which of them ran out of it. */
 export interface CpuSides {

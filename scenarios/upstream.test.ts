@@ -6,11 +6,11 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { alive } from '../harness/lifecycle/fixtures/processes.ts';
-import type { StepResult, UpstreamMetrics } from '../harness/result.ts';
-import { getServer } from '../servers/registry.ts';
+import type { StepResult, UpstreamMetrics } from '../result/result.ts';
+import { getServer } from '../harness/servers/registry.ts';
 import { testContext } from './fixtures/context.ts';
 import { upstreamSchema } from './schema.ts';
-import { breakerSpec } from '../servers/fixtures/breaker-config.ts';
+import { breakerSpec } from '../harness/servers/fixtures/breaker-config.ts';
 import { runUpstream, upstreamSkipReason, windowRange } from './upstream.ts';
 
 const CLIENTS = 10;

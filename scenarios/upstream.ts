@@ -13,10 +13,9 @@ import type { ClientPool } from '../harness/engine/pool.ts';
 import type { SendPlan } from '../harness/engine/send-run.ts';
 import { getHealth, postReset } from '../harness/control.ts';
 import { startServer, type RunningServer } from '../harness/lifecycle/server-process.ts';
-import { decodeHistogram, summarize } from '../harness/metrics/histogram.ts';
+import { decodeHistogram, summarize } from '../result/histogram.ts';
 import { ProcessTreeSampler } from '../harness/metrics/proc-sampler.ts';
 import {
-  UPSTREAM_TARGET,
   type StepOutcome,
   type StepResult,
   type UpstreamMetrics,
@@ -24,12 +23,14 @@ import {
   type UpstreamParams,
   type UpstreamTransport,
   type ValidityCheck,
-} from '../harness/result.ts';
-import { ADDITIONS, PATHS } from '../servers/contract.ts';
-import type { ServerSpec } from '../servers/spec.ts';
-import { errorReason, groupKey, type Executor, type ExecutorContext } from './executor.ts';
+} from '../result/result.ts';
+import { ADDITIONS, PATHS, type MessageTarget } from '../servers/contract.ts';
+import type { ServerSpec } from '../harness/servers/spec.ts';
+import { runStep, type Executor, type ExecutorContext } from './executor.ts';
 import type { UpstreamScenario } from './schema.ts';
 import { clientCpuCheck, clientLagCheck, clientSideFrom, NO_RECONNECT, outcomeFrom, serverCores, sleep, startPool, unlessServerExited } from './step-common.ts';
+
+const UPSTREAM_TARGET: Record<UpstreamMode, MessageTarget> = { echo: 'sender', room: 'room' };
 
 /** Time the workers get between the schedule's announcement and its first message. */
 const LEAD_MS = 300;
@@ -112,23 +113,8 @@ export const runUpstream: Executor<UpstreamScenario> = async (scenario, ctx) => 
 
 async function titledStep(session: Session | Error, spec: ServerSpec, params: UpstreamParams, rep: number, scenario: UpstreamScenario, ctx: ExecutorContext): Promise<StepResult> {
   const title = `upstream ${spec.name} ${params.mode}${params.mode === 'room' ? ` of ${params.roomSize}` : ''} via ${params.transport} clients=${params.clients} rate=${params.rate}/s bytes=${params.bytes} rep ${rep}/${scenario.repetitions}`;
-  const startedAt = new Date();
-  const base = { kind: 'upstream' as const, group: groupKey('upstream', spec.name, params), server: spec.name, protocol: spec.protocol, pair: spec.pair, repetition: rep, params, startedAt: startedAt.toISOString() };
-  const index = ctx.beginStep(title, base);
-  let step: StepResult;
-  if (session instanceof Error) {
-    step = { ...base, durationMs: 0, outcome: { state: 'failed', reason: errorReason(session) } };
-  } else {
-    const s = session;
-    try {
-      const outcome = await unlessServerExited(() => s.server, () => sendStep(s, params, scenario, ctx));
-      step = { ...base, durationMs: Date.now() - startedAt.getTime(), outcome };
-    } catch (err) {
-      step = { ...base, durationMs: Date.now() - startedAt.getTime(), outcome: { state: 'failed', reason: errorReason(err) } };
-    }
-  }
-  ctx.endStep(index, title, step);
-  return step;
+  const s = session;
+  return runStep(ctx, title, spec, { kind: 'upstream', repetition: rep, params }, s instanceof Error ? s : () => unlessServerExited(() => s.server, () => sendStep(s, params, scenario, ctx)));
 }
 
 async function openSession(spec: ServerSpec, clients: number, roomSize: number, scenario: UpstreamScenario, ctx: ExecutorContext): Promise<Session> {

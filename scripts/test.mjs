@@ -1,4 +1,4 @@
-// `npm test`: the type-check (tsc --noEmit) and every *.test.ts under servers, harness, scenarios,
+// `npm test`: the type-check (tsc --noEmit) and every *.test.ts under result, servers, harness, scenarios,
 // reports and cli, each file in its own process (node:test's runner). tsc runs beside the first group
 // (it is one more process among several that mostly wait) and is reported as one more test, its
 // errors in the failure. The files run as esbuild bundles of themselves
@@ -26,7 +26,7 @@ import { spec as specReporter, tap } from 'node:test/reporters';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const FOLDERS = ['servers', 'harness', 'scenarios', 'reports', 'cli'];
+const FOLDERS = ['result', 'servers', 'harness', 'scenarios', 'reports', 'cli'];
 
 /** Run alone, after the rest: each asserts on CPU shares or on timing a busy neighbour would skew. */
 export const SERIAL = [

@@ -55,6 +55,8 @@ export const ENV = {
   seqStart: 'PUSHBENCH_SEQ_START',
   /** node-sse-h2 only: `1` serves HTTP/2 over TLS (self-signed, for browsers) instead of h2c. */
   tls: 'PUSHBENCH_TLS',
+  /** node-sse-h2 with PUSHBENCH_TLS=1: the openssl that makes its certificate (the harness passes the one it found; else `openssl` on PATH). */
+  openssl: 'PUSHBENCH_OPENSSL',
   /** Calibration faults, off by default (servers/node/faults.ts). */
   fault: 'PUSHBENCH_FAULT',
   /** Set by `pushbench run --profile`: the clinic.js tool the server runs under (serve.ts). */
@@ -149,15 +151,6 @@ export interface EventEnvelope {
   data: EventData;
 }
 
-/**
- * First WS frame / first TCP line of every stream: the reconnect hint, the twin of SSE's `retry:`.
- * It has no `id`, so a client can tell it from an event.
- */
-export interface HelloFrame {
-  hello: true;
-  retry: number;
-}
-
 export function isBroadcastRequest(v: unknown): v is BroadcastRequest {
   if (typeof v !== 'object' || v === null) return false;
   const o = v as Record<string, unknown>;
@@ -184,3 +177,6 @@ export function parseLastEventId(raw: string | null | undefined): number | null 
   if (!/^\d{1,15}$/.test(trimmed)) return null;
   return Number(trimmed);
 }
+
+/** Every broker's subscribers get this channel; one channel per broker process (harness/broker/, servers/broker/). */
+export const BROKER_CHANNEL = 'pushbench';

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, describe, it } from 'node:test';
 import { gateFixture } from '../../reports/fixtures/gate-fixture.ts';
-import type { GateManifest } from '../../reports/gate-calibration.ts';
+import type { GateManifest } from '../../result/gate.ts';
 
 const bin = fileURLToPath(new URL('../../bin/pushbench.js', import.meta.url));
 const root = mkdtempSync(join(tmpdir(), 'pb-gate-cli-'));

@@ -8,8 +8,11 @@ import { join, resolve, sep } from 'node:path';
 import { EXIT, UserError } from '../../harness/errors.ts';
 import { stderrProgress } from '../../harness/progress-tracker.ts';
 import { createRunFolder, readResult } from '../../harness/result-store.ts';
-import { GATE_FAULT_NAMES, gateText, judgeGate, type GateFaultName, type GateManifest } from '../../reports/gate-calibration.ts';
+import { gateText, judgeGate } from '../../reports/gate-calibration.ts';
+import { GATE_FAULT_NAMES, type GateFaultName, type GateManifest } from '../../result/gate.ts';
 import { runGateCalibration } from '../../scenarios/gate-calibration.ts';
+import { resolvePlan } from '../../scenarios/schema.ts';
+import { buildPlanInput } from '../run-options.ts';
 
 interface Flags {
   out: string;
@@ -75,7 +78,8 @@ export async function gateCalibrateCommand(flags: Flags, argv: string[]): Promis
     const perFault = count('--per-fault', flags.perFault, 0);
     const { faults, sizes } = parseFaults(flags.faults);
     folder = createRunFolder(flags.out, 'gate-calibration').dir;
-    manifest = await runGateCalibration({ clean, perFault, faults, sizes, dir: folder, command: `pushbench ${argv.join(' ')}`, progress: stderrProgress() });
+    const planFor = (label: string) => resolvePlan(buildPlanInput({ suite: 'quick', label, out: folder }, null), 'plan (gate calibration)');
+    manifest = await runGateCalibration({ clean, perFault, faults, sizes, dir: folder, command: `pushbench ${argv.join(' ')}`, progress: stderrProgress(), planFor });
   }
   const runs = manifest.runs.map((r) => ({ role: r.role, result: readResult(join(folder, r.result)) }));
   const verdict = judgeGate(runs, undefined, manifest.sizes ?? {});

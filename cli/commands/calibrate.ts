@@ -2,17 +2,14 @@
 // a run folder (results.json with the checks in extras.calibration, report.html, summary.md).
 // Exit 0 when every check passes, 1 otherwise.
 import { rmSync } from 'node:fs';
-import { join } from 'node:path';
-import { groupSummaries } from '../../harness/aggregate.ts';
-import { captureEnvironment } from '../../harness/environment.ts';
 import { EXIT } from '../../harness/errors.ts';
 import { onInterrupted } from '../../harness/lifecycle/cleanup.ts';
 import { stderrProgress } from '../../harness/progress-tracker.ts';
-import { RESULT_SCHEMA, type RunResult } from '../../harness/result.ts';
-import { createRunFolder, writeJsonAtomic } from '../../harness/result-store.ts';
-import { writeReports } from '../../reports/index.ts';
+import { createRunFolder, writeReportFiles, writeResult } from '../../harness/result-store.ts';
+import { renderReports } from '../../reports/index.ts';
 import { calibrate } from '../../scenarios/calibrate.ts';
-import { formatTable } from '../table.ts';
+import { fmtNumber } from '../../reports/format.ts';
+import { formatTable } from '../../reports/terminal.ts';
 
 export async function calibrateCommand(opts: { out: string }, argv: string[]): Promise<number> {
   const { dir, runId } = createRunFolder(opts.out, 'calibrate');
@@ -25,27 +22,13 @@ export async function calibrateCommand(opts: { out: string }, argv: string[]): P
   const startedAt = new Date().toISOString();
   const outcome = await calibrate(stderrProgress());
   stopInterrupt();
-  const result: RunResult = {
-    schema: RESULT_SCHEMA,
-    runId,
-    label: 'calibrate',
-    startedAt,
-    finishedAt: new Date().toISOString(),
-    command: `pushbench ${argv.join(' ')}`,
-    environment: captureEnvironment(),
-    plan: { calibrate: true },
-    steps: outcome.steps,
-    groups: groupSummaries(outcome.steps),
-    knees: [],
-    skipped: [],
-    extras: { calibration: outcome.checks },
-  };
-  writeJsonAtomic(join(dir, 'results.json'), result);
-  await writeReports(dir, [result]);
+  const command = `pushbench ${argv.join(' ')}`;
+  const result = writeResult(dir, { runId, label: 'calibrate', startedAt, command, plan: { calibrate: true }, steps: outcome.steps, knees: [], skipped: [], extras: { calibration: outcome.checks } });
+  writeReportFiles(dir, await renderReports([result]));
   process.stdout.write(
     formatTable(
       ['check', 'injected', 'expected', 'measured', 'tolerance', 'result'],
-      outcome.checks.map((c) => [c.name, c.injected, `${c.expected} ${c.unit}`, c.measured === null ? 'not measured' : `${Math.round(c.measured * 10) / 10} ${c.unit}`, c.tolerance, c.pass ? 'pass' : 'FAIL']),
+      outcome.checks.map((c) => [c.name, c.injected, `${fmtNumber(c.expected)} ${c.unit}`, c.measured === null ? 'not measured' : `${fmtNumber(c.measured)} ${c.unit}`, c.tolerance, c.pass ? 'pass' : 'FAIL']),
     ),
   );
   process.stdout.write(`${dir}\n`);

@@ -10,7 +10,7 @@ export async function compareCommand(baselinePath: string, currentPath: string, 
   const current = readResult(currentPath);
   for (const [path, r] of [[baselinePath, baseline], [currentPath, current]] as const) {
     // Results written before --profile existed have no profile field: they were not profiled.
-    const profile = (r.plan as { profile?: string }).profile ?? 'none';
+    const profile = r.plan.profile ?? 'none';
     if (profile !== 'none') throw new UserError(`${path} is a profiled run (--profile ${profile}): the profiler's overhead makes its figures incomparable; compare unprofiled runs`);
   }
   const outcome = compareResults(baseline, current, config?.thresholds ?? {});

@@ -8,8 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
-import { backlogUnavailableReason, CONFORMANCE_RULES } from '../../servers/conformance.ts';
-import { writeBreakerConfig } from '../../servers/fixtures/breaker-config.ts';
+import { backlogUnavailableReason, CONFORMANCE_RULES } from '../../harness/servers/conformance.ts';
+import { writeBreakerConfig } from '../../harness/servers/fixtures/breaker-config.ts';
 
 const bin = fileURLToPath(new URL('../../bin/pushbench.js', import.meta.url));
 

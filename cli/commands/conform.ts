@@ -1,12 +1,12 @@
-// `pushbench conform <server...>`: the contract's conformance checks (servers/conformance.ts, the
-// same list servers/conformance.test.ts runs) against any server, built-in or from a config file.
+// `pushbench conform <server...>`: the contract's conformance checks (harness/servers/conformance.ts, the
+// same list harness/servers/conformance.test.ts runs) against any server, built-in or from a config file.
 // Each rule's verdict goes to stdout as it comes, with the fix for a failed one; exit 0 when every
 // rule passed for every server, 1 when one failed (or a server could not start or run here).
 import { EXIT, UserError } from '../../harness/errors.ts';
-import { CONFORMANCE_RULES, checkServer, type RuleOutcome } from '../../servers/conformance.ts';
+import { CONFORMANCE_RULES, checkServer, type RuleOutcome } from '../../harness/servers/conformance.ts';
 import { CONTRACT_VERSION } from '../../servers/contract.ts';
-import { getServer } from '../../servers/registry.ts';
-import { unavailableReason } from '../../servers/spec.ts';
+import { getServer } from '../../harness/servers/registry.ts';
+import { unavailableReason } from '../../harness/servers/spec.ts';
 
 const LABEL: Record<RuleOutcome['state'], string> = { pass: 'pass', fail: 'FAIL', skip: 'skip' };
 

@@ -6,10 +6,10 @@ import { opensslUnavailableReason } from '../../harness/openssl.ts';
 import { hiddenParts, WITHOUT_ENV } from '../../harness/optional-parts.ts';
 import { nginxUnavailableReason } from '../../harness/proxy/nginx.ts';
 import { locateSystemTool } from '../../harness/system-tool.ts';
-import { listServers } from '../../servers/registry.ts';
-import { unavailableReason } from '../../servers/spec.ts';
+import { listServers } from '../../harness/servers/registry.ts';
+import { unavailableReason } from '../../harness/servers/spec.ts';
 import { EXIT } from '../../harness/errors.ts';
-import { formatTable } from '../table.ts';
+import { formatTable } from '../../reports/terminal.ts';
 import { hiddenNote } from './hidden-note.ts';
 
 export function doctorCommand(): number {

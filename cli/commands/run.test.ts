@@ -8,8 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
-import type { StepResult } from '../../harness/result.ts';
-import { writeBreakerConfig } from '../../servers/fixtures/breaker-config.ts';
+import type { StepResult } from '../../result/result.ts';
+import { writeBreakerConfig } from '../../harness/servers/fixtures/breaker-config.ts';
 
 const bin = fileURLToPath(new URL('../../bin/pushbench.js', import.meta.url));
 const LINE = 'my-sse: /healthz has no "lastSeq" (contract v1: the last seq this process emitted)';

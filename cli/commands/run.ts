@@ -3,10 +3,11 @@
 import { contractViolations } from '../../harness/control.ts';
 import { EXIT } from '../../harness/errors.ts';
 import { stderrProgress } from '../../harness/progress-tracker.ts';
-import { writeReports } from '../../reports/index.ts';
+import { writeReportFiles } from '../../harness/result-store.ts';
+import { renderReports } from '../../reports/index.ts';
 import { runPlan } from '../../scenarios/run.ts';
 import { resolvePlan } from '../../scenarios/schema.ts';
-import { summaryTable } from '../../scenarios/summary-table.ts';
+import { summaryTable } from '../../reports/terminal.ts';
 import type { ConfigFile } from '../config-file.ts';
 import { buildPlanInput, type RunFlags } from '../run-options.ts';
 
@@ -16,7 +17,7 @@ export async function runCommand(flags: RunFlags, config: ConfigFile | null, arg
     command: `pushbench ${argv.join(' ')}`,
     progress: stderrProgress(),
     afterRun: async (result, runDir) => {
-      await writeReports(runDir, [result]);
+      writeReportFiles(runDir, await renderReports([result]));
     },
   });
   process.stdout.write(summaryTable(outcome.result));

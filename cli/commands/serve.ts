@@ -1,10 +1,10 @@
 // `pushbench serve <name>`: one server in the foreground until Ctrl-C (cleanup.ts stops it).
 import { UserError } from '../../harness/errors.ts';
-import { withOutputTail } from '../../harness/reason.ts';
+import { withOutputTail } from '../../result/reason.ts';
 import { startServer } from '../../harness/lifecycle/server-process.ts';
 import { isShuttingDown } from '../../harness/lifecycle/cleanup.ts';
-import { getServer } from '../../servers/registry.ts';
-import { unavailableReason } from '../../servers/spec.ts';
+import { getServer } from '../../harness/servers/registry.ts';
+import { unavailableReason } from '../../harness/servers/spec.ts';
 
 export async function serveCommand(name: string, opts: { port?: string; host: string }): Promise<void> {
   const spec = getServer(name);

@@ -1,7 +1,7 @@
 // `pushbench servers`: what can be benchmarked here, and why not when it cannot.
-import { listServers } from '../../servers/registry.ts';
-import { unavailableReason } from '../../servers/spec.ts';
-import { formatTable } from '../table.ts';
+import { listServers } from '../../harness/servers/registry.ts';
+import { unavailableReason } from '../../harness/servers/spec.ts';
+import { formatTable } from '../../reports/terminal.ts';
 import { hiddenNote } from './hidden-note.ts';
 
 export function serversCommand(json: boolean): void {

@@ -9,9 +9,9 @@ import { after, before, describe, it } from 'node:test';
 import { ClientPool } from '../engine/pool.ts';
 import { alive } from '../lifecycle/fixtures/processes.ts';
 import { processTree } from '../metrics/proc-sampler.ts';
-import { decodeHistogram } from '../metrics/histogram.ts';
-import { getServer } from '../../servers/registry.ts';
-import { unavailableReason } from '../../servers/spec.ts';
+import { decodeHistogram } from '../../result/histogram.ts';
+import { getServer } from '../servers/registry.ts';
+import { unavailableReason } from '../servers/spec.ts';
 import { startTarget, type StepTarget } from './step-target.ts';
 
 const NO_RETRY = { enabled: false, defaultRetryMs: 100, honourServerRetry: true, backoff: false, jitter: false, maxDelayMs: 1000, maxAttempts: 1 };

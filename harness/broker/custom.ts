@@ -2,7 +2,7 @@
 // group, ended like any server), ready once its subscribe port accepts connections (and its status
 // endpoint answers, when it has one), published to with their request template.
 import { connect } from 'node:net';
-import type { ServerSpec } from '../../servers/spec.ts';
+import type { ServerSpec } from '../servers/spec.ts';
 import { startServer } from '../lifecycle/server-process.ts';
 import { establishedOn } from './established.ts';
 import { getOnce } from './http-check.ts';

@@ -1,23 +1,8 @@
 // `RunResult.extras.brokers`: which servers of the run were broker targets, so the reports can
 // name their latency "publish-to-receive" (t0 is the harness's intended publish time, so the publish
 // request and the broker's fan-out are both inside it) and say how their connections were counted.
-import type { ServerSpec } from '../../servers/spec.ts';
-
-export interface BrokerRecord {
-  server: string;
-  protocol: string;
-  pair: string | null;
-  broker: 'nchan' | 'pushpin' | 'custom';
-  /** Where the subscriber count of the idle scenario's "server counts them" check came from. */
-  connectionsFrom: string;
-  /** Scenario kinds of the run it skipped, each with the reason. */
-  skipped: string[];
-}
-
-export interface BrokersExtra {
-  latency: 'publish-to-receive';
-  servers: BrokerRecord[];
-}
+import type { BrokerRecord, BrokersExtra } from '../../result/extras.ts';
+import type { ServerSpec } from '../servers/spec.ts';
 
 function connectionsFrom(spec: ServerSpec): string {
   const b = spec.broker!;

@@ -5,9 +5,9 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEFAULTS, PATHS, type Protocol } from '../../servers/contract.ts';
-import { BROKER_CHANNEL } from '../../servers/broker/types.ts';
-import { NCHAN_MODULE } from '../../servers/broker/registry.ts';
-import type { ServerSpec } from '../../servers/spec.ts';
+import { BROKER_CHANNEL } from '../../servers/contract.ts';
+import { NCHAN_MODULE } from '../servers/brokers.ts';
+import type { ServerSpec } from '../servers/spec.ts';
 import { freePort } from '../lifecycle/ports.ts';
 import { startServer } from '../lifecycle/server-process.ts';
 import { findNginx, NGINX_MISSING, nginxLaunch, nginxUnavailableReason } from '../proxy/nginx.ts';

@@ -3,7 +3,7 @@
 // broker out of order, and the broker's order is what subscribers see.
 import { envelopeJson } from '../../servers/node/payload.ts';
 import type { Protocol } from '../../servers/contract.ts';
-import type { PublishTemplate } from '../../servers/broker/types.ts';
+import type { PublishTemplate } from './types.ts';
 
 export interface OutgoingEvent {
   seq: number;

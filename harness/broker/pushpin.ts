@@ -10,10 +10,10 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULTS, PATHS, type Protocol } from '../../servers/contract.ts';
-import { BROKER_CHANNEL } from '../../servers/broker/types.ts';
-import { buildServerBundle, bundledServer } from '../../servers/bundle.ts';
-import { REPO_ROOT } from '../../servers/registry.ts';
-import { CONTRACT_STOP_GRACE_MS, unavailableReason, type ServerSpec } from '../../servers/spec.ts';
+import { BROKER_CHANNEL } from '../../servers/contract.ts';
+import { buildServerBundle, bundledServer } from '../servers/bundle.ts';
+import { REPO_ROOT } from '../servers/registry.ts';
+import { CONTRACT_STOP_GRACE_MS, unavailableReason, type ServerSpec } from '../servers/spec.ts';
 import { groupAlive, onShutdown, signalGroup, trackGroup, untrackGroup } from '../lifecycle/cleanup.ts';
 import { freePort } from '../lifecycle/ports.ts';
 import { startServer, type RunningServer } from '../lifecycle/server-process.ts';
@@ -151,7 +151,7 @@ function originSpec(spec: ServerSpec): ServerSpec {
     ...spec,
     name: `${spec.name} origin`,
     pair: null,
-    // Bundled like the Node servers (servers/bundle.ts): a second tsx start per step otherwise.
+    // Bundled like the Node servers (harness/servers/bundle.ts): a second tsx start per step otherwise.
     launch: { command: process.execPath, args: [bundledServer('grip-origin')], env: {}, cwd: REPO_ROOT, stopGraceMs: CONTRACT_STOP_GRACE_MS, prepare: buildServerBundle },
   };
 }

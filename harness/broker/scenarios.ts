@@ -1,7 +1,7 @@
 // Which scenarios a broker target can run. idle and push go through the step-target seam; the
 // others drive contract endpoints (/control/drop, /control/reset, the browser page's origin) that
 // no broker has.
-import type { ServerSpec } from '../../servers/spec.ts';
+import type { ServerSpec } from '../servers/spec.ts';
 
 const RUNS = new Set(['idle', 'push']);
 

@@ -5,10 +5,10 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEFAULTS, type BroadcastRequest, type HealthBody } from '../../servers/contract.ts';
-import type { ServerSpec } from '../../servers/spec.ts';
+import type { ServerSpec } from '../servers/spec.ts';
 import { getHealth, postBroadcast } from '../control.ts';
 import { startServer, type RunningServer, type StartOptions } from '../lifecycle/server-process.ts';
-import type { ValidityCheck } from '../result.ts';
+import type { ValidityCheck } from '../../result/result.ts';
 import { startCustomBroker } from './custom.ts';
 import { startNchan } from './nchan.ts';
 import { PublishRun, type PublishReport } from './publish-run.ts';

@@ -2,7 +2,7 @@
 // subscriber counts read from nchan's status and /proc/net/tcp, which scenarios a broker skips.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { getServer } from '../../servers/registry.ts';
+import { getServer } from '../servers/registry.ts';
 import { brokerSkipReason } from './scenarios.ts';
 import { countEstablished, procAddress } from './established.ts';
 import { parseNchanSubscribers } from './nchan.ts';

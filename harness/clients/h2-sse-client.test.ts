@@ -9,7 +9,7 @@ import { getHealth, postBroadcast, postDrop, postReset } from '../control.ts';
 import { startServer, type RunningServer } from '../lifecycle/server-process.ts';
 import { freePort } from '../lifecycle/ports.ts';
 import type { HealthBody } from '../../servers/contract.ts';
-import { getServer } from '../../servers/registry.ts';
+import { getServer } from '../servers/registry.ts';
 import { sleep, until } from './fixtures/wait.ts';
 import { h2SessionCount, openH2SseStream, STREAMS_PER_SESSION } from './h2-sse-client.ts';
 import { openStreamFor } from './index.ts';

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { getHealth, postBroadcast, postDrop } from '../control.ts';
 import { startServer } from '../lifecycle/server-process.ts';
-import { getServer } from '../../servers/registry.ts';
+import { getServer } from '../servers/registry.ts';
 import { sleep, until } from './fixtures/wait.ts';
 import { openStreamFor } from './index.ts';
 import type { ReconnectPolicy } from './types.ts';

@@ -2,24 +2,14 @@
 // protocol version, measures its clock against ours, plans its share of the clients with its own
 // limits and asks it to fork the workers. Each remote worker answers to the same interface as a
 // local one (pool.ts PoolWorker), so the pool drives them the same way.
+import type { AgentClock } from '../../result/extras.ts';
 import { connect, type Socket } from 'node:net';
 import { openFileCap } from '../environment.ts';
 import { UserError } from '../errors.ts';
 import { AGENT_PROTOCOL_VERSION, COORDINATOR_MAX_LINE_BYTES, formatHostPort, isLoopback, parseHostPort, readLines, writeLine, type FromAgent } from './agent-protocol.ts';
-import { planShards, type ShardPlan } from './plan.ts';
+import { shardClients, type ShardLayout } from './shards.ts';
 import type { PoolOptions, PoolWorker } from './pool.ts';
 import type { Envelope, Reply, Request } from './protocol.ts';
-
-/** What a result records per agent (RunResult.extras.agents). */
-export interface AgentClock {
-  address: string;
-  /** Agent CLOCK_MONOTONIC minus ours, ns. */
-  offsetNs: number;
-  /** Half the smallest ping round trip: the offset is known to ± this. */
-  uncertaintyNs: number;
-  workers: number;
-  clients: number;
-}
 
 export interface AgentSession {
   clocks: AgentClock[];
@@ -29,7 +19,7 @@ export interface AgentSession {
 
 export interface Placement {
   workers: PoolWorker[];
-  plan: ShardPlan;
+  layout: ShardLayout;
   caps: number[];
   clockOffsetsNs: number[];
   session: AgentSession;
@@ -65,7 +55,7 @@ export async function placeOnAgents(addresses: string[], opts: PoolOptions): Pro
     const workers: PoolWorker[] = [];
     const caps: number[] = [];
     const clockOffsetsNs: number[] = [];
-    const shards: ShardPlan['shards'] = [];
+    const shards: ShardLayout['shards'] = [];
     const clocks: AgentClock[] = [];
     let workerCap = Infinity;
     for (let a = 0; a < agents.length; a++) {
@@ -76,7 +66,7 @@ export async function placeOnAgents(addresses: string[], opts: PoolOptions): Pro
       if (share === 0) continue;
       // Each agent host has its own open-file cap and port range: its share is planned with those.
       // The server still runs here, so its cap is ours.
-      const plan = planShards(share, {
+      const layout = shardClients(share, {
         maxPerWorker: opts.maxPerWorker,
         workers: opts.workers ? Math.ceil(opts.workers / agents.length) : undefined,
         fdCap: agent.limits.fdCap,
@@ -84,21 +74,21 @@ export async function placeOnAgents(addresses: string[], opts: PoolOptions): Pro
         serverFdCap,
         serverProcesses: opts.serverProcesses,
       });
-      if (plan.shards.some((s) => s.addresses.some((x) => x.address !== null))) {
+      if (layout.shards.some((s) => s.addresses.some((x) => x.address !== null))) {
         // Spreading binds 127.0.0.x source addresses, which cannot reach a server on another host.
         throw new UserError(`agent ${agent.address} would hold ${share} connections, more than one source address takes on that host: add agents so each holds fewer`);
       }
-      const remote = await agent.spawn(plan.shards.length);
+      const remote = await agent.spawn(layout.shards.length);
       workers.push(...remote);
-      shards.push(...plan.shards);
-      caps.push(...remote.map(() => plan.workerCap));
+      shards.push(...layout.shards);
+      caps.push(...remote.map(() => layout.workerCap));
       clockOffsetsNs.push(...remote.map(() => clock.offsetNs));
-      workerCap = Math.min(workerCap, plan.workerCap);
+      workerCap = Math.min(workerCap, layout.workerCap);
       clocks[a]!.workers = remote.length;
     }
     return {
       workers,
-      plan: { shards, sourceAddresses: 1, workerCap },
+      layout: { shards, sourceAddresses: 1, workerCap },
       caps,
       clockOffsetsNs,
       session: { clocks, close: closeAll },

@@ -7,7 +7,7 @@ import { once } from 'node:events';
 import { connect, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { startServer, type RunningServer } from '../lifecycle/server-process.ts';
-import { getServer } from '../../servers/registry.ts';
+import { getServer } from '../servers/registry.ts';
 import { AgentConnection } from './agent-client.ts';
 import { AGENT_MAX_LINE_BYTES, AGENT_PROTOCOL_VERSION } from './agent-protocol.ts';
 import { startAgent, type RunningAgent } from './agent.ts';

@@ -11,7 +11,7 @@ import { getHealth, postBroadcast } from '../control.ts';
 import { startServer, type RunningServer } from '../lifecycle/server-process.ts';
 import { endWithNpm } from '../lifecycle/npm-parent.ts';
 import { ProcessTreeSampler } from '../metrics/proc-sampler.ts';
-import { getServer } from '../../servers/registry.ts';
+import { getServer } from '../servers/registry.ts';
 import type { ReconnectPolicy } from '../clients/types.ts';
 import { ClientPool } from './pool.ts';
 

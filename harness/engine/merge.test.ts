@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
-import { decodeHistogram, summarize } from '../metrics/histogram.ts';
+import { decodeHistogram, summarize } from '../../result/histogram.ts';
 import type { SelfSample } from '../metrics/self-sampler.ts';
 import { mergeConnects, mergeReconnects, mergeWindows } from './merge.ts';
 import type { ConnectReport } from './protocol.ts';

@@ -1,7 +1,7 @@
 // How the coordinator folds its workers' reports into one: counters summed, histograms merged
 // (decoded and added, never sample arrays), per-worker figures kept apart where a maximum matters.
 // Pure, so "two workers report what one would" is testable without processes.
-import { createHistogram, encodeHistogram, mergeInto } from '../metrics/histogram.ts';
+import { createHistogram, encodeHistogram, mergeInto } from '../../result/histogram.ts';
 import type { SelfSample } from '../metrics/self-sampler.ts';
 import type { ConnectReport, ReconnectReport, StatusCount, WindowReport } from './protocol.ts';
 import type { SendReport } from './send-run.ts';

@@ -8,8 +8,8 @@ import { fixtureArgs } from '../lifecycle/fixtures/launch.ts';
 import { alive } from '../lifecycle/fixtures/processes.ts';
 import { postBroadcast, postDrop, getHealth } from '../control.ts';
 import { startServer, type RunningServer } from '../lifecycle/server-process.ts';
-import { decodeHistogram } from '../metrics/histogram.ts';
-import { getServer } from '../../servers/registry.ts';
+import { decodeHistogram } from '../../result/histogram.ts';
+import { getServer } from '../servers/registry.ts';
 import { ClientPool, type PoolOptions } from './pool.ts';
 
 const NO_RETRY = { enabled: false, defaultRetryMs: 100, honourServerRetry: true, backoff: false, jitter: false, maxDelayMs: 1000, maxAttempts: 1 };

@@ -1,14 +1,15 @@
-// The coordinator's side of the client engine: forks the workers the plan asks for, drives them
+// The coordinator's side of the client engine: forks the workers the layout asks for, drives them
 // over IPC and merges what they report (counters summed, histograms merged, maxima kept).
 import { fork, type ChildProcess } from 'node:child_process';
 import type { ReconnectPolicy, StreamTarget } from '../clients/types.ts';
 import { onShutdown } from '../lifecycle/cleanup.ts';
 import { mergeConnects, mergeReconnects, mergeSends, mergeWindows, type MergedConnect, type MergedReconnect, type MergedSend, type MergedWindow } from './merge.ts';
 import type { SendPlan } from './send-run.ts';
-import { MAX_SOURCE_ADDRESSES, planShards, type ShardPlan } from './plan.ts';
+import { MAX_SOURCE_ADDRESSES, shardClients, type ShardLayout } from './shards.ts';
 import type { Envelope, Reply, Request, Status } from './protocol.ts';
 import { workerBundle } from './worker-bundle.ts';
-import { placeOnAgents, type AgentClock, type AgentSession } from './agent-client.ts';
+import type { AgentClock } from '../../result/extras.ts';
+import { placeOnAgents, type AgentSession } from './agent-client.ts';
 
 export interface PoolOptions {
   target: Omit<StreamTarget, 'localAddress'>;
@@ -19,11 +20,11 @@ export interface PoolOptions {
   maxPerWorker: number;
   connectTimeoutMs: number;
   policy: ReconnectPolicy;
-  /** Force a worker count (tests); default: as many as the plan needs. */
+  /** Force a worker count (tests); default: as many as the layout needs. */
   workers?: number;
   /** Calibration: µs of CPU each worker burns per event (a slow reader). */
   burnUsPerEvent?: number;
-  /** Processes the server spreads connections over (ServerSpec.processes; see planShards). */
+  /** Processes the server spreads connections over (ServerSpec.processes; see shardClients). */
   serverProcesses?: number;
   /** Load agents (`host:port`) to run the workers on instead of forking them here (agent-client.ts). */
   agents?: string[];
@@ -120,7 +121,7 @@ export class ClientPool {
 
   private constructor(
     private readonly workers: PoolWorker[],
-    readonly plan: ShardPlan,
+    readonly layout: ShardLayout,
     private readonly agents: AgentSession | null,
   ) {
     this.unregister = onShutdown(() => this.close());
@@ -128,27 +129,27 @@ export class ClientPool {
 
   static async start(opts: PoolOptions): Promise<ClientPool> {
     if (opts.agents !== undefined && opts.agents.length > 0) {
-      // Places need every worker's first client index from one plan, and a sender's t0 and a
+      // Places need every worker's first client index from one layout, and a sender's t0 and a
       // receiver's clock on one host: upstream steps run their clients here (the scenario says so first).
       if (opts.roomSize !== undefined) throw new Error('the upstream scenario runs its clients on this host, not on load agents');
       const placed = await placeOnAgents(opts.agents, opts);
-      return ClientPool.init(new ClientPool(placed.workers, placed.plan, placed.session), opts, placed.caps, placed.clockOffsetsNs);
+      return ClientPool.init(new ClientPool(placed.workers, placed.layout, placed.session), opts, placed.caps, placed.clockOffsetsNs);
     }
-    const plan = planShards(opts.clients, { maxPerWorker: opts.maxPerWorker, workers: opts.workers, firstAddress: nextFirstAddress, serverProcesses: opts.serverProcesses });
-    if (plan.shards.some((s) => s.addresses.some((a) => a.address !== null))) {
-      nextFirstAddress = ((nextFirstAddress - 1 + plan.sourceAddresses) % MAX_SOURCE_ADDRESSES) + 1;
+    const layout = shardClients(opts.clients, { maxPerWorker: opts.maxPerWorker, workers: opts.workers, firstAddress: nextFirstAddress, serverProcesses: opts.serverProcesses });
+    if (layout.shards.some((s) => s.addresses.some((a) => a.address !== null))) {
+      nextFirstAddress = ((nextFirstAddress - 1 + layout.sourceAddresses) % MAX_SOURCE_ADDRESSES) + 1;
     }
     const bundle = await workerBundle();
-    const workers = plan.shards.map(() => new Worker(forkWorker(bundle)));
-    const pool = new ClientPool(workers, plan, null);
-    return ClientPool.init(pool, opts, workers.map(() => plan.workerCap), workers.map(() => 0));
+    const workers = layout.shards.map(() => new Worker(forkWorker(bundle)));
+    const pool = new ClientPool(workers, layout, null);
+    return ClientPool.init(pool, opts, workers.map(() => layout.workerCap), workers.map(() => 0));
   }
 
   /** Sends every worker its init: shard, cap, and the offset of its host's clock (0 here). */
   private static async init(pool: ClientPool, opts: PoolOptions, caps: number[], clockOffsetsNs: number[]): Promise<ClientPool> {
-    const { workers, plan } = pool;
+    const { workers, layout } = pool;
     // Global index of each worker's first client: the shards in order.
-    const firstClients = plan.shards.map((_, i) => plan.shards.slice(0, i).reduce((n, s) => n + s.clients, 0));
+    const firstClients = layout.shards.map((_, i) => layout.shards.slice(0, i).reduce((n, s) => n + s.clients, 0));
     try {
       const perWorkerRate = Math.max(1, Math.round(opts.rampPerSecond / workers.length));
       await Promise.all(
@@ -158,7 +159,7 @@ export class ClientPool {
               type: 'init',
               target: opts.target,
               policy: opts.policy,
-              shard: plan.shards[i]!,
+              shard: layout.shards[i]!,
               cap: caps[i]!,
               rampPerSecond: perWorkerRate,
               maxPendingConnects: opts.maxPendingConnects ? Math.max(1, Math.floor(opts.maxPendingConnects / workers.length)) : 0,
@@ -179,7 +180,7 @@ export class ClientPool {
   }
 
   get sourceAddresses(): number {
-    return this.plan.sourceAddresses;
+    return this.layout.sourceAddresses;
   }
 
   /** Pids on each worker's own host (an agent's workers: on that agent's host). */

@@ -2,7 +2,7 @@
 // compressed base64; bigints never cross (JSON has none): nanosecond marks travel as strings.
 import type { ReconnectPolicy, StreamTarget } from '../clients/types.ts';
 import type { SelfSample } from '../metrics/self-sampler.ts';
-import type { Shard } from './plan.ts';
+import type { Shard } from './shards.ts';
 import type { SendPlan, SendReport } from './send-run.ts';
 
 /**
@@ -14,8 +14,8 @@ export interface Places {
   roomSize: number;
 }
 
-import type { StatusCount } from '../result.ts';
-export type { StatusCount } from '../result.ts';
+import type { StatusCount } from '../../result/result.ts';
+export type { StatusCount } from '../../result/result.ts';
 import type { TimelineBucket } from './timeline.ts';
 
 export interface InitRequest {

@@ -4,9 +4,9 @@
 //   node --import tsx harness/engine/ramp-bench.ts <server> <clients> <rampPerSecond> [workers]
 // Leave ~60 s between runs that bind explicit source addresses on the same 127.0.0.x, or TIME_WAIT
 // from the last run slows the next (the pool rotates addresses within one process only).
-import { getServer } from '../../servers/registry.ts';
+import { getServer } from '../servers/registry.ts';
 import { startServer } from '../lifecycle/server-process.ts';
-import { decodeHistogram, summarizeAs } from '../metrics/histogram.ts';
+import { decodeHistogram, summarizeAs } from '../../result/histogram.ts';
 import { ProcessTreeSampler } from '../metrics/proc-sampler.ts';
 import { ClientPool } from './pool.ts';
 

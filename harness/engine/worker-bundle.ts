@@ -18,7 +18,7 @@ let pending: Promise<string> | null = null;
 export function workerBundle(): Promise<string> {
   pending ??= (async () => {
     // Every source the worker can import: harness/ and servers/ (and how it is built: bin/).
-    const out = join(CACHE_DIR, `worker-${sourceHash(['bin', 'harness', 'servers'], { salt: `worker ${FORMAT}` })}`);
+    const out = join(CACHE_DIR, `worker-${sourceHash(['bin', 'harness', 'result', 'servers'], { salt: `worker ${FORMAT}` })}`);
     await buildCached(out, { entryPoints: { worker: ENTRY }, keepNames: false });
     return join(out, 'worker.mjs');
   })();

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { decodeHistogram, encodeHistogram } from '../metrics/histogram.ts';
+import { decodeHistogram, encodeHistogram } from '../../result/histogram.ts';
 import type { SelfSample } from '../metrics/self-sampler.ts';
 import { ConnectPhase, WorkerState, type ConnState } from './worker-state.ts';
 

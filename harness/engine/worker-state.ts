@@ -3,7 +3,7 @@
 import { SeqTracker } from '../clients/seq-tracker.ts';
 import type { CloseCause, ReceivedEvent, StreamHandlers } from '../clients/types.ts';
 import { nowNs } from '../clients/resuming-stream.ts';
-import { createHistogram, encodeHistogram, record, type Histogram } from '../metrics/histogram.ts';
+import { createHistogram, encodeHistogram, record, type Histogram } from '../../result/histogram.ts';
 import type { SelfSample } from '../metrics/self-sampler.ts';
 import type { ReconnectReport, Status, WindowReport } from './protocol.ts';
 import { Timeline } from './timeline.ts';

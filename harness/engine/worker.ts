@@ -4,7 +4,7 @@
 import { openStreamFor } from '../clients/index.ts';
 import { MessageBytes, newTally, PostSender, WsFrameSender, type MessageSender } from '../clients/message-sender.ts';
 import type { StreamConnection, StreamTarget } from '../clients/types.ts';
-import { encodeHistogram } from '../metrics/histogram.ts';
+import { encodeHistogram } from '../../result/histogram.ts';
 import { SelfSampler } from '../metrics/self-sampler.ts';
 import type { ConnectReport, Envelope, InitRequest, Places, Reply, Request, StatusCount } from './protocol.ts';
 import { SendRun, type SendPlan } from './send-run.ts';

@@ -5,8 +5,8 @@ import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import { alive, spawnFixture } from './fixtures/processes.ts';
 import { startServer } from './server-process.ts';
-import { getServer } from '../../servers/registry.ts';
-import type { ServerSpec } from '../../servers/spec.ts';
+import { getServer } from '../servers/registry.ts';
+import type { ServerSpec } from '../servers/spec.ts';
 import { UserError } from '../errors.ts';
 import { createServer } from 'node:net';
 

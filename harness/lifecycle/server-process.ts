@@ -2,13 +2,13 @@
 // (SIGTERM, then SIGKILL of the group after the contract's 2 s).
 import { execa, type ResultPromise } from 'execa';
 import { DEFAULTS, ENV } from '../../servers/contract.ts';
-import type { ServerSpec } from '../../servers/spec.ts';
+import type { ServerSpec } from '../servers/spec.ts';
 import { ContractViolation, UserError } from '../errors.ts';
 import { checkProtocol, forgetServer, getHealth, nameServer } from '../control.ts';
 import { signalGroup, trackGroup, untrackGroup, groupAlive } from './cleanup.ts';
 import { assertPortFree, freePort } from './ports.ts';
 import { TailBuffer } from './tail-buffer.ts';
-import { withOutputTail } from '../reason.ts';
+import { withOutputTail } from '../../result/reason.ts';
 
 export interface StartOptions {
   host?: string;

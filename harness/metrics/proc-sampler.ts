@@ -5,7 +5,8 @@
 // Descendants are found by scanning /proc/*/stat for parent pids: /proc/<pid>/task/*/children
 // needs CONFIG_PROC_CHILDREN, which these kernels do not have.
 import { readdirSync, readFileSync } from 'node:fs';
-import type { ProcessSample } from '../result.ts';
+import { median } from '../../result/aggregate.ts';
+import type { ProcessSample } from '../../result/result.ts';
 
 /** USER_HZ: the unit of utime/stime in /proc/<pid>/stat (`getconf CLK_TCK`, 100 on Linux). */
 const CLK_TCK = 100;
@@ -176,9 +177,8 @@ export class ProcessTreeSampler {
     if (!start || !end) throw new Error(`no readings of process ${this.rootPid} for the window`);
     const inside = alive.filter((r) => (r.tMs >= fromMs && r.tMs <= toMs) || r === fresh);
     const mem = inside.length > 0 ? inside : [start, end];
-    const rss = mem.map((r) => r.rssBytes).sort((a, b) => a - b);
     return {
-      rssBytes: median(rss),
+      rssBytes: median(mem.map((r) => r.rssBytes)),
       hwmBytes: Math.max(...mem.map((r) => r.hwmBytes)),
       threads: Math.max(...mem.map((r) => r.threads)),
       cpuPercent: cpuPercent(start, end),
@@ -205,10 +205,4 @@ export function cpuPercent(from: TreeReading, to: TreeReading): number {
   const spanS = (to.monoMs - from.monoMs) / 1000;
   if (spanS <= 0) return 0;
   return Math.max(0, (to.cpuTicks - from.cpuTicks) / CLK_TCK / spanS) * 100;
-}
-
-/** Median of ascending values (mean of the middle two for an even count). */
-function median(sorted: number[]): number {
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }

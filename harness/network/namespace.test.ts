@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
-import { getServer } from '../../servers/registry.ts';
+import { getServer } from '../servers/registry.ts';
 import { getHealth } from '../control.ts';
 import { alive, spawnFixture } from '../lifecycle/fixtures/processes.ts';
 import { NAMESPACE_PORT, startServer } from '../lifecycle/server-process.ts';

@@ -10,8 +10,9 @@
 import { writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { basename, join } from 'node:path';
-import { PROFILE_RECORD_SUFFIX, type ProfileRecord } from './profile-record.ts';
-import { PROFILERS, type Profiler } from './profilers.ts';
+import { PROFILE_RECORD_SUFFIX } from './profile-record.ts';
+import type { ProfileRecord } from '../../result/extras.ts';
+import { PROFILERS, type Profiler } from '../../result/profilers.ts';
 
 interface ClinicTool {
   collect(args: string[], cb: (err: Error | null, dataPath: string) => void): void;

@@ -9,9 +9,9 @@ import { after, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { postBroadcast } from '../control.ts';
 import { startServer } from '../lifecycle/server-process.ts';
-import { getServer, REPO_ROOT } from '../../servers/registry.ts';
+import { getServer, REPO_ROOT } from '../servers/registry.ts';
 import { listProfiles, profiledSpec, profilingUnsupportedReason } from './clinic.ts';
-import type { Profiler } from './profilers.ts';
+import type { Profiler } from '../../result/profilers.ts';
 
 const run = promisify(execFile);
 const work = mkdtempSync(join(tmpdir(), 'pb-clinic-'));

@@ -3,11 +3,12 @@
 // and stops profiled servers exactly as it does plain ones; profiles land in <run>/profiles/.
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildServerBundle, bundledServer } from '../../servers/bundle.ts';
+import { buildServerBundle, bundledServer } from '../servers/bundle.ts';
 import { ENV } from '../../servers/contract.ts';
-import type { ServerSpec } from '../../servers/spec.ts';
-import { PROFILE_RECORD_SUFFIX, type ProfileRecord } from './profile-record.ts';
-import type { Profiler } from './profilers.ts';
+import type { ServerSpec } from '../servers/spec.ts';
+import { PROFILE_RECORD_SUFFIX } from './profile-record.ts';
+import type { ProfileRecord } from '../../result/extras.ts';
+import type { Profiler } from '../../result/profilers.ts';
 
 /**
  * Time stop() grants a profiled server: after the server exits, flame processes the V8 tick log
@@ -28,7 +29,7 @@ export function profiledSpec(spec: ServerSpec, profiler: Profiler, profilesDir: 
     ...spec,
     launch: {
       ...spec.launch,
-      // clinic-collect.ts from the servers' bundle (servers/bundle.ts), which the server runs from too.
+      // clinic-collect.ts from the servers' bundle (harness/servers/bundle.ts), which the server runs from too.
       command: process.execPath,
       args: [bundledServer('clinic-collect'), profiler, profilesDir, spec.name, '--', command, ...args],
       prepare: async () => {
@@ -44,16 +45,6 @@ export function profiledSpec(spec: ServerSpec, profiler: Profiler, profilesDir: 
 
 /** The run folder's subfolder the profiles are written to (the report links into it). */
 export const PROFILES_FOLDER = 'profiles';
-
-/** `extras.profiles` of a profiled run's result. */
-export interface ProfilesExtra {
-  profiler: Profiler;
-  /** Relative to the run folder. */
-  folder: string;
-  records: ProfileRecord[];
-  /** Servers in the plan that are not Node servers and ran without a profiler. */
-  unprofiled: string[];
-}
 
 /** Every profile the collectors finished in `profilesDir`, oldest first. */
 export function listProfiles(profilesDir: string): ProfileRecord[] {

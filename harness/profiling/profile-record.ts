@@ -1,14 +1,3 @@
-// What the collector records beside each HTML profile, and what the result file carries.
-import type { Profiler } from './profilers.ts';
-
-export interface ProfileRecord {
-  server: string;
-  profiler: Profiler;
-  /** HTML file name, relative to the run's profiles/ folder. */
-  html: string;
-  startedAt: string;
-  finishedAt: string;
-}
-
-/** Sidecar file the collector writes beside each HTML profile. */
+// The sidecar file the collector (clinic-collect.ts) writes beside each HTML profile, holding its
+// ProfileRecord (result/extras.ts).
 export const PROFILE_RECORD_SUFFIX = '.profile.json';

@@ -8,7 +8,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DEFAULTS, PATHS } from '../../servers/contract.ts';
-import { CONTRACT_STOP_GRACE_MS, type ServerSpec } from '../../servers/spec.ts';
+import { CONTRACT_STOP_GRACE_MS, type ServerSpec } from '../servers/spec.ts';
 import { freePort } from '../lifecycle/ports.ts';
 import { startServer, type RunningServer } from '../lifecycle/server-process.ts';
 import { withHidden } from '../optional-parts.ts';

@@ -3,7 +3,7 @@
 // subscribe control message. Publishing goes to Pushpin's publish API, never through here.
 // Listens on HOST:PORT (127.0.0.1 and the port the harness chose).
 import { createServer } from 'node:http';
-import { BROKER_CHANNEL } from './types.ts';
+import { BROKER_CHANNEL } from '../contract.ts';
 
 const WS_EVENTS = 'application/websocket-events';
 const subscribe = `c:${JSON.stringify({ type: 'subscribe', channel: BROKER_CHANNEL })}`;

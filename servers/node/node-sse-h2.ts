@@ -12,8 +12,6 @@ import { createSecureServer, createServer as createH2Server, Http2ServerRequest,
 import { createServer as createNetServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { opensslUnavailableReason } from '../../harness/openssl.ts';
-import { findSystemTool } from '../../harness/system-tool.ts';
 import { ENV, PATHS } from '../contract.ts';
 import { readCoreConfig } from './config.ts';
 import { handleControl, sendJson } from './control-http.ts';
@@ -82,21 +80,26 @@ function countSessions(h2: Http2Server | ReturnType<typeof createSecureServer>):
 
 /** A self-signed certificate for 127.0.0.1, made at start and never written anywhere that stays. */
 function throwAwayCertificate(): { key: Buffer; cert: Buffer } {
-  const openssl = findSystemTool('openssl');
-  if (openssl === null) {
-    process.stderr.write(`${NAME}: ${ENV.tls}=1 needs openssl to make a throw-away certificate: ${opensslUnavailableReason() ?? 'not found'}\n`);
-    process.exit(1);
-  }
+  // The harness passes the openssl it found (it owns the system probes and PUSHBENCH_WITHOUT);
+  // started by hand, the one on PATH.
+  const openssl = process.env[ENV.openssl] || 'openssl';
   const dir = mkdtempSync(join(tmpdir(), 'pushbench-tls-'));
   try {
     const keyPath = join(dir, 'key.pem');
     const certPath = join(dir, 'cert.pem');
     // subjectAltName as well as CN: browsers ignore the CN when matching the host.
-    execFileSync(
-      openssl,
-      ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost', '-days', '1', '-keyout', keyPath, '-out', certPath],
-      { stdio: ['ignore', 'ignore', 'pipe'] },
-    );
+    try {
+      execFileSync(
+        openssl,
+        ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost', '-days', '1', '-keyout', keyPath, '-out', certPath],
+        { stdio: ['ignore', 'ignore', 'pipe'] },
+      );
+    } catch (err) {
+      const why = (err as NodeJS.ErrnoException).code === 'ENOENT' ? `${openssl} not found` : (err as Error).message.split('\n')[0];
+      process.stderr.write(`${NAME}: ${ENV.tls}=1 needs openssl to make a throw-away certificate: ${why}\n`);
+      rmSync(dir, { recursive: true, force: true });
+      process.exit(1);
+    }
     return { key: readFileSync(keyPath), cert: readFileSync(certPath) };
   } finally {
     rmSync(dir, { recursive: true, force: true });
