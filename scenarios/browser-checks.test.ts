@@ -7,7 +7,7 @@ import { latencyCheck, type Clock } from './browser-checks.ts';
 import { browserSchema } from './schema.ts';
 
 const s = browserSchema.parse({ kind: 'browser', servers: ['x'], events: 4 }); // p50 ≤ 20 ms, p99 ≤ 100 ms
-const clock: Clock = { stepUs: 100, outsideUs: 0, bracketUs: 50 };
+const clock: Clock = { stepUs: 100, outsideUs: 0, bracketUs: 50, syncUs: 25 };
 
 /** A client that saw events with these latencies (ms), the server on time (t1 = t0). */
 function client(latenciesMs: number[]): PageClient {
@@ -33,4 +33,7 @@ it('fails a missing sample, a sample below zero, or a page clock outside Node’
   assert.equal(negative.pass, false);
   assert.match(negative.detail, /1 samples below zero$/);
   assert.equal(latencyCheck([client([5, 5, 5, 5]), client([5, 5, 5, 5])], s, { ...clock, outsideUs: 500 }).pass, false);
+  // Below zero by less than the clock's step plus its synchronisation (100 + 25 µs) is the clock's own blur.
+  assert.equal(latencyCheck([client([5, 5, 5, -0.12]), client([5, 5, 5, 5])], s, clock).pass, true, '-120 µs is within ±125 µs');
+  assert.equal(latencyCheck([client([5, 5, 5, -0.13]), client([5, 5, 5, 5])], s, clock).pass, false, '-130 µs is not');
 });
