@@ -36,16 +36,18 @@ describe('calibrate --gate --from', () => {
   it('judges stored runs: false alarms over the clean pairs, detection per fault, exit 0 when on target', () => {
     const mem = { 'node-sse': { serverBytesPerConnection: 2.4 }, 'node-ws': { serverBytesPerConnection: 2.8 } };
     const dir = store('good', [
-      ...[1, 2, 3, 4, 5].map((seed) => ({ role: 'clean' as const, result: gateFixture({ seed, noise: 0.05 }) })),
-      ...[11, 12].map((seed) => ({ role: 'memory' as const, result: gateFixture({ seed, noise: 0.05, shift: mem }) })),
+      // Three clean runs and one faulty: every comparison is a bootstrap over each figure, so the
+      // smallest calibration that has clean pairs keeps this test's CPU down.
+      ...[1, 2, 3].map((seed) => ({ role: 'clean' as const, result: gateFixture({ seed, noise: 0.05 }) })),
+      { role: 'memory' as const, result: gateFixture({ seed: 11, noise: 0.05, shift: mem }) },
     ]);
     const r = pushbench(['calibrate', '--gate', '--from', dir]);
     assert.equal(r.code, 0, r.stderr + r.stdout);
     const lines = r.stdout.split('\n');
-    assert.equal(lines[0], 'False alarms: 0 of 10 comparisons of clean runs of this commit.');
-    assert.ok(lines.some((l) => /^memory +hold=16384 +node-ws +server RSS per connection \(idle\) +10\/10 +\+1\d\d %/.test(l)), r.stdout);
+    assert.equal(lines[0], 'False alarms: 0 of 3 comparisons of clean runs of this commit.');
+    assert.ok(lines.some((l) => /^memory +hold=16384 +node-ws +server RSS per connection \(idle\) +3\/3 +\+1\d\d %/.test(l)), r.stdout);
     assert.equal(lines.at(-2), dir);
-    assert.match(readFileSync(join(dir, 'gate.md'), 'utf8'), /^False alarms: 0 of 10/);
+    assert.match(readFileSync(join(dir, 'gate.md'), 'utf8'), /^False alarms: 0 of 3/);
   });
 
   it('exits 1 when a fault is missed', () => {
