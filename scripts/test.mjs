@@ -61,17 +61,19 @@ if (outside.length > 0) {
 }
 /**
  * How long each file's tests took last time (node_modules/.cache/pushbench/test-times.json): the
- * first group starts the longest first, so no long file starts last and runs on alone. A file
- * without a time (new, or the first run) counts as long.
+ * first group starts the longest first, so no long file starts last and runs on alone. A fresh
+ * clone has no last time: it starts from scripts/test-times.seed.json (ms per file, measured here;
+ * refresh it from the cache file now and then). A file without a time (new) counts as long.
  */
 const TIMES = join(CACHE_DIR, 'test-times.json');
-const lastTimes = (() => {
+const readTimes = (path) => {
   try {
-    return JSON.parse(readFileSync(TIMES, 'utf8'));
+    return JSON.parse(readFileSync(path, 'utf8'));
   } catch {
-    return {};
+    return null;
   }
-})();
+};
+const lastTimes = readTimes(TIMES) ?? readTimes(join(ROOT, 'scripts', 'test-times.seed.json')) ?? {};
 const longestFirst = (a, b) => (lastTimes[b] ?? Infinity) - (lastTimes[a] ?? Infinity) || a.localeCompare(b);
 const serial = all.filter((f) => SERIAL.includes(f));
 const parallel = all.filter((f) => !SERIAL.includes(f)).sort(longestFirst);
