@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { PushMetrics, StepResult } from '../result/result.ts';
 import { getServer } from '../harness/servers/registry.ts';
-import { testContext, withEnv } from './fixtures/context.ts';
+import { assertMeasured, testContext, withEnv } from './fixtures/context.ts';
 import { runPush } from './push.ts';
 import { pushSchema } from './schema.ts';
 import { breakerSpec } from '../harness/servers/fixtures/breaker-config.ts';
@@ -25,7 +25,7 @@ describe('push scenario', () => {
     assert.equal(out.steps.length, 3);
     for (const s of out.steps) {
       const m = metrics(s);
-      assert.equal(s.outcome.state, 'completed', `${s.server}: ${s.outcome.state === 'invalid' ? s.outcome.reasons.join('; ') : ''}`);
+      assertMeasured(s);
       assert.equal(m.expected, 100 * 50, `${s.server} expected`);
       assert.equal(m.received, 100 * 50, `${s.server} received`);
       assert.deepEqual([m.gaps, m.duplicates, m.outOfOrder], [0, 0, 0]);
@@ -63,7 +63,7 @@ describe('push scenario', () => {
     const by = new Map(out.steps.map((s) => [s.server, metrics(s)]));
     for (const s of out.steps) {
       const m = metrics(s);
-      assert.equal(s.outcome.state, 'completed', `${s.server}: ${s.outcome.state === 'invalid' ? s.outcome.reasons.join('; ') : ''}`);
+      assertMeasured(s);
       assert.equal(s.kind === 'push' && s.params.payload, 'binary');
       assert.deepEqual([m.expected, m.received, m.gaps], [1200, 1200, 0]);
       assert.equal(m.payloadBytesPerEvent, 300, `${s.server}: each event decoded to its 300 random bytes`);

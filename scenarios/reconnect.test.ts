@@ -4,7 +4,7 @@ import { getHealth, postBroadcast, postDrop } from '../harness/control.ts';
 import { ClientPool } from '../harness/engine/pool.ts';
 import { startServer } from '../harness/lifecycle/server-process.ts';
 import { getServer } from '../harness/servers/registry.ts';
-import { testContext } from './fixtures/context.ts';
+import { assertMeasured, testContext } from './fixtures/context.ts';
 import { reconnectMetrics, reconnectScenario } from './fixtures/reconnect.ts';
 import { policyFor, runReconnect } from './reconnect.ts';
 
@@ -19,7 +19,7 @@ describe('reconnect scenario', () => {
     assert.equal(out.steps.length, 4);
     for (const s of out.steps) {
       const m = metrics(s);
-      assert.equal(s.outcome.state, 'completed', s.outcome.state === 'invalid' ? s.outcome.reasons.join('; ') : '');
+      assertMeasured(s);
       assert.equal(m.disrupted, 100);
       assert.equal(m.gaps, 0, `${s.server} ${s.kind}`);
       assert.equal(m.duplicates, 0);

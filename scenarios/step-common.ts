@@ -90,10 +90,14 @@ export function clientSideFrom(workers: WorkerSample[], sourceAddresses: number)
 export const CLIENT_CPU_LIMIT_PERCENT = 90;
 export const EVENT_LOOP_LAG_LIMIT_MS = 50;
 
+/** The names of the two client checks (tests tell a busy machine's invalid step by them). */
+export const CLIENT_LAG_CHECK = 'client event loop responsive';
+export const CLIENT_CPU_CHECK = 'client not saturated';
+
 /** A client whose event loop lags over 50 ms for long (p90) timestamps late: its latencies are its own. */
 export function clientLagCheck(side: ClientSide): ValidityCheck {
   return {
-    name: 'client event loop responsive',
+    name: CLIENT_LAG_CHECK,
     ok: side.eventLoopLagP90Ms <= EVENT_LOOP_LAG_LIMIT_MS,
     detail: `worst client event-loop delay p90 ${side.eventLoopLagP90Ms.toFixed(1)} ms, max ${side.eventLoopLagMaxMs.toFixed(1)} ms (limit p90 ${EVENT_LOOP_LAG_LIMIT_MS} ms)`,
   };
@@ -101,7 +105,7 @@ export function clientLagCheck(side: ClientSide): ValidityCheck {
 
 export function clientCpuCheck(side: ClientSide): ValidityCheck {
   return {
-    name: 'client not saturated',
+    name: CLIENT_CPU_CHECK,
     ok: side.cpuPercentMax <= CLIENT_CPU_LIMIT_PERCENT,
     detail: `busiest client worker used ${side.cpuPercentMax.toFixed(0)} % of a core (limit ${CLIENT_CPU_LIMIT_PERCENT} %)`,
   };
