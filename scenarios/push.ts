@@ -2,9 +2,7 @@
 // receive − t0 (the intended send time: coordinated-omission safe) and receive − t1 (transport only).
 // Per (server, N) the server starts once and the clients connect once; each (rate, bytes,
 // repetition) is one broadcast whose warm-up events are excluded by seq.
-import type { ClientPool } from '../harness/engine/pool.ts';
 import { decodeHistogram, summarize } from '../result/histogram.ts';
-import { ProcessTreeSampler } from '../harness/metrics/proc-sampler.ts';
 import { startTarget, type StepTarget } from '../harness/broker/step-target.ts';
 import type { KneeResult, PushMetrics, PushParams, StepOutcome, StepResult, ValidityCheck } from '../result/result.ts';
 import type { ServerSpec } from '../harness/servers/spec.ts';
@@ -13,18 +11,13 @@ import { getHealth } from '../harness/control.ts';
 import { repetitionsNow, runStep, type Executor, type ExecutorContext, type ScenarioOutput } from './executor.ts';
 import type { PushScenario } from './schema.ts';
 import { reasonHeadline } from '../result/reason.ts';
-import { agentClockChecks, unlessServerExited, startPool, clientCpuCheck, clientLagCheck, clientSideFrom, NO_RECONNECT, outcomeFrom, serverCores, sleep } from './step-common.ts';
+import { closeStreamSession, openStreamSession, type StreamSession, agentClockChecks, unlessServerExited, clientCpuCheck, clientLagCheck, clientSideFrom, outcomeFrom, serverCores, sleep } from './step-common.ts';
 
 /** Time allowed after the last event is due for every client to receive it. */
 const DRAIN_MS = 5000;
 
-interface Session {
-  spec: ServerSpec;
-  server: StepTarget;
-  pool: ClientPool;
-  sampler: ProcessTreeSampler;
-  clients: number;
-}
+type Session = StreamSession<StepTarget>;
+const closeSession = closeStreamSession;
 
 export const runPush: Executor<PushScenario> = async (scenario, ctx) => {
   if (scenario.repetitions > 1 && !scenario.findKnee && !ctx.round) return runPushInterleaved(scenario, ctx);
@@ -112,28 +105,9 @@ async function titledStep(
   return runStep(ctx, title, spec, { kind: 'push', repetition: rep, params }, s instanceof Error ? s : () => unlessServerExited(() => s.server, () => pushWindow(s, params, ctx)));
 }
 
-async function openSession(spec: ServerSpec, clients: number, scenario: PushScenario, ctx: ExecutorContext): Promise<Session> {
-  const server = await startTarget(spec, { host: ctx.engine.serverHost, env: { PUSHBENCH_COALESCE: scenario.coalesce ? '1' : '0' }, workDir: ctx.workDir });
-  const sampler = new ProcessTreeSampler(server.pid, 200);
-  sampler.start();
-  try {
-    if (scenario.payload === 'binary') await requireBinary(server);
-    ctx.progress({ type: 'phase', text: `${spec.name}: opening ${clients} connections` });
-    const pool = await startPool(server, ctx, { clients, rampPerSecond: scenario.rampPerSecond, policy: NO_RECONNECT });
-    const connect = await pool.connectAll().catch(async (err: unknown) => {
-      await pool.close();
-      throw err;
-    });
-    if (connect.held < clients) {
-      await pool.close();
-      throw new Error(`only ${connect.held} of ${clients} clients connected (${JSON.stringify(connect.failuresByCause)})`);
-    }
-    return { spec, server, pool, sampler, clients };
-  } catch (err) {
-    sampler.stop();
-    await server.stop();
-    throw err;
-  }
+function openSession(spec: ServerSpec, clients: number, scenario: PushScenario, ctx: ExecutorContext): Promise<Session> {
+  const start = () => startTarget(spec, { host: ctx.engine.serverHost, env: { PUSHBENCH_COALESCE: scenario.coalesce ? '1' : '0' }, workDir: ctx.workDir });
+  return openStreamSession(spec, start, ctx, { clients, rampPerSecond: scenario.rampPerSecond, ...(scenario.payload === 'binary' ? { ready: requireBinary } : {}) });
 }
 
 /** A binary step needs a contract server that advertises the binary addition; a v1 server would send text. */
@@ -143,12 +117,6 @@ async function requireBinary(server: StepTarget): Promise<void> {
   if ((health.additions?.binary ?? 0) < ADDITIONS.binary) {
     throw new Error(`${server.spec.name} does not advertise the binary addition (v${ADDITIONS.binary}) in ${PATHS.health}: a contract v1 server sends text only`);
   }
-}
-
-async function closeSession(s: Session): Promise<void> {
-  s.sampler.stop();
-  await s.pool.close();
-  await s.server.stop();
 }
 
 async function pushWindow(s: Session, params: PushParams, ctx: ExecutorContext): Promise<StepOutcome<PushMetrics>> {

@@ -4,6 +4,8 @@ import { availableParallelism } from 'node:os';
 import type { ReconnectPolicy } from '../harness/clients/types.ts';
 import { ClientPool } from '../harness/engine/pool.ts';
 import type { RunningServer } from '../harness/lifecycle/server-process.ts';
+import { ProcessTreeSampler } from '../harness/metrics/proc-sampler.ts';
+import type { ServerSpec } from '../harness/servers/spec.ts';
 import type { ExecutorContext } from './executor.ts';
 import type { ClientSide, StepOutcome, ValidityCheck } from '../result/result.ts';
 import { withOutputTail } from '../result/reason.ts';
@@ -214,4 +216,56 @@ export async function unlessServerExited<M>(server: () => WatchedServer | null, 
   }
   if (outcome === null) throw error;
   return outcome;
+}
+
+/** What a push or upstream window runs on: a server, its /proc sampler, and every client connected. */
+export interface StreamSession<T extends SessionServer> {
+  spec: ServerSpec;
+  server: T;
+  pool: ClientPool;
+  sampler: ProcessTreeSampler;
+  clients: number;
+}
+
+type SessionServer = Pick<RunningServer, 'pid' | 'host' | 'port' | 'spec' | 'stop'> & { path?: string };
+
+/**
+ * Starts a server (`start`), samples its process tree, checks it (`ready`: an addition it must
+ * speak, before any client connects) and connects `clients` clients; throws unless every one is
+ * held, with whatever it started stopped again.
+ */
+export async function openStreamSession<T extends SessionServer>(
+  spec: ServerSpec,
+  start: () => Promise<T>,
+  ctx: ExecutorContext,
+  opts: { clients: number; rampPerSecond: number; roomSize?: number; ready?: (server: T) => Promise<void> },
+): Promise<StreamSession<T>> {
+  const server = await start();
+  const sampler = new ProcessTreeSampler(server.pid, 200);
+  sampler.start();
+  try {
+    await opts.ready?.(server);
+    const rooms = opts.roomSize !== undefined && opts.roomSize > 1 ? ` in rooms of ${opts.roomSize}` : '';
+    ctx.progress({ type: 'phase', text: `${spec.name}: opening ${opts.clients} connections${rooms}` });
+    const pool = await startPool(server, ctx, { clients: opts.clients, rampPerSecond: opts.rampPerSecond, policy: NO_RECONNECT, ...(opts.roomSize === undefined ? {} : { roomSize: opts.roomSize }) });
+    const connect = await pool.connectAll().catch(async (err: unknown) => {
+      await pool.close();
+      throw err;
+    });
+    if (connect.held < opts.clients) {
+      await pool.close();
+      throw new Error(`only ${connect.held} of ${opts.clients} clients connected (${JSON.stringify(connect.failuresByCause)})`);
+    }
+    return { spec, server, pool, sampler, clients: opts.clients };
+  } catch (err) {
+    sampler.stop();
+    await server.stop();
+    throw err;
+  }
+}
+
+export async function closeStreamSession(s: StreamSession<SessionServer>): Promise<void> {
+  s.sampler.stop();
+  await s.pool.close();
+  await s.server.stop();
 }

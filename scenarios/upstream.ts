@@ -9,12 +9,10 @@
 // Per (server, N) the server starts once and the clients connect once, each in its room; each
 // (mode, transport, rate, bytes, repetition) is one step: /control/reset (rooms restart at seq 1),
 // fresh trackers, then the send schedule, its warm-up excluded by seq.
-import type { ClientPool } from '../harness/engine/pool.ts';
 import type { SendPlan } from '../harness/engine/send-run.ts';
 import { getHealth, postReset } from '../harness/control.ts';
 import { startServer, type RunningServer } from '../harness/lifecycle/server-process.ts';
 import { decodeHistogram, summarize } from '../result/histogram.ts';
-import { ProcessTreeSampler } from '../harness/metrics/proc-sampler.ts';
 import {
   type StepOutcome,
   type StepResult,
@@ -28,7 +26,7 @@ import { ADDITIONS, PATHS, type MessageTarget } from '../servers/contract.ts';
 import type { ServerSpec } from '../harness/servers/spec.ts';
 import { runStep, type Executor, type ExecutorContext } from './executor.ts';
 import type { UpstreamScenario } from './schema.ts';
-import { clientCpuCheck, clientLagCheck, clientSideFrom, NO_RECONNECT, outcomeFrom, serverCores, sleep, startPool, unlessServerExited } from './step-common.ts';
+import { closeStreamSession, openStreamSession, type StreamSession, clientCpuCheck, clientLagCheck, clientSideFrom, outcomeFrom, serverCores, sleep, unlessServerExited } from './step-common.ts';
 
 const UPSTREAM_TARGET: Record<UpstreamMode, MessageTarget> = { echo: 'sender', room: 'room' };
 
@@ -44,13 +42,8 @@ const SEND_GRACE_MS = 2000;
  */
 export const SEND_LATE_LIMIT_MS = 500;
 
-interface Session {
-  spec: ServerSpec;
-  server: RunningServer;
-  pool: ClientPool;
-  sampler: ProcessTreeSampler;
-  clients: number;
-}
+type Session = StreamSession<RunningServer>;
+const closeSession = closeStreamSession;
 
 /** Why a server cannot run the upstream scenario at all (before it starts), else null. */
 export function upstreamSkipReason(spec: ServerSpec): string | null {
@@ -117,38 +110,15 @@ async function titledStep(session: Session | Error, spec: ServerSpec, params: Up
   return runStep(ctx, title, spec, { kind: 'upstream', repetition: rep, params }, s instanceof Error ? s : () => unlessServerExited(() => s.server, () => sendStep(s, params, scenario, ctx)));
 }
 
-async function openSession(spec: ServerSpec, clients: number, roomSize: number, scenario: UpstreamScenario, ctx: ExecutorContext): Promise<Session> {
-  const server = await startServer(spec, { host: ctx.engine.serverHost });
-  const sampler = new ProcessTreeSampler(server.pid, 200);
-  sampler.start();
-  try {
-    // A v1 server is never sent a message: it would 404 every POST and ignore every frame.
+function openSession(spec: ServerSpec, clients: number, roomSize: number, scenario: UpstreamScenario, ctx: ExecutorContext): Promise<Session> {
+  // A v1 server is never sent a message: it would 404 every POST and ignore every frame.
+  const ready = async (server: RunningServer): Promise<void> => {
     const health = await getHealth(server.baseUrl);
     if ((health.additions?.messages ?? 0) < ADDITIONS.messages) {
       throw new Error(`${spec.name} does not advertise the messages addition (v${ADDITIONS.messages}) in ${PATHS.health}: a contract v1 server relays no client messages`);
     }
-    ctx.progress({ type: 'phase', text: `${spec.name}: opening ${clients} connections${roomSize > 1 ? ` in rooms of ${roomSize}` : ''}` });
-    const pool = await startPool(server, ctx, { clients, rampPerSecond: scenario.rampPerSecond, policy: NO_RECONNECT, roomSize });
-    const connect = await pool.connectAll().catch(async (err: unknown) => {
-      await pool.close();
-      throw err;
-    });
-    if (connect.held < clients) {
-      await pool.close();
-      throw new Error(`only ${connect.held} of ${clients} clients connected (${JSON.stringify(connect.failuresByCause)})`);
-    }
-    return { spec, server, pool, sampler, clients };
-  } catch (err) {
-    sampler.stop();
-    await server.stop();
-    throw err;
-  }
-}
-
-async function closeSession(s: Session): Promise<void> {
-  s.sampler.stop();
-  await s.pool.close();
-  await s.server.stop();
+  };
+  return openStreamSession(spec, () => startServer(spec, { host: ctx.engine.serverHost }), ctx, { clients, rampPerSecond: scenario.rampPerSecond, roomSize, ready });
 }
 
 /** The window in the receivers' seq space: an echo carries its sender's seq, a room message the room's. */
