@@ -4,9 +4,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { PATHS, parseMessage, parseName, STREAM_QUERY } from '../contract.ts';
 import type { PushCore, Subscriber } from './core.ts';
-import { sendJson } from './control-http.ts';
-
-const MAX_BODY = 64 * 1024;
+import { readBody, sendJson } from './control-http.ts';
 
 /** A WS frame from a client: a message is relayed; anything else (binary, not a message) is ignored. */
 export function relayFrame(core: PushCore, sender: Subscriber, data: Buffer, isBinary: boolean): void {
@@ -30,15 +28,8 @@ export function handleMessagePost(core: PushCore, req: IncomingMessage, res: Ser
   const url = new URL(req.url ?? '/', 'http://x');
   if (url.pathname !== PATHS.messages) return false;
   const client = parseName(url.searchParams.get(STREAM_QUERY.client));
-  const chunks: Buffer[] = [];
-  let size = 0;
-  req.on('data', (c: Buffer) => {
-    size += c.length;
-    if (size <= MAX_BODY) chunks.push(c);
-  });
-  req.on('end', () => {
-    if (size > MAX_BODY) return sendJson(res, 413, { ok: false, error: 'body too large' });
-    const msg = parseMessage((chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)).toString('utf8'));
+  readBody(req, res, (text) => {
+    const msg = parseMessage(text);
     if (msg === null) return sendJson(res, 400, { ok: false, error: 'body must be {"to":"room"|"sender","seq":N,"t0":"<ns>","pad":".."}' });
     if (client === null) return sendJson(res, 400, { ok: false, error: 'name the sending client: POST /messages?client=<id>' });
     const outcome = core.relayFor(client, msg);
