@@ -49,6 +49,10 @@ describe('import rules', () => {
     assert.deepEqual([...crossings('scenarios', ['cli'], { tests: true }), ...crossings('harness', ['cli'], { tests: true })], []);
   });
 
+  it('scenarios/ and harness/ never import reports/: the reports sit above them and read only result files', () => {
+    assert.deepEqual([...crossings('scenarios', ['reports'], { tests: false }), ...crossings('harness', ['reports'], { tests: false })], []);
+  });
+
   it('servers/ import none of the harness, scenarios, cli or reports, not even in their tests', () => {
     assert.deepEqual(crossings('servers', ['cli', 'harness', 'reports', 'scenarios'], { tests: true }), []);
   });
