@@ -26,7 +26,7 @@ import type { ServerSpec } from '../harness/servers/spec.ts';
 import { runStep, type Executor, type ExecutorContext } from './executor.ts';
 import { describePath, type PathSpec } from './path-spec.ts';
 import type { PathScenario } from './schema.ts';
-import { agentClockChecks, clientCpuCheck, clientLagCheck, clientSideFrom, NO_RECONNECT, outcomeFrom, serverCores, sleep, startPool, unlessServerExited } from './step-common.ts';
+import { agentClockChecks, clientCpuCheck, clientLagCheck, clientSideFrom, NO_RECONNECT, outcomeFrom, serverCores, sleep, startPool, unlessServerExited, deliveryCounts } from './step-common.ts';
 
 export const runPath: Executor<PathScenario> = async (scenario, ctx) => {
   const steps: StepResult[] = [];
@@ -164,12 +164,7 @@ async function measure(spec: ServerSpec, path: PathSpec, params: PathParams, sce
           const tcp = health.tcpConnections;
           const metrics: PathMetrics = {
             pathDescription: describePath(path),
-            clientsConnected: window.connected,
-            expected,
-            received: window.received,
-            gaps: window.gaps,
-            duplicates: window.duplicates,
-            outOfOrder: window.outOfOrder,
+            ...deliveryCounts(window, expected),
             // In ms: the delays a proxy adds are seconds, not microseconds.
             firstEventMs: summarizeAs(firstEvent, 'ms'),
             latencyFromT0: summarize(decodeHistogram(window.latencyFromT0), 'us'),

@@ -11,7 +11,7 @@ import { getHealth } from '../harness/control.ts';
 import { repetitionsNow, runStep, type Executor, type ExecutorContext, type ScenarioOutput } from './executor.ts';
 import type { PushScenario } from './schema.ts';
 import { reasonHeadline } from '../result/reason.ts';
-import { closeStreamSession, openStreamSession, type StreamSession, agentClockChecks, unlessServerExited, clientCpuCheck, clientLagCheck, clientSideFrom, outcomeFrom, serverCores, sleep } from './step-common.ts';
+import { closeStreamSession, openStreamSession, type StreamSession, agentClockChecks, unlessServerExited, clientCpuCheck, clientLagCheck, clientSideFrom, outcomeFrom, serverCores, sleep, deliveryCounts } from './step-common.ts';
 
 /** Time allowed after the last event is due for every client to receive it. */
 const DRAIN_MS = 5000;
@@ -143,12 +143,7 @@ async function pushWindow(s: Session, params: PushParams, ctx: ExecutorContext):
   // over every event received since begin-window, the same span.
   const clientCpuMs = (window.workers.reduce((n, w) => n + w.cpuPercent, 0) / 100) * (windowEnd - windowStart);
   const metrics: PushMetrics = {
-    clientsConnected: window.connected,
-    expected,
-    received: window.received,
-    gaps: window.gaps,
-    duplicates: window.duplicates,
-    outOfOrder: window.outOfOrder,
+    ...deliveryCounts(window, expected),
     // Complete delivery: over the schedule's own span (exact by construction). Incomplete: over the
     // time actually taken, drain included, so a server that fell behind is not flattered.
     deliveredPerSecond: window.received / (window.received >= expected ? params.durationMs / 1000 : Math.max(params.durationMs / 1000, measuredSeconds)),

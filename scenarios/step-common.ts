@@ -3,6 +3,7 @@
 import { availableParallelism } from 'node:os';
 import type { ReconnectPolicy } from '../harness/clients/types.ts';
 import { ClientPool } from '../harness/engine/pool.ts';
+import type { MergedWindow } from '../harness/engine/merge.ts';
 import type { RunningServer } from '../harness/lifecycle/server-process.ts';
 import { ProcessTreeSampler } from '../harness/metrics/proc-sampler.ts';
 import type { ServerSpec } from '../harness/servers/spec.ts';
@@ -268,4 +269,9 @@ export async function closeStreamSession(s: StreamSession<SessionServer>): Promi
   s.sampler.stop();
   await s.pool.close();
   await s.server.stop();
+}
+
+/** The delivery counts push, path and upstream windows report alike, in the result's field names. */
+export function deliveryCounts(window: Pick<MergedWindow, 'connected' | 'received' | 'gaps' | 'duplicates' | 'outOfOrder'>, expected: number) {
+  return { clientsConnected: window.connected, expected, received: window.received, gaps: window.gaps, duplicates: window.duplicates, outOfOrder: window.outOfOrder };
 }

@@ -26,7 +26,7 @@ import { ADDITIONS, PATHS, type MessageTarget } from '../servers/contract.ts';
 import type { ServerSpec } from '../harness/servers/spec.ts';
 import { runStep, type Executor, type ExecutorContext } from './executor.ts';
 import type { UpstreamScenario } from './schema.ts';
-import { closeStreamSession, openStreamSession, type StreamSession, clientCpuCheck, clientLagCheck, clientSideFrom, outcomeFrom, serverCores, sleep, unlessServerExited } from './step-common.ts';
+import { closeStreamSession, openStreamSession, type StreamSession, clientCpuCheck, clientLagCheck, clientSideFrom, outcomeFrom, serverCores, sleep, unlessServerExited, deliveryCounts } from './step-common.ts';
 
 const UPSTREAM_TARGET: Record<UpstreamMode, MessageTarget> = { echo: 'sender', room: 'room' };
 
@@ -163,12 +163,7 @@ async function sendStep(s: Session, p: UpstreamParams, scenario: UpstreamScenari
   const perMessage = (v: number) => (send.sent > 0 ? v / send.sent : 0);
   const notSent = send.scheduled - send.issued;
   const metrics: UpstreamMetrics = {
-    clientsConnected: window.connected,
-    expected,
-    received: window.received,
-    gaps: window.gaps,
-    duplicates: window.duplicates,
-    outOfOrder: window.outOfOrder,
+    ...deliveryCounts(window, expected),
     messagesScheduled: send.scheduled,
     messagesSent: send.sent,
     messagesFailed: send.failed + notSent,

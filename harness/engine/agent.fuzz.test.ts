@@ -12,22 +12,13 @@ import { AgentConnection } from './agent-client.ts';
 import { AGENT_MAX_LINE_BYTES, AGENT_PROTOCOL_VERSION } from './agent-protocol.ts';
 import { startAgent, type RunningAgent } from './agent.ts';
 import { ClientPool } from './pool.ts';
+import { seededRandom } from '../../reports/gate-stats.ts';
 
 const HANDSHAKE_MS = 400;
 const NO_RETRY = { enabled: false, defaultRetryMs: 100, honourServerRetry: true, backoff: false, jitter: false, maxDelayMs: 1000, maxAttempts: 1 };
 const HELLO = { type: 'hello', version: AGENT_PROTOCOL_VERSION };
 
-/** mulberry32: seeded, so a failure replays exactly. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const prng = seededRandom;
 
 /** Real messages (no valid spawn: a mutation that stays valid would fork up to 1024 workers). */
 const CORPUS: Record<string, unknown>[] = [
