@@ -106,14 +106,17 @@ export function readTree(rootPid: number): TreeReading {
   const stats = scanProc();
   const reading: TreeReading = { tMs: Date.now(), monoMs: performance.now(), processes: 0, rssBytes: 0, hwmBytes: 0, threads: 0, cpuTicks: 0 };
   for (const pid of treeOf(rootPid, stats)) {
+    const st = stats.get(pid)!;
+    // Its ticks count even when it exits before its memory is read: its parent's stat came
+    // earlier in the same scan (/proc lists pids in ascending order), before the reap moved
+    // these ticks into the parent's cutime.
+    reading.cpuTicks += st.ticks;
     const mem = readMemory(pid);
     if (!mem) continue; // exited between the scan and this read
-    const st = stats.get(pid)!;
     reading.processes++;
     reading.rssBytes += mem.rss;
     reading.hwmBytes += mem.hwm;
     reading.threads += st.threads;
-    reading.cpuTicks += st.ticks;
   }
   return reading;
 }
@@ -193,6 +196,11 @@ export class ProcessTreeSampler {
       // /proc unreadable for a moment: record nothing rather than crash the run from a timer.
       r = { tMs: Date.now(), monoMs: performance.now(), processes: 0, rssBytes: 0, hwmBytes: 0, threads: 0, cpuTicks: 0 };
     }
+    // A descendant reaped between the scan's read of its parent and of itself is in neither
+    // (one scan cannot read the tree atomically), so one reading can fall short by its ticks. The
+    // tree's CPU never goes back: hold the previous total until the next reading catches up.
+    const prev = this.readings.at(-1);
+    if (prev && prev.processes > 0 && r.processes > 0 && r.cpuTicks < prev.cpuTicks) r.cpuTicks = prev.cpuTicks;
     this.readings.push(r);
     // Bounded: one hour at 5 readings a second.
     if (this.readings.length > 18_000) this.readings.splice(0, this.readings.length - 18_000);
