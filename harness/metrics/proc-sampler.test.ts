@@ -181,7 +181,7 @@ it('survives the root exiting mid-run: earlier windows still answer, snapshot sa
 });
 
 it('window: median RSS, max HWM, CPU between the bracketing readings', () => {
-  const r = (tMs: number, rssBytes: number, hwmBytes: number, cpuTicks: number): TreeReading => ({ tMs, monoMs: tMs, processes: 1, rssBytes, hwmBytes, threads: 3, cpuTicks });
+  const r = (tMs: number, rssBytes: number, hwmBytes: number, cpuTicks: number): TreeReading => ({ tMs, monoMs: tMs, processes: 1, rssBytes, hwmBytes, threads: 3, cpuTicks, cpuNs: null, tasks: '' });
   const sampler = new ProcessTreeSampler(process.pid, 200);
   const history = sampler.history as TreeReading[];
   history.push(r(1000, 10, 10, 0), r(1200, 50, 50, 10), r(1400, 20, 60, 30), r(1600, 30, 60, 50), r(1800, 40, 60, 60));
@@ -193,4 +193,25 @@ it('window: median RSS, max HWM, CPU between the bracketing readings', () => {
   assert.deepEqual(sampler.window(1250, 1350), { rssBytes: 35, hwmBytes: 60, threads: 3, cpuPercent: 100 });
   assert.equal(cpuPercent(r(0, 0, 0, 0), r(0, 0, 0, 5)), 0, 'empty span');
   assert.equal(cpuPercent(r(0, 0, 0, 9), r(1000, 0, 0, 5)), 0, 'never negative');
+});
+
+it('CPU in nanoseconds between readings of the same threads, in ticks otherwise', () => {
+  const r = (monoMs: number, cpuTicks: number, cpuNs: number | null, tasks: string): TreeReading => ({ tMs: monoMs, monoMs, processes: 1, rssBytes: 0, hwmBytes: 0, threads: 2, cpuTicks, cpuNs, tasks });
+  // 1 s apart, 0.237 s of run time, 23 ticks (the ticks truncate): the nanoseconds answer.
+  assert.equal(cpuPercent(r(0, 100, 5e9, '7:7,8'), r(1000, 123, 5.237e9, '7:7,8')), 23.7);
+  // A thread came or went, or the sum could not be read: the ticks answer.
+  assert.equal(cpuPercent(r(0, 100, 5e9, '7:7,8'), r(1000, 123, 5.1e9, '7:7,8,9')), 23);
+  assert.equal(cpuPercent(r(0, 100, null, ''), r(1000, 123, null, '')), 23);
+});
+
+it('reads the run time of every thread of the tree in nanoseconds', () => {
+  const a = readTree(process.pid);
+  const burnUntil = performance.now() + 50;
+  while (performance.now() < burnUntil) {}
+  const b = readTree(process.pid);
+  assert.ok(a.cpuNs !== null && b.cpuNs !== null, 'schedstat readable');
+  assert.equal(a.tasks, b.tasks, 'the same threads');
+  assert.ok(a.tasks.startsWith(`${process.pid}:`), a.tasks);
+  // 50 ms of busy loop in this thread, plus the readings themselves.
+  assert.ok(b.cpuNs - a.cpuNs >= 45e6, `${(b.cpuNs - a.cpuNs) / 1e6} ms`);
 });

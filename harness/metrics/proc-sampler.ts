@@ -4,6 +4,13 @@
 //
 // Descendants are found by scanning /proc/*/stat for parent pids: /proc/<pid>/task/*/children
 // needs CONFIG_PROC_CHILDREN, which these kernels do not have.
+//
+// CPU has two sources. /proc/<pid>/stat counts in 10 ms ticks: a 1.5 s push window of a server at
+// 20 % of a core is ~30 ticks, and each of utime and stime is truncated at both ends, a few per
+// cent of noise from the unit alone. /proc/<pid>/task/<tid>/schedstat gives each thread's run time
+// in nanoseconds; its sum over the tree's threads is exact, but only while the same threads live
+// (an exited thread's time leaves the sum). So a span between two readings of the same threads
+// uses nanoseconds, any other span the ticks, which stay continuous as processes come and go.
 import { readdirSync, readFileSync } from 'node:fs';
 import { median } from '../../result/aggregate.ts';
 import type { ProcessSample } from '../../result/result.ts';
@@ -29,7 +36,18 @@ export interface TreeReading {
    * reaped, instead of vanishing. (A descendant re-parented outside the tree is lost.)
    */
   cpuTicks: number;
+  /**
+   * Run time of every thread in the tree, ns (schedstat); null when a thread could not be read or a
+   * process has more than MAX_THREADS_FOR_NS threads (a thread-per-connection server: thousands of
+   * reads a second would load the harness). Compare only readings with the same `tasks`.
+   */
+  cpuNs: number | null;
+  /** The tree's thread ids, joined: two readings with equal `tasks` summed the same threads. */
+  tasks: string;
 }
+
+/** Above this many threads in one process, CPU comes from ticks only (see cpuNs). */
+const MAX_THREADS_FOR_NS = 64;
 
 interface Stat {
   ppid: number;
@@ -71,6 +89,23 @@ function readMemory(pid: number): { rss: number; hwm: number } | null {
   return { rss: kb('VmRSS'), hwm: kb('VmHWM') };
 }
 
+/** Run time of each thread of `pid` (ns, from schedstat); null when unreadable or too many threads. */
+function threadRunTimes(pid: number, threads: number): { ns: number; tids: string } | null {
+  if (threads > MAX_THREADS_FOR_NS) return null;
+  try {
+    const tids = readdirSync(`/proc/${pid}/task`);
+    let ns = 0;
+    for (const tid of tids) {
+      const run = Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ', 1)[0]);
+      if (!Number.isFinite(run)) return null;
+      ns += run;
+    }
+    return { ns, tids: tids.join(',') };
+  } catch {
+    return null; // exited, or a thread exited between the listing and its read
+  }
+}
+
 /** Every process's stat, by pid, from one scan of /proc. */
 function scanProc(): Map<number, Stat> {
   const out = new Map<number, Stat>();
@@ -104,7 +139,9 @@ function treeOf(rootPid: number, stats: Map<number, Stat>): number[] {
 /** One reading of the tree rooted at `rootPid`. Processes that exit while it reads are skipped. */
 export function readTree(rootPid: number): TreeReading {
   const stats = scanProc();
-  const reading: TreeReading = { tMs: Date.now(), monoMs: performance.now(), processes: 0, rssBytes: 0, hwmBytes: 0, threads: 0, cpuTicks: 0 };
+  const reading: TreeReading = { tMs: Date.now(), monoMs: performance.now(), processes: 0, rssBytes: 0, hwmBytes: 0, threads: 0, cpuTicks: 0, cpuNs: 0, tasks: '' };
+  const tasks: string[] = [];
+  let ns: number | null = 0;
   for (const pid of treeOf(rootPid, stats)) {
     const st = stats.get(pid)!;
     // Its ticks count even when it exits before its memory is read: its parent's stat came
@@ -117,7 +154,14 @@ export function readTree(rootPid: number): TreeReading {
     reading.rssBytes += mem.rss;
     reading.hwmBytes += mem.hwm;
     reading.threads += st.threads;
+    const run = ns === null ? null : threadRunTimes(pid, st.threads);
+    if (run && ns !== null) {
+      ns += run.ns;
+      tasks.push(`${pid}:${run.tids}`);
+    } else ns = null;
   }
+  reading.cpuNs = ns;
+  reading.tasks = tasks.join(' ');
   return reading;
 }
 
@@ -194,13 +238,15 @@ export class ProcessTreeSampler {
       r = readTree(this.rootPid);
     } catch {
       // /proc unreadable for a moment: record nothing rather than crash the run from a timer.
-      r = { tMs: Date.now(), monoMs: performance.now(), processes: 0, rssBytes: 0, hwmBytes: 0, threads: 0, cpuTicks: 0 };
+      r = { tMs: Date.now(), monoMs: performance.now(), processes: 0, rssBytes: 0, hwmBytes: 0, threads: 0, cpuTicks: 0, cpuNs: null, tasks: '' };
     }
     // A descendant reaped between the scan's read of its parent and of itself is in neither
     // (one scan cannot read the tree atomically), so one reading can fall short by its ticks. The
     // tree's CPU never goes back: hold the previous total until the next reading catches up.
     const prev = this.readings.at(-1);
     if (prev && prev.processes > 0 && r.processes > 0 && r.cpuTicks < prev.cpuTicks) r.cpuTicks = prev.cpuTicks;
+    // The same threads as last time: keep one copy of their list (an hour of readings holds it).
+    if (prev && prev.tasks === r.tasks) r.tasks = prev.tasks;
     this.readings.push(r);
     // Bounded: one hour at 5 readings a second.
     if (this.readings.length > 18_000) this.readings.splice(0, this.readings.length - 18_000);
@@ -208,9 +254,13 @@ export class ProcessTreeSampler {
   }
 }
 
-/** CPU between two readings, % of one core; 0 for an empty span. Never negative (see cpuTicks). */
+/**
+ * CPU between two readings, % of one core; 0 for an empty span. Never negative (see cpuTicks).
+ * In nanoseconds when both readings summed the same threads, else in ticks (see the file's top).
+ */
 export function cpuPercent(from: TreeReading, to: TreeReading): number {
   const spanS = (to.monoMs - from.monoMs) / 1000;
   if (spanS <= 0) return 0;
-  return Math.max(0, (to.cpuTicks - from.cpuTicks) / CLK_TCK / spanS) * 100;
+  const cpuS = from.cpuNs !== null && to.cpuNs !== null && from.tasks === to.tasks && from.tasks !== '' ? (to.cpuNs - from.cpuNs) / 1e9 : (to.cpuTicks - from.cpuTicks) / CLK_TCK;
+  return Math.max(0, cpuS / spanS) * 100;
 }
