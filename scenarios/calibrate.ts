@@ -79,11 +79,22 @@ function multiplesIn(k: number, from: number, to: number): number {
   return Math.floor(to / k) - Math.floor((from - 1) / k);
 }
 
+/** Every check, in the order the report lists them. */
 export async function calibrate(progress: ProgressSink): Promise<CalibrationOutcome> {
+  const parts = [calibrateLatency, calibrateCounts, calibrateMemory, calibrateSlowReader];
+  const out: CalibrationOutcome = { checks: [], steps: [] };
+  for (const part of parts) {
+    const { checks, steps } = await part(progress);
+    out.checks.push(...checks);
+    out.steps.push(...steps);
+  }
+  return out;
+}
+
+/** The latency shift: timing, so its test runs with nothing beside it. */
+export async function calibrateLatency(progress: ProgressSink): Promise<CalibrationOutcome> {
   const steps: StepResult[] = [];
   const checks: CalibrationCheck[] = [];
-  const { from, to } = windowSeqs();
-
   // Latency: the same server with and without a fixed delay before each send, three repetitions
   // each, compared by the median p50: one repetition's p50 moves by a few hundred µs here.
   const latency = await runPush({ ...push, repetitions: LATENCY_REPETITIONS }, context([getServer(SERVER), faulty('delay=5')], progress));
@@ -102,7 +113,15 @@ export async function calibrate(progress: ProgressSink): Promise<CalibrationOutc
     detail: baseP50 !== null && delayedP50 !== null ? `median p50 from t0 over ${LATENCY_REPETITIONS} repetitions ${baseP50} µs → ${delayedP50} µs` : 'a step failed',
   });
 
-  // Loss, duplicates, reordering: exact counts, every client affected.
+  return { checks, steps };
+}
+
+/** Loss, duplicates and reordering: exact counts, whatever the machine's load. */
+export async function calibrateCounts(progress: ProgressSink): Promise<CalibrationOutcome> {
+  const steps: StepResult[] = [];
+  const checks: CalibrationCheck[] = [];
+  const { from, to } = windowSeqs();
+  // Every client affected.
   const exact = await runPush(push, context([faulty('drop=100'), faulty('dup=50'), faulty('reorder=50')], progress));
   steps.push(...exact.steps);
   const [drop, dup, reorder] = exact.steps.map(pushMetrics);
@@ -141,6 +160,13 @@ export async function calibrate(progress: ProgressSink): Promise<CalibrationOutc
     detail: reorder ? `${reorder.outOfOrder} out of order, ${reorder.duplicates} duplicates` : 'the step failed',
   });
 
+  return { checks, steps };
+}
+
+/** Memory per connection: RSS, which a busy neighbour does not move. */
+export async function calibrateMemory(progress: ProgressSink): Promise<CalibrationOutcome> {
+  const steps: StepResult[] = [];
+  const checks: CalibrationCheck[] = [];
   // Memory: 64 KB more per connection, measured by the idle scenario's RSS per connection.
   // 3,000 connections: the server's RSS moves by a few MB between identical runs (heap growth, GC
   // timing), which at 1,000 connections was up to ±7 KB per connection here.
@@ -160,7 +186,13 @@ export async function calibrate(progress: ProgressSink): Promise<CalibrationOutc
     detail: extra !== null ? `${Math.round(perConn[0]!)} B → ${Math.round(perConn[1]!)} B per connection` : 'a step failed',
   });
 
-  // A slow reader: the client is the bottleneck, and the step must say so instead of a number.
+  return { checks, steps };
+}
+
+/** A slow reader: the client is the bottleneck, and the step must say so instead of a number. */
+export async function calibrateSlowReader(progress: ProgressSink): Promise<CalibrationOutcome> {
+  const steps: StepResult[] = [];
+  const checks: CalibrationCheck[] = [];
   const slow = await runPush(push, context([getServer(SERVER)], progress, { clientBurnUsPerEvent: 200 }));
   steps.push(...slow.steps);
   const s = slow.steps[0];
