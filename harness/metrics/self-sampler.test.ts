@@ -6,7 +6,7 @@ import { SelfSampler } from './self-sampler.ts';
 /**
  * Spins until this process has used `cpuMs` of CPU and `cpuMs` of wall time have passed (at most
  * 3 s of wall time); blocks the loop meanwhile. Both: the process's CPU counts its other threads
- *  too, so CPU alone once ended a "200 ms" block early (a CI run read 179.9 ms of lag).
+ * too, so CPU alone once ended a "200 ms" block early (a CI run read 179.9 ms of lag).
  */
 function burnCpu(cpuMs: number): void {
   const start = process.cpuUsage();
