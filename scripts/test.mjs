@@ -14,7 +14,7 @@
 // anything failed.
 //
 // PUSHBENCH_TEST_CONCURRENCY sets how many files run at once in the first group (default: the
-// machine's cores plus one: at 2 the two cores sat half idle, 218 s in all; at 3, 178 s); the longest files (by the last run's times) start first. Extra
+// machine's cores plus one: at 2 the two cores sat half idle, 218 s in all; at 3, 178 s; at 4, 199 s against 202 s at 3 back to back, more CPU for nothing); the longest files (by the last run's times) start first. Extra
 // arguments are files to run instead of all of them.
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
