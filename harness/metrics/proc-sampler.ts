@@ -136,7 +136,7 @@ function treeOf(rootPid: number, stats: Map<number, Stat>): number[] {
   return out;
 }
 
-/** One reading of the tree rooted at `rootPid`. Processes that exit while it reads are skipped. */
+/** One reading of the tree rooted at `rootPid`. A process that exits while it reads counts its CPU ticks, not its memory. */
 export function readTree(rootPid: number): TreeReading {
   const stats = scanProc();
   const reading: TreeReading = { tMs: Date.now(), monoMs: performance.now(), processes: 0, rssBytes: 0, hwmBytes: 0, threads: 0, cpuTicks: 0, cpuNs: 0, tasks: '' };
