@@ -17,7 +17,7 @@
 // machine's cores plus one: at 2 the two cores sat half idle, 218 s in all; at 3, 178 s; at 4, 199 s against 202 s at 3 back to back, more CPU for nothing); the longest files (by the last run's times) start first. Extra
 // arguments are files to run instead of all of them.
 import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { buildCached, CACHE_DIR, ownImportMetaUrl, sourceHash } from '../bin/bundle-cache.mjs';
 import { availableParallelism } from 'node:os';
 import { join, relative, resolve } from 'node:path';
@@ -57,6 +57,11 @@ const all = asked.length > 0 ? asked.map((f) => relative(ROOT, resolve(f))) : FO
 const outside = all.filter((f) => f.startsWith('..') || !f.endsWith('.test.ts'));
 if (outside.length > 0) {
   process.stderr.write(`scripts/test.mjs: runs *.test.ts files of this repository only, not ${outside.join(', ')} (for another file: node --import tsx --test <file>)\n`);
+  process.exit(2);
+}
+const absent = all.filter((f) => !existsSync(join(ROOT, f)));
+if (absent.length > 0) {
+  process.stderr.write(`scripts/test.mjs: no such test file: ${absent.join(', ')} (paths are relative to the current folder)\n`);
   process.exit(2);
 }
 /**
