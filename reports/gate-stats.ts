@@ -22,11 +22,19 @@ export function seededRandom(seed: number): () => number {
   };
 }
 
-function resampledMedian(values: readonly number[], random: () => number, scratch: number[]): number {
+/**
+ * The median of one resample with replacement. Repetitions are few (3-11), so an insertion sort
+ * into a reused typed array: Array#sort with a comparator, called 16,000 times per figure, was
+ * most of `compare`'s time. The draws and the result are the same as sorting a copy.
+ */
+function resampledMedian(values: readonly number[], random: () => number, scratch: Float64Array): number {
   const n = values.length;
-  scratch.length = n;
-  for (let i = 0; i < n; i++) scratch[i] = values[Math.floor(random() * n)]!;
-  scratch.sort((x, y) => x - y);
+  for (let i = 0; i < n; i++) {
+    const v = values[Math.floor(random() * n)]!;
+    let j = i;
+    for (; j > 0 && scratch[j - 1]! > v; j--) scratch[j] = scratch[j - 1]!;
+    scratch[j] = v;
+  }
   const m = Math.floor(n / 2);
   return n % 2 === 1 ? scratch[m]! : (scratch[m - 1]! + scratch[m]!) / 2;
 }
@@ -58,7 +66,7 @@ export function worseFactor(sample: Sample, direction: 'lower' | 'higher', floor
   const ratio = (b: number, c: number): number => (direction === 'lower' ? c / b : b / c);
   const point = ratio(median(sample.baseline), median(sample.current)) / (floor ? ratio(median(floor.baseline), median(floor.current)) : 1);
   const random = seededRandom(seed);
-  const scratch: number[] = [];
+  const scratch = new Float64Array(Math.max(sample.baseline.length, sample.current.length, floor?.baseline.length ?? 0, floor?.current.length ?? 0));
   const draws = new Float64Array(RESAMPLES);
   for (let i = 0; i < RESAMPLES; i++) {
     const own = ratio(resampledMedian(sample.baseline, random, scratch), resampledMedian(sample.current, random, scratch));

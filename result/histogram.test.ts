@@ -6,6 +6,7 @@ import { fixtureArgs } from '../harness/lifecycle/fixtures/launch.ts';
 import { latencyValues } from './fixtures/latency-values.ts';
 import {
   HIGHEST,
+  bucketMean,
   createHistogram,
   createLatencyHistogram,
   decodeHistogram,
@@ -62,6 +63,22 @@ it('summarizes exactly where 3 significant digits are exact (values below 2048)'
   assert.deepEqual({ ...s, encoded: '' }, { unit: 'us', count: 1000, min: 1, mean: 500.5, p50: 500, p90: 900, p99: 990, p999: 999, max: 1000, encoded: '' });
   const back = decodeHistogram(s.encoded);
   assert.deepEqual(summarize(back, 'us'), s);
+});
+
+it("the mean is HDR's own mean to the last bit, for recorded, decoded and merged histograms of both units", () => {
+  for (const unit of ['us', 'ms'] as const) {
+    const h = createHistogram(unit);
+    for (const v of latencyValues(unit === 'us' ? 3 : 4, 5000)) record(h, unit === 'us' ? v : v / 7);
+    const decoded = decodeHistogram(encodeHistogram(h));
+    const merged = createHistogram(unit);
+    mergeInto(merged, encodeHistogram(h));
+    mergeInto(merged, encodeHistogram(decoded));
+    for (const x of [h, decoded, merged]) {
+      assert.ok(x.totalCount >= 5000);
+      assert.equal(bucketMean(x), x.mean);
+    }
+  }
+  assert.equal(bucketMean(createHistogram('us')), 0);
 });
 
 it('summarizes µs as ms when asked, keeping the µs encoding', () => {

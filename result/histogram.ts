@@ -104,6 +104,22 @@ export function mergeInto(target: Histogram, encoded: string): void {
   }
 }
 
+/**
+ * The mean exactly as HDR's own `mean` sums it (each non-empty bucket's median equivalent value
+ * times its count, in bucket order, over the total count), in one pass over the counts array: HDR's
+ * getter walks a value iterator that allocates per bucket, which measured most of a summary's time
+ * (reports' fixtures and the compare tests spent ~1 s of CPU in it).
+ */
+export function bucketMean(h: Histogram): number {
+  if (!(h instanceof hdr.JsHistogram) || h.totalCount === 0) return h.mean;
+  let total = 0;
+  for (let i = 0; i < h.countsArrayLength; i++) {
+    const c = h.getCountAtIndex(i);
+    if (c > 0) total += h.medianEquivalentValue(h.valueFromIndex(i)) * c;
+  }
+  return total / h.totalCount;
+}
+
 /** Summary in the unit the histogram was recorded in. Every field is read from buckets (see top). */
 export function summarize(h: Histogram, unit: HistogramUnit): HistogramSummary {
   const n = h.totalCount;
@@ -113,7 +129,7 @@ export function summarize(h: Histogram, unit: HistogramUnit): HistogramSummary {
     count: n,
     // The lowest value of the first non-empty bucket (percentile 0 is special-cased by HDR).
     min: h.getValueAtPercentile(0),
-    mean: h.mean,
+    mean: bucketMean(h),
     p50: h.getValueAtPercentile(50),
     p90: h.getValueAtPercentile(90),
     p99: h.getValueAtPercentile(99),
