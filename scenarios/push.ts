@@ -28,23 +28,31 @@ export const runPush: Executor<PushScenario> = async (scenario, ctx) => {
       if (ctx.cancelled()) return { steps, knees, extras: {} };
       const open = () => openSession(spec, clients, scenario, ctx).catch((err: unknown) => err as Error);
       let session = await open();
+      // An overloaded step leaves a backlog in server and socket buffers that would leak into the
+      // next step: the next one (or the knee search) starts from a fresh server and fresh clients.
+      // Only when there is a next one: reopening after the last step cost a server and its clients
+      // for nothing.
+      let stale = false;
+      const fresh = async (): Promise<void> => {
+        if (!stale || session instanceof Error) return;
+        await closeSession(session);
+        session = await open();
+        stale = false;
+      };
       try {
         for (const bytes of scenario.bytes) {
           for (const rate of scenario.rates) {
             for (const { rep, of } of repetitionsNow(scenario.repetitions, ctx)) {
               if (ctx.cancelled()) return { steps, knees, extras: {} };
+              await fresh();
               const step = await titledStep(session, spec, clients, rate, bytes, rep, of, scenario, ctx);
               steps.push(step);
-              // An overloaded step leaves a backlog in server and socket buffers that would leak
-              // into the next step: start the next one from a fresh server and fresh clients.
-              if (step.outcome.state !== 'completed' && !(session instanceof Error) && !ctx.cancelled()) {
-                await closeSession(session);
-                session = await open();
-              }
+              if (step.outcome.state !== 'completed') stale = true;
             }
           }
-          if (scenario.findKnee && !(session instanceof Error)) {
-            knees.push(await findKnee(session, bytes, scenario, ctx, steps));
+          if (scenario.findKnee && !(session instanceof Error) && !ctx.cancelled()) {
+            await fresh();
+            if (!(session instanceof Error)) knees.push(await findKnee(session, bytes, scenario, ctx, steps));
           }
         }
       } finally {

@@ -77,20 +77,24 @@ export const runUpstream: Executor<UpstreamScenario> = async (scenario, ctx) => 
         if (ctx.cancelled()) return done();
         const open = () => openSession(spec, clients, roomSize, scenario, ctx).catch((err: unknown) => err as Error);
         let session = await open();
+        // An overloaded step leaves queued messages behind: the next one (if any: reopening after
+        // the last cost a server and its clients for nothing) starts afresh.
+        let stale = false;
         try {
           for (const transport of transportsFor(spec, scenario)) {
             for (const bytes of scenario.bytes) {
               for (const rate of scenario.rates) {
                 for (let rep = 1; rep <= scenario.repetitions; rep++) {
                   if (ctx.cancelled()) return done();
+                  if (stale && !(session instanceof Error)) {
+                    await closeSession(session);
+                    session = await open();
+                    stale = false;
+                  }
                   const params: UpstreamParams = { clients, rate, bytes, mode, transport, roomSize, durationMs: scenario.durationMs, warmupMs: scenario.warmupMs };
                   const step = await titledStep(session, spec, params, rep, scenario, ctx);
                   steps.push(step);
-                  // An overloaded step leaves queued messages behind: the next starts afresh.
-                  if (step.outcome.state !== 'completed' && !(session instanceof Error)) {
-                    await closeSession(session);
-                    session = await open();
-                  }
+                  if (step.outcome.state !== 'completed') stale = true;
                 }
               }
             }

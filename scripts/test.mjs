@@ -31,11 +31,24 @@ const FOLDERS = ['result', 'servers', 'harness', 'scenarios', 'reports', 'cli'];
 /** Run alone, after the rest: each asserts on CPU shares or on timing a busy neighbour would skew. */
 export const SERIAL = [
   'scenarios/calibrate.test.ts', // an injected 5 ms measured within ±0.5 ms; a slow reader named
-  'scenarios/push-cpu.test.ts', // client saturation, and the knee of a server slowed to 100 events/s
+  'scenarios/push-cpu.test.ts', // the knee of a server slowed to 100 events/s
   'scenarios/reconnect-timing.test.ts', // jittered reconnects spread over time
   'harness/lifecycle/cleanup.test.ts', // starts every server at once, then SIGTERM/SIGINT: ends within 1 s
   'harness/metrics/proc-sampler.test.ts', // a busy-looping child measured near one core
   'harness/metrics/self-sampler.test.ts', // event-loop lag and CPU of a quiet process stay low
+];
+
+/**
+ * Run in a lane of their own beside the first group, one at a time: each mostly waits (on timers,
+ * proxies, servers starting; alone each used at most a third of a core, measured with
+ * /usr/bin/time), so in the first group's slots they left cores idle (three of them at once kept
+ * the machine 1.3-1.6 cores busy of 2 for the first minute).
+ */
+export const SIDE = [
+  'harness/servers/conformance.test.ts', // 17 rules over every server, one server at a time: 55 s, 0.32 of a core
+  'scenarios/path.test.ts', // nginx and network-namespace paths, fixed windows: 28 s, 0.33
+  'scenarios/server-exit.test.ts', // servers that die mid-step, and the waits that notice: 13 s, 0.26
+  'harness/engine/agent.fuzz.test.ts', // hostile agent messages against a listening agent: 11 s, 0.23
 ];
 
 /** Files under `dir` (relative to the repository) that `keep` accepts. */
@@ -81,10 +94,11 @@ const readTimes = (path) => {
 const lastTimes = readTimes(TIMES) ?? readTimes(join(ROOT, 'scripts', 'test-times.seed.json')) ?? {};
 const longestFirst = (a, b) => (lastTimes[b] ?? Infinity) - (lastTimes[a] ?? Infinity) || a.localeCompare(b);
 const serial = all.filter((f) => SERIAL.includes(f));
-const parallel = all.filter((f) => !SERIAL.includes(f)).sort(longestFirst);
-const missing = SERIAL.filter((f) => asked.length === 0 && !all.includes(f));
+const side = all.filter((f) => SIDE.includes(f)).sort(longestFirst);
+const parallel = all.filter((f) => !SERIAL.includes(f) && !SIDE.includes(f)).sort(longestFirst);
+const missing = [...SERIAL, ...SIDE].filter((f) => asked.length === 0 && !all.includes(f));
 if (missing.length > 0) {
-  process.stderr.write(`scripts/test.mjs: the serial group names files that do not exist: ${missing.join(', ')}\n`);
+  process.stderr.write(`scripts/test.mjs: the serial group or the side lane names files that do not exist: ${missing.join(', ')}\n`);
   process.exit(2);
 }
 const envConcurrency = Number(process.env.PUSHBENCH_TEST_CONCURRENCY);
@@ -136,44 +150,78 @@ let failed = false;
 const times = {};
 
 /**
- * Both groups' events as one stream, so the reporter prints one report: the top-level tests of the
- * second group are numbered on from the first's, and one plan line (1..N) closes it.
+ * One run()'s events in chunks a reporter can print whole: everything up to and including the end
+ * of a top-level test. Two runs at once (the lanes of the first group) interleave by chunk, never
+ * inside one file's report. The runs' own summaries are summed into `totals`, printed once below.
+ */
+async function* chunksOf(files, n) {
+  // A test's file is its source when source maps are on, else the bundle.
+  const sourceOf = new Map(files.flatMap((f) => [[bundles.get(f), f], [resolve(ROOT, f), f]]));
+  let chunk = [];
+  for await (const event of run({ files: files.map((f) => bundles.get(f)), concurrency: n })) {
+    if (event.type === 'test:fail') failed = true;
+    if (event.data?.nesting === 0) {
+      if (event.type === 'test:plan') continue;
+      if (event.type === 'test:pass' || event.type === 'test:fail') {
+        const source = sourceOf.get(event.data.file);
+        if (source !== undefined) times[source] = (times[source] ?? 0) + (event.data.details?.duration_ms ?? 0);
+        chunk.push(event);
+        yield chunk;
+        chunk = [];
+        continue;
+      }
+      if (event.type === 'test:diagnostic') {
+        const m = /^(tests|suites|pass|fail|cancelled|skipped|todo|duration_ms) ([\d.]+)$/.exec(event.data.message);
+        if (m) {
+          totals.set(m[1], (totals.get(m[1]) ?? 0) + Number(m[2]));
+          continue;
+        }
+      }
+    }
+    chunk.push(event);
+  }
+  if (chunk.length > 0) yield chunk;
+}
+
+/** The chunks of several runs, each as soon as it is ready. */
+async function* merged(sources) {
+  const next = (i) => sources[i].next().then((r) => ({ i, r }));
+  const pending = new Map(sources.map((_, i) => [i, next(i)]));
+  while (pending.size > 0) {
+    const { i, r } = await Promise.race(pending.values());
+    if (r.done) {
+      pending.delete(i);
+      continue;
+    }
+    pending.set(i, next(i));
+    yield r.value;
+  }
+}
+
+/**
+ * Both groups' events as one stream, so the reporter prints one report: top-level tests numbered
+ * in the order they are printed, and one plan line (1..N) closes it.
  */
 async function* events() {
   let topLevel = 0;
   const wallS = [];
-  for (const [files, n] of [
-    [parallel, concurrency],
-    [serial, 1],
-  ]) {
+  const groups = [
+    [chunksOf(parallel, concurrency), chunksOf(side, 1)].filter((_, i) => [parallel, side][i].length > 0),
+    serial.length > 0 ? [chunksOf(serial, 1)] : [],
+  ];
+  for (const lanes of groups) {
     const started = Date.now();
-    if (files.length === 0) {
+    if (lanes.length === 0) {
       wallS.push(null);
       continue;
     }
-    const offset = topLevel;
-    // A test's file is its source when source maps are on, else the bundle.
-    const sourceOf = new Map(files.flatMap((f) => [[bundles.get(f), f], [resolve(ROOT, f), f]]));
-    for await (const event of run({ files: files.map((f) => bundles.get(f)), concurrency: n })) {
-      if (event.type === 'test:fail') failed = true;
-      if (event.data?.nesting === 0) {
-        if (event.type === 'test:plan') continue;
-        if (event.type === 'test:pass' || event.type === 'test:fail') {
-          const source = sourceOf.get(event.data.file);
-          if (source !== undefined) times[source] = (times[source] ?? 0) + (event.data.details?.duration_ms ?? 0);
+    for await (const chunk of merged(lanes)) {
+      for (const event of chunk) {
+        if (event.data?.nesting === 0 && (event.type === 'test:pass' || event.type === 'test:fail')) {
           topLevel++;
-          yield { ...event, data: { ...event.data, testNumber: event.data.testNumber + offset } };
-          continue;
-        }
+          yield { ...event, data: { ...event.data, testNumber: topLevel } };
+        } else yield event;
       }
-      if (event.type === 'test:diagnostic' && event.data.nesting === 0) {
-        const m = /^(tests|suites|pass|fail|cancelled|skipped|todo|duration_ms) ([\d.]+)$/.exec(event.data.message);
-        if (m) {
-          totals.set(m[1], (totals.get(m[1]) ?? 0) + Number(m[2]));
-          continue; // printed once, summed, below
-        }
-      }
-      yield event;
     }
     wallS.push(((Date.now() - started) / 1000).toFixed(0));
   }
@@ -195,7 +243,7 @@ async function* events() {
   yield { type: 'test:plan', data: { nesting: 0, count: topLevel } };
   for (const [key, value] of totals) yield { type: 'test:diagnostic', data: { nesting: 0, message: `${key} ${key === 'duration_ms' ? value.toFixed(0) : value}` } };
   const took = (i) => (wallS[i] === null ? '' : ` (${wallS[i]} s)`);
-  yield { type: 'test:diagnostic', data: { nesting: 0, message: `groups: ${parallel.length} files ${concurrency} at a time${took(0)}, then ${serial.length} alone${took(1)}` } };
+  yield { type: 'test:diagnostic', data: { nesting: 0, message: `groups: ${parallel.length} files ${concurrency} at a time beside ${side.length} that mostly wait, one at a time${took(0)}, then ${serial.length} alone${took(1)}` } };
 }
 
 const reporter = process.stdout.isTTY ? specReporter : tap;
