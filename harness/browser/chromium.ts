@@ -4,11 +4,14 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { BrowserContext } from 'playwright-core';
 import { onShutdown } from '../lifecycle/cleanup.ts';
 import { withHidden } from '../optional-parts.ts';
 
 export const CHROMIUM_PATH = '/usr/bin/chromium';
+/** What Playwright starts: CHROMIUM_PATH with the Omnibox popup WebUI off (see the script for why). */
+const LAUNCHER = fileURLToPath(new URL('./chromium-launcher.sh', import.meta.url));
 /** Temp profile folders of the harness's Chromium (removed after each run). */
 export const PROFILE_PREFIX = 'pb-browser-scenario-';
 export const CHROMIUM_MISSING = 'headless Chromium not installed: run npm run setup:system';
@@ -49,7 +52,7 @@ export async function launch(tls: boolean): Promise<Session> {
   const unregister = onShutdown(() => close(true));
   try {
     context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM_PATH,
+      executablePath: LAUNCHER,
       headless: true,
       // The HTTP/2 server's certificate is a throw-away self-signed one.
       args: tls ? [...CHROMIUM_ARGS, '--ignore-certificate-errors'] : CHROMIUM_ARGS,
