@@ -79,10 +79,12 @@ if (absent.length > 0) {
 }
 /**
  * The order the first group starts its files in: longest first, by scripts/test-times.seed.json (ms
- * per file, measured here with the parts installed), the same order every run. Not by the last
- * run's times: those depend on what ran beside each file, and ordering by them drifted into
- * putting the CPU-heaviest files together (measured: 178 s for the first group and 349 s of CPU,
- * against 152 s and 299 s in the seed's order, back to back). A file the seed does not know starts
+ * per file, measured here with the parts installed), the same order every run, so two runs can be
+ * compared. Not by the last run's times: those depend on what ran beside each file and on the
+ * machine's load, so the order drifted from run to run (and a run with the parts hidden made the
+ * namespace tests look instant). How much the order itself matters could not be told here: the same
+ * seed order took 152 s and 179 s for the first group on two runs (299 s and 352 s of CPU), as much
+ * as any order differed. A file the seed does not know starts
  * first. Each run's times go to node_modules/.cache/pushbench/test-times.json, to refresh the seed
  * from when files are added (and to measure a new order against this one).
  */
