@@ -178,7 +178,9 @@ async function* chunksOf(files, n) {
       if (event.type === 'test:diagnostic') {
         const m = /^(tests|suites|pass|fail|cancelled|skipped|todo|duration_ms) ([\d.]+)$/.exec(event.data.message);
         if (m) {
-          totals.set(m[1], (totals.get(m[1]) ?? 0) + Number(m[2]));
+          // Summed over the runs, except the time: two lanes run at once, so it is the whole
+          // run's wall time, set below.
+          if (m[1] !== 'duration_ms') totals.set(m[1], (totals.get(m[1]) ?? 0) + Number(m[2]));
           continue;
         }
       }
@@ -208,6 +210,7 @@ async function* merged(sources) {
  * in the order they are printed, and one plan line (1..N) closes it.
  */
 async function* events() {
+  const runStarted = Date.now();
   let topLevel = 0;
   const wallS = [];
   const groups = [
@@ -246,6 +249,7 @@ async function* events() {
     }
   }
   yield { type: 'test:plan', data: { nesting: 0, count: topLevel } };
+  totals.set('duration_ms', Date.now() - runStarted);
   for (const [key, value] of totals) yield { type: 'test:diagnostic', data: { nesting: 0, message: `${key} ${key === 'duration_ms' ? value.toFixed(0) : value}` } };
   const took = (i) => (wallS[i] === null ? '' : ` (${wallS[i]} s)`);
   yield { type: 'test:diagnostic', data: { nesting: 0, message: `groups: ${parallel.length} files ${concurrency} at a time beside ${side.length} that mostly wait, one at a time${took(0)}, then ${serial.length} alone${took(1)}` } };
