@@ -117,9 +117,9 @@ const FORMAT = 1;
  * source tree has them. The folder goes to the tests in PUSHBENCH_TEST_BUNDLE (for the fixtures).
  */
 async function bundled(testFilesToRun) {
-  const files = [...testFilesToRun, ...fixtures()];
+  const files = [...testFilesToRun, ...fixtures(), PREBUILD];
   const salt = `tests ${FORMAT} ${files.join(',')}`;
-  const out = join(CACHE_DIR, `tests-${sourceHash(['bin', ...FOLDERS], { tests: true, salt })}`);
+  const out = join(CACHE_DIR, `tests-${sourceHash(['bin', 'scripts', ...FOLDERS], { tests: true, salt })}`);
   await buildCached(out, {
     entryPoints: files.map((f) => ({ in: resolve(ROOT, f), out: f.replace(/\.ts$/, '') })),
     splitting: true,
@@ -131,7 +131,14 @@ async function bundled(testFilesToRun) {
   return new Map(files.map((f) => [f, join(out, f.replace(/\.ts$/, '.mjs'))]));
 }
 
+/** Builds the CLI's, the servers' and the worker's bundles once, before any test starts (see the file). */
+const PREBUILD = 'scripts/prebuild.ts';
 const bundles = await bundled(all);
+await new Promise((resolveBuilt, reject) => {
+  const child = spawn(process.execPath, [bundles.get(PREBUILD)], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
+  child.once('error', reject);
+  child.once('exit', (code) => (code === 0 ? resolveBuilt() : reject(new Error(`scripts/prebuild.ts exited with ${code}`))));
+});
 
 /** `tsc --noEmit` (incremental: tsconfig.json), started now; resolves with its exit code and output. */
 function typeCheck() {
