@@ -49,7 +49,10 @@ export const ownImportMetaUrl = {
     build.onLoad({ filter: /\.m?[tj]s$/ }, (args) => {
       if (args.path.includes(`${join('node_modules', '')}`)) return undefined; // packages are not bundled anyway
       return {
-        contents: readFileSync(args.path, 'utf8').replaceAll('import.meta.url', JSON.stringify(pathToFileURL(args.path).href)),
+        // A pattern, not the string: this file is bundled too (scripts/prebuild.ts), and a literal
+        // 'import.meta.url' here would itself be replaced, leaving the bundled plugin looking for
+        // a file URL instead.
+        contents: readFileSync(args.path, 'utf8').replace(/\bimport\.meta\.url\b/g, JSON.stringify(pathToFileURL(args.path).href)),
         loader: args.path.endsWith('ts') ? 'ts' : 'js',
       };
     });
