@@ -11,7 +11,7 @@ import { getHealth } from '../harness/control.ts';
 import { repetitionsNow, runStep, type Executor, type ExecutorContext, type ScenarioOutput } from './executor.ts';
 import type { PushScenario } from './schema.ts';
 import { reasonHeadline } from '../result/reason.ts';
-import { closeStreamSession, openStreamSession, type StreamSession, agentClockChecks, unlessServerExited, clientCpuCheck, clientLagCheck, clientSideFrom, outcomeFrom, serverCores, sleep, deliveryCounts } from './step-common.ts';
+import { closeStreamSession, openStreamSession, SessionAcrossSteps, type StreamSession, agentClockChecks, unlessServerExited, clientCpuCheck, clientLagCheck, clientSideFrom, outcomeFrom, serverCores, sleep, deliveryCounts } from './step-common.ts';
 
 /** Time allowed after the last event is due for every client to receive it. */
 const DRAIN_MS = 5000;
@@ -26,37 +26,24 @@ export const runPush: Executor<PushScenario> = async (scenario, ctx) => {
   for (const clients of scenario.clients) {
     for (const spec of ctx.servers) {
       if (ctx.cancelled()) return { steps, knees, extras: {} };
-      const open = () => openSession(spec, clients, scenario, ctx).catch((err: unknown) => err as Error);
-      let session = await open();
-      // An overloaded step leaves a backlog in server and socket buffers that would leak into the
-      // next step: the next one (or the knee search) starts from a fresh server and fresh clients.
-      // Only when there is a next one: reopening after the last step cost a server and its clients
-      // for nothing.
-      let stale = false;
-      const fresh = async (): Promise<void> => {
-        if (!stale || session instanceof Error) return;
-        await closeSession(session);
-        session = await open();
-        stale = false;
-      };
+      const sessions = await SessionAcrossSteps.start(() => openSession(spec, clients, scenario, ctx));
       try {
         for (const bytes of scenario.bytes) {
           for (const rate of scenario.rates) {
             for (const { rep, of } of repetitionsNow(scenario.repetitions, ctx)) {
               if (ctx.cancelled()) return { steps, knees, extras: {} };
-              await fresh();
-              const step = await titledStep(session, spec, clients, rate, bytes, rep, of, scenario, ctx);
+              const step = await titledStep(await sessions.forNextStep(), spec, clients, rate, bytes, rep, of, scenario, ctx);
               steps.push(step);
-              if (step.outcome.state !== 'completed') stale = true;
+              sessions.after(step);
             }
           }
-          if (scenario.findKnee && !(session instanceof Error) && !ctx.cancelled()) {
-            await fresh();
+          if (scenario.findKnee && !ctx.cancelled()) {
+            const session = await sessions.forNextStep();
             if (!(session instanceof Error)) knees.push(await findKnee(session, bytes, scenario, ctx, steps));
           }
         }
       } finally {
-        if (!(session instanceof Error)) await closeSession(session);
+        await sessions.close();
       }
     }
   }

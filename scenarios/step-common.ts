@@ -8,7 +8,7 @@ import type { RunningServer } from '../harness/lifecycle/server-process.ts';
 import { ProcessTreeSampler } from '../harness/metrics/proc-sampler.ts';
 import type { ServerSpec } from '../harness/servers/spec.ts';
 import type { ExecutorContext } from './executor.ts';
-import type { ClientSide, StepOutcome, ValidityCheck } from '../result/result.ts';
+import type { ClientSide, StepOutcome, StepResult, ValidityCheck } from '../result/result.ts';
 import { withOutputTail } from '../result/reason.ts';
 
 /** CPU of both ends over a step's window, to say which of them ran out of it. */
@@ -269,6 +269,46 @@ export async function closeStreamSession(s: StreamSession<SessionServer>): Promi
   s.sampler.stop();
   await s.pool.close();
   await s.server.stop();
+}
+
+/**
+ * One stream session across a scenario's steps on one server. An overloaded step leaves a backlog
+ * in server and socket buffers that would leak into the next step, so the step after one that did
+ * not complete runs on a fresh server and fresh clients; only when a step follows (reopening right
+ * after the last one cost a server and its clients for nothing). A session that could not open is
+ * kept as its error: every step on it fails with that reason.
+ */
+export class SessionAcrossSteps<S extends StreamSession<SessionServer>> {
+  private stale = false;
+
+  private constructor(
+    private readonly open: () => Promise<S | Error>,
+    private session: S | Error,
+  ) {}
+
+  static async start<S extends StreamSession<SessionServer>>(open: () => Promise<S>): Promise<SessionAcrossSteps<S>> {
+    const attempt = () => open().catch((err: unknown) => err as Error);
+    return new SessionAcrossSteps(attempt, await attempt());
+  }
+
+  /** The session the next step runs on: a fresh one when the last step did not complete. */
+  async forNextStep(): Promise<S | Error> {
+    if (this.stale && !(this.session instanceof Error)) {
+      await closeStreamSession(this.session);
+      this.session = await this.open();
+    }
+    this.stale = false;
+    return this.session;
+  }
+
+  /** Called with each step's result: one that did not complete spoils the session for the next. */
+  after(step: StepResult): void {
+    if (step.outcome.state !== 'completed') this.stale = true;
+  }
+
+  async close(): Promise<void> {
+    if (!(this.session instanceof Error)) await closeStreamSession(this.session);
+  }
 }
 
 /** The delivery counts push, path and upstream windows report alike, in the result's field names. */

@@ -26,7 +26,7 @@ import { ADDITIONS, PATHS, type MessageTarget } from '../servers/contract.ts';
 import type { ServerSpec } from '../harness/servers/spec.ts';
 import { runStep, type Executor, type ExecutorContext } from './executor.ts';
 import type { UpstreamScenario } from './schema.ts';
-import { closeStreamSession, openStreamSession, type StreamSession, clientCpuCheck, clientLagCheck, clientSideFrom, outcomeFrom, serverCores, sleep, unlessServerExited, deliveryCounts } from './step-common.ts';
+import { openStreamSession, SessionAcrossSteps, type StreamSession, clientCpuCheck, clientLagCheck, clientSideFrom, outcomeFrom, serverCores, sleep, unlessServerExited, deliveryCounts } from './step-common.ts';
 
 const UPSTREAM_TARGET: Record<UpstreamMode, MessageTarget> = { echo: 'sender', room: 'room' };
 
@@ -43,7 +43,6 @@ const SEND_GRACE_MS = 2000;
 export const SEND_LATE_LIMIT_MS = 500;
 
 type Session = StreamSession<RunningServer>;
-const closeSession = closeStreamSession;
 
 /** Why a server cannot run the upstream scenario at all (before it starts), else null. */
 export function upstreamSkipReason(spec: ServerSpec): string | null {
@@ -75,32 +74,23 @@ export const runUpstream: Executor<UpstreamScenario> = async (scenario, ctx) => 
         // Rooms are fixed when the clients connect: one session per room size in use.
         const roomSize = mode === 'room' ? scenario.roomSize : 1;
         if (ctx.cancelled()) return done();
-        const open = () => openSession(spec, clients, roomSize, scenario, ctx).catch((err: unknown) => err as Error);
-        let session = await open();
-        // An overloaded step leaves queued messages behind: the next one (if any: reopening after
-        // the last cost a server and its clients for nothing) starts afresh.
-        let stale = false;
+        const sessions = await SessionAcrossSteps.start(() => openSession(spec, clients, roomSize, scenario, ctx));
         try {
           for (const transport of transportsFor(spec, scenario)) {
             for (const bytes of scenario.bytes) {
               for (const rate of scenario.rates) {
                 for (let rep = 1; rep <= scenario.repetitions; rep++) {
                   if (ctx.cancelled()) return done();
-                  if (stale && !(session instanceof Error)) {
-                    await closeSession(session);
-                    session = await open();
-                    stale = false;
-                  }
                   const params: UpstreamParams = { clients, rate, bytes, mode, transport, roomSize, durationMs: scenario.durationMs, warmupMs: scenario.warmupMs };
-                  const step = await titledStep(session, spec, params, rep, scenario, ctx);
+                  const step = await titledStep(await sessions.forNextStep(), spec, params, rep, scenario, ctx);
                   steps.push(step);
-                  if (step.outcome.state !== 'completed') stale = true;
+                  sessions.after(step);
                 }
               }
             }
           }
         } finally {
-          if (!(session instanceof Error)) await closeSession(session);
+          await sessions.close();
         }
       }
     }

@@ -84,9 +84,9 @@ if (absent.length > 0) {
  * machine's load, so the order drifted from run to run (and a run with the parts hidden made the
  * namespace tests look instant). How much the order itself matters could not be told here: the same
  * seed order took 152 s and 179 s for the first group on two runs (299 s and 352 s of CPU), as much
- * as any order differed. A file the seed does not know starts
- * first. Each run's times go to node_modules/.cache/pushbench/test-times.json, to refresh the seed
- * from when files are added (and to measure a new order against this one).
+ * as any order differed. A file the seed does not know starts first. Each whole run's times go to
+ * node_modules/.cache/pushbench/test-times.json, to refresh the seed from when files are added (and
+ * to measure a new order against this one).
  */
 const TIMES = join(CACHE_DIR, `test-times${process.env.PUSHBENCH_WITHOUT ? '-without' : ''}.json`);
 const readTimes = (path) => {
