@@ -2,7 +2,13 @@
 // Workers record, serialize compressed base64 over IPC, and the coordinator merges: never arrays
 // of samples. Summaries read only bucket values, so a merged histogram summarizes exactly like one
 // recorded in a single process.
-import * as hdr from 'hdr-histogram-js';
+import type * as hdr from 'hdr-histogram-js';
+// The three parts used, not the package's index: the index also loads its log reader and writer,
+// whose module-level Intl.NumberFormat alone cost ~30 ms of every process start (client workers,
+// commands, test files); bundled (bin/bundle-cache.mjs) the parts load in ~40 ms less than the index.
+import { build } from 'hdr-histogram-js/dist/HistogramBuilder.js';
+import { decodeFromCompressedBase64, encodeIntoCompressedBase64 } from 'hdr-histogram-js/dist/encoding.js';
+import { JsHistogram } from 'hdr-histogram-js/dist/JsHistogram.js';
 import type { HistogramSummary } from './result.ts';
 
 export type Histogram = hdr.Histogram;
@@ -15,7 +21,7 @@ export type HistogramUnit = 'us' | 'ms';
 export const HIGHEST: Readonly<Record<HistogramUnit, number>> = { us: 60_000_000, ms: 3_600_000 };
 
 export function createHistogram(unit: HistogramUnit = 'us'): Histogram {
-  return hdr.build({
+  return build({
     lowestDiscernibleValue: 1,
     highestTrackableValue: HIGHEST[unit],
     numberOfSignificantValueDigits: 3,
@@ -80,14 +86,14 @@ export function outOfRange(h: Histogram): OutOfRange {
 
 /** Compressed base64 (HdrHistogram V2 compressed encoding); '' for an empty histogram. */
 export function encodeHistogram(h: Histogram): string {
-  return h.totalCount > 0 ? hdr.encodeIntoCompressedBase64(h) : '';
+  return h.totalCount > 0 ? encodeIntoCompressedBase64(h) : '';
 }
 
 /** The histogram an encodeHistogram() string came from; '' is an empty µs histogram. */
 export function decodeHistogram(encoded: string): Histogram {
   if (encoded === '') return createHistogram('us');
   try {
-    return hdr.decodeFromCompressedBase64(encoded, 32, false);
+    return decodeFromCompressedBase64(encoded, 32, false);
   } catch (err) {
     throw new Error(`not an encoded HDR histogram (${(err as Error).message}): ${JSON.stringify(encoded.slice(0, 40))}`);
   }
@@ -111,7 +117,7 @@ export function mergeInto(target: Histogram, encoded: string): void {
  * (reports' fixtures and the compare tests spent ~1 s of CPU in it).
  */
 export function bucketMean(h: Histogram): number {
-  if (!(h instanceof hdr.JsHistogram) || h.totalCount === 0) return h.mean;
+  if (!(h instanceof JsHistogram) || h.totalCount === 0) return h.mean;
   let total = 0;
   for (let i = 0; i < h.countsArrayLength; i++) {
     const c = h.getCountAtIndex(i);
@@ -169,7 +175,7 @@ export interface SpectrumPoint {
 export function percentileSpectrum(encoded: string, ticksPerHalfDistance = 5): SpectrumPoint[] {
   const h = decodeHistogram(encoded);
   if (h.totalCount === 0) return [];
-  if (!(h instanceof hdr.JsHistogram)) throw new Error('percentileSpectrum needs a JS-backend histogram');
+  if (!(h instanceof JsHistogram)) throw new Error('percentileSpectrum needs a JS-backend histogram');
   const it = h.percentileIterator;
   it.reset(ticksPerHalfDistance);
   const out: SpectrumPoint[] = [];

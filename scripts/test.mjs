@@ -9,14 +9,15 @@
 // stack names the TypeScript lines. `node --import tsx --test <file>` still runs one file as it is.
 // Most files wait on sockets and timers more than they compute, so they run several at a time; the
 // files whose assertions read CPU time or timing under load (client saturation, the knee search,
-// calibration, cleanup on signals, the CPU samplers) run afterwards, one at a time, with nothing
-// beside them. One TAP stream (spec on a terminal) and one summary for both groups; exit 1 if
-// anything failed.
+// calibration, cleanup on signals, the CPU samplers) run one at a time on a CPU of their own, beside
+// the rest, which run on the other CPUs until that lane ends (cpuSplit below); on a one-CPU machine
+// (or without taskset) they run afterwards, with nothing beside them. One TAP stream (spec on a
+// terminal) and one summary for both groups; exit 1 if anything failed.
 //
 // PUSHBENCH_TEST_CONCURRENCY sets how many files run at once in the first group (default: the
 // machine's cores plus one: at 2 the two cores sat half idle, 218 s in all; at 3, 178 s; at 4, 199 s against 202 s at 3 back to back, more CPU for nothing; at 2 beside the side lane, 184 s against 178 s); the longest files (by scripts/test-times.seed.json) start first. Extra
 // arguments are files to run instead of all of them.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { buildCached, CACHE_DIR, ownImportMetaUrl, sourceHash } from '../bin/bundle-cache.mjs';
 import { availableParallelism } from 'node:os';
@@ -24,11 +25,15 @@ import { join, relative, resolve } from 'node:path';
 import { run } from 'node:test';
 import { spec as specReporter, tap } from 'node:test/reporters';
 import { fileURLToPath } from 'node:url';
+import { fromWire } from './test-wire.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const FOLDERS = ['result', 'servers', 'harness', 'scenarios', 'reports', 'cli'];
 
-/** Run alone, after the rest: each asserts on CPU shares or on timing a busy neighbour would skew. */
+/**
+ * Run one at a time on a CPU nothing else uses (or alone, after the rest): each asserts on CPU
+ * shares or on timing a busy neighbour would skew.
+ */
 export const SERIAL = [
   'scenarios/calibrate.test.ts', // an injected 5 ms measured within ±0.5 ms; a slow reader named
   'scenarios/push-cpu.test.ts', // the knee of a server slowed to 100 events/s
@@ -109,6 +114,66 @@ if (missing.length > 0) {
 const envConcurrency = Number(process.env.PUSHBENCH_TEST_CONCURRENCY);
 const concurrency = Number.isInteger(envConcurrency) && envConcurrency > 0 ? envConcurrency : availableParallelism() + 1;
 
+/** The CPUs this process may run on (its affinity), from /proc; null where that cannot be read. */
+function allowedCpus() {
+  try {
+    const list = /^Cpus_allowed_list:\s*(\S+)$/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1];
+    if (list === undefined) return null;
+    return list.split(',').flatMap((part) => {
+      const [from, to = from] = part.split('-').map(Number);
+      return Array.from({ length: to - from + 1 }, (_, i) => from + i);
+    });
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Where the serial files run: on the last CPU, one at a time, in a lane process started there
+ * (scripts/test-lane.mjs), while everything else runs on the other CPUs; once the lane is done, the
+ * rest get every CPU back. Nothing else runs on the lane's CPU, so its files' timing holds as it
+ * did when they ran after the rest, and the rest no longer wait for them: on this 2-core machine
+ * they took ~37 s after the rest, one core ~40 % idle meanwhile, and ~48 s on their own core beside
+ * the rest. Scheduling priority could not do this: the servers the tests start are sessions of their
+ * own (detached), so Linux's autogroups give each a fair share whatever the runner's nice value
+ * (tried: a busy child beside nice-19 tests measured 40 % of a core, and the knee moved). Null (the
+ * serial files run afterwards, with nothing beside them) with one CPU, without taskset, with
+ * PUSHBENCH_TEST_SERIAL=after, or when either group is empty.
+ */
+function cpuSplit() {
+  if (process.env.PUSHBENCH_TEST_SERIAL === 'after' || serial.length === 0 || parallel.length + side.length === 0) return null;
+  const cpus = allowedCpus();
+  if (cpus === null || cpus.length < 2) return null;
+  if (spawnSync('taskset', ['--version'], { stdio: 'ignore' }).status !== 0) return null;
+  return { laneCpu: String(cpus.at(-1)), restCpus: cpus.slice(0, -1).join(','), allCpus: cpus.join(',') };
+}
+const split = cpuSplit();
+
+/** Every thread of `pid` onto `cpuList`; false when the process is gone or refuses. */
+const setAffinity = (pid, cpuList) => spawnSync('taskset', ['--all-tasks', '--pid', '--cpu-list', cpuList, String(pid)], { stdio: 'ignore' }).status === 0;
+
+/** This process and every process under it, by /proc's parent links. */
+function ownTree() {
+  const children = new Map();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
+    } catch {
+      // exited meanwhile
+    }
+  }
+  const tree = [];
+  for (const queue = [process.pid]; queue.length > 0; ) {
+    const pid = queue.shift();
+    tree.push(pid);
+    queue.push(...(children.get(pid) ?? []));
+  }
+  return tree;
+}
+
 /** Bumped when the build options change. */
 const FORMAT = 1;
 
@@ -140,6 +205,29 @@ await new Promise((resolveBuilt, reject) => {
   child.once('exit', (code) => (code === 0 ? resolveBuilt() : reject(new Error(`scripts/prebuild.ts exited with ${code}`))));
 });
 
+// Ended from outside (Ctrl-C, a CI job's timeout): node's runner would leave the test files it
+// started running, and the servers they started. Every process of the run gets the signal too.
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.once(signal, () => {
+    try {
+      for (const pid of ownTree().slice(1)) {
+        try {
+          process.kill(pid, 'SIGTERM');
+        } catch {
+          // gone meanwhile
+        }
+      }
+    } catch {
+      // no /proc here: node's runner ends what it can
+    }
+    process.exit(signal === 'SIGINT' ? 130 : 143);
+  });
+}
+
+// The lane's CPU is its own from now on: this process, and so every file, tsc and the side lane it
+// starts, runs on the others until the lane is done (runInLane).
+if (split !== null) setAffinity(process.pid, split.restCpus);
+
 /** `tsc --noEmit` (incremental: tsconfig.json), started now; resolves with its exit code and output. */
 function typeCheck() {
   const started = Date.now();
@@ -166,11 +254,11 @@ const times = {};
  * of a top-level test. Two runs at once (the lanes of the first group) interleave by chunk, never
  * inside one file's report. The runs' own summaries are summed into `totals`, printed once below.
  */
-async function* chunksOf(files, n) {
+async function* chunksOf(files, events) {
   // A test's file is its source when source maps are on, else the bundle.
   const sourceOf = new Map(files.flatMap((f) => [[bundles.get(f), f], [resolve(ROOT, f), f]]));
   let chunk = [];
-  for await (const event of run({ files: files.map((f) => bundles.get(f)), concurrency: n })) {
+  for await (const event of events) {
     if (event.type === 'test:fail') failed = true;
     if (event.data?.nesting === 0) {
       if (event.type === 'test:plan') continue;
@@ -197,6 +285,56 @@ async function* chunksOf(files, n) {
   if (chunk.length > 0) yield chunk;
 }
 
+/** node's runner over `files` here, `n` at a time, from the first event asked for. */
+async function* runHere(files, n) {
+  yield* run({ files: files.map((f) => bundles.get(f)), concurrency: n });
+}
+
+/**
+ * The same events from a lane process on `cpu` (scripts/test-lane.mjs), one file at a time; then
+ * every CPU back to this process and everything under it (the files still running started on the
+ * other CPUs only; a process forked during that sweep may keep the narrower set: it runs, on fewer
+ * CPUs). A lane that dies early is one failed test, not a silent gap.
+ */
+async function* runInLane(files, cpu) {
+  const started = Date.now();
+  const lane = spawn('taskset', ['--cpu-list', cpu, process.execPath, ...process.execArgv, join(ROOT, 'scripts', 'test-lane.mjs'), ...files.map((f) => bundles.get(f))], {
+    cwd: ROOT,
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const queue = [];
+  let wake = () => {};
+  let ended = false;
+  let exit = null;
+  lane.on('message', (m) => {
+    if (m === 'end') ended = true;
+    else queue.push(fromWire(m));
+    wake();
+  });
+  lane.once('exit', (code, signal) => {
+    exit = signal ?? code;
+    wake();
+  });
+  lane.once('error', (err) => {
+    exit = err.message;
+    wake();
+  });
+  while (true) {
+    while (queue.length > 0) yield queue.shift();
+    if (exit !== null) break;
+    await new Promise((r) => (wake = r));
+  }
+  laneS = ((Date.now() - started) / 1000).toFixed(0);
+  for (const pid of ownTree()) setAffinity(pid, split.allCpus);
+  if (!ended) {
+    const error = Object.assign(new Error(`the lane on CPU ${cpu} (scripts/test-lane.mjs) ended with ${exit} before its files were done`), { failureType: 'testCodeFailure' });
+    yield { type: 'test:fail', data: { name: `serial lane on CPU ${cpu}`, nesting: 0, details: { duration_ms: Date.now() - started, error } } };
+    totals.set('tests', (totals.get('tests') ?? 0) + 1);
+    totals.set('fail', (totals.get('fail') ?? 0) + 1);
+  }
+}
+let laneS = null;
+
 /** The chunks of several runs, each as soon as it is ready. */
 async function* merged(sources) {
   const next = (i) => sources[i].next().then((r) => ({ i, r }));
@@ -220,10 +358,8 @@ async function* events() {
   const runStarted = Date.now();
   let topLevel = 0;
   const wallS = [];
-  const groups = [
-    [chunksOf(parallel, concurrency), chunksOf(side, 1)].filter((_, i) => [parallel, side][i].length > 0),
-    serial.length > 0 ? [chunksOf(serial, 1)] : [],
-  ];
+  const first = [chunksOf(parallel, runHere(parallel, concurrency)), chunksOf(side, runHere(side, 1))].filter((_, i) => [parallel, side][i].length > 0);
+  const groups = split !== null ? [[...first, chunksOf(serial, runInLane(serial, split.laneCpu))]] : [first, serial.length > 0 ? [chunksOf(serial, runHere(serial, 1))] : []];
   for (const lanes of groups) {
     const started = Date.now();
     if (lanes.length === 0) {
@@ -259,7 +395,12 @@ async function* events() {
   totals.set('duration_ms', Date.now() - runStarted);
   for (const [key, value] of totals) yield { type: 'test:diagnostic', data: { nesting: 0, message: `${key} ${key === 'duration_ms' ? value.toFixed(0) : value}` } };
   const took = (i) => (wallS[i] === null ? '' : ` (${wallS[i]} s)`);
-  yield { type: 'test:diagnostic', data: { nesting: 0, message: `groups: ${parallel.length} files ${concurrency} at a time beside ${side.length} that mostly wait, one at a time${took(0)}, then ${serial.length} alone${took(1)}` } };
+  const rest = `${parallel.length} files ${concurrency} at a time beside ${side.length} that mostly wait, one at a time`;
+  const message =
+    split !== null
+      ? `${rest}${took(0)}; beside them ${serial.length} one at a time on CPU ${split.laneCpu} of their own (${laneS} s), the others on CPU ${split.restCpus} until then`
+      : `${rest}${took(0)}, then ${serial.length} alone${took(1)}`;
+  yield { type: 'test:diagnostic', data: { nesting: 0, message: `groups: ${message}` } };
 }
 
 const reporter = process.stdout.isTTY ? specReporter : tap;

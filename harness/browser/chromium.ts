@@ -12,8 +12,11 @@ import { withHidden } from '../optional-parts.ts';
 export const CHROMIUM_PATH = '/usr/bin/chromium';
 /** What Playwright starts: CHROMIUM_PATH with the Omnibox popup WebUI off (see the script for why). */
 const LAUNCHER = fileURLToPath(new URL('./chromium-launcher.sh', import.meta.url));
-/** Temp profile folders of the harness's Chromium (removed after each run). */
-export const PROFILE_PREFIX = 'pb-browser-scenario-';
+/**
+ * Temp profile folders of this process's Chromium (removed after each run). The pid is in the name,
+ * so a leak check finds this process's Chromium only, not another run's started meanwhile.
+ */
+export const PROFILE_PREFIX = `pb-browser-scenario-${process.pid}-`;
 export const CHROMIUM_MISSING = 'headless Chromium not installed: run npm run setup:system';
 
 /** Null when Chromium can run here, else why not (missing, or hidden by PUSHBENCH_WITHOUT). */
