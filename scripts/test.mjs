@@ -106,6 +106,26 @@ const longestFirst = (a, b) => (seedTimes[b] ?? Infinity) - (seedTimes[a] ?? Inf
 const serial = all.filter((f) => SERIAL.includes(f));
 const side = all.filter((f) => SIDE.includes(f)).sort(longestFirst);
 const parallel = all.filter((f) => !SERIAL.includes(f) && !SIDE.includes(f)).sort(longestFirst);
+/**
+ * The first group's small files (under GROUP_MS in the seed) run together, one after another, in one
+ * process: a process of its own cost each ~0.2 s of CPU before its first test (node, the runner, its
+ * chunks), as much as many of them spend testing (51 files under 0.6 s of CPU each took 13.7 s of CPU
+ * here). Their tests still report under their own names and source lines. A file the seed does not
+ * know runs alone.
+ */
+const GROUP_MS = 600;
+/**
+ * Small, but each opens sockets to servers of its own and waits on real timers: in one process with
+ * the rest, message-sender's WebSocket test never finished (alone, each passes in under a second).
+ */
+const ALONE = ['harness/clients/message-sender.test.ts', 'harness/clients/tcp-client.test.ts', 'harness/clients/resuming-stream.test.ts'];
+const grouped = parallel.filter((f) => (seedTimes[f] ?? Infinity) < GROUP_MS && !ALONE.includes(f));
+const GROUP = grouped.length > 1 ? 'small test files (one process)' : null;
+/** What the first group's slots run: a file, or the group of small ones in its place. */
+const parallelRuns = GROUP === null ? parallel : [GROUP, ...parallel.filter((f) => !grouped.includes(f))].sort((a, b) => groupTime(b) - groupTime(a) || a.localeCompare(b));
+function groupTime(f) {
+  return f === GROUP ? grouped.reduce((n, g) => n + seedTimes[g], 0) : (seedTimes[f] ?? Infinity);
+}
 const missing = [...SERIAL, ...SIDE].filter((f) => asked.length === 0 && !all.includes(f));
 if (missing.length > 0) {
   process.stderr.write(`scripts/test.mjs: the serial group or the side lane names files that do not exist: ${missing.join(', ')}\n`);
@@ -183,18 +203,31 @@ const FORMAT = 1;
  */
 async function bundled(testFilesToRun) {
   const files = [...testFilesToRun, ...fixtures(), PREBUILD];
-  const salt = `tests ${FORMAT} ${files.join(',')}`;
+  const salt = `tests ${FORMAT} ${files.join(',')} group ${grouped.join(',')}`;
   const out = join(CACHE_DIR, `tests-${sourceHash(['bin', 'scripts', ...FOLDERS], { tests: true, salt })}`);
   await buildCached(out, {
-    entryPoints: files.map((f) => ({ in: resolve(ROOT, f), out: f.replace(/\.ts$/, '') })),
+    entryPoints: [...files.map((f) => ({ in: resolve(ROOT, f), out: f.replace(/\.ts$/, '') })), ...(GROUP === null ? [] : [{ in: GROUP_ENTRY, out: GROUP_OUT }])],
     splitting: true,
     keepNames: true,
     sourcemap: 'linked',
-    plugins: [ownImportMetaUrl],
+    plugins: [ownImportMetaUrl, smallFilesGroup],
   });
   process.env.PUSHBENCH_TEST_BUNDLE = out;
-  return new Map(files.map((f) => [f, join(out, f.replace(/\.ts$/, '.mjs'))]));
+  const map = new Map(files.map((f) => [f, join(out, f.replace(/\.ts$/, '.mjs'))]));
+  if (GROUP !== null) map.set(GROUP, join(out, `${GROUP_OUT}.mjs`));
+  return map;
 }
+
+/** The group's entry: a module that imports the small files in turn, each registering its tests. */
+const GROUP_ENTRY = './pushbench-small-test-files';
+const GROUP_OUT = 'small-test-files.group';
+const smallFilesGroup = {
+  name: 'small-test-files',
+  setup(build) {
+    build.onResolve({ filter: /^\.\/pushbench-small-test-files$/ }, () => ({ path: GROUP_ENTRY, namespace: GROUP_ENTRY }));
+    build.onLoad({ filter: /.*/, namespace: GROUP_ENTRY }, () => ({ contents: grouped.map((f) => `import ${JSON.stringify(resolve(ROOT, f))};`).join('\n'), resolveDir: ROOT, loader: 'js' }));
+  },
+};
 
 /** Builds the CLI's, the servers' and the worker's bundles once, before any test starts (see the file). */
 const PREBUILD = 'scripts/prebuild.ts';
@@ -358,7 +391,7 @@ async function* events() {
   const runStarted = Date.now();
   let topLevel = 0;
   const wallS = [];
-  const first = [chunksOf(parallel, runHere(parallel, concurrency)), chunksOf(side, runHere(side, 1))].filter((_, i) => [parallel, side][i].length > 0);
+  const first = [chunksOf(parallel, runHere(parallelRuns, concurrency)), chunksOf(side, runHere(side, 1))].filter((_, i) => [parallel, side][i].length > 0);
   const groups = split !== null ? [[...first, chunksOf(serial, runInLane(serial, split.laneCpu))]] : [first, serial.length > 0 ? [chunksOf(serial, runHere(serial, 1))] : []];
   for (const lanes of groups) {
     const started = Date.now();
@@ -395,7 +428,8 @@ async function* events() {
   totals.set('duration_ms', Date.now() - runStarted);
   for (const [key, value] of totals) yield { type: 'test:diagnostic', data: { nesting: 0, message: `${key} ${key === 'duration_ms' ? value.toFixed(0) : value}` } };
   const took = (i) => (wallS[i] === null ? '' : ` (${wallS[i]} s)`);
-  const rest = `${parallel.length} files ${concurrency} at a time beside ${side.length} that mostly wait, one at a time`;
+  const smallOnes = GROUP === null ? '' : ` (${grouped.length} small ones in one process)`;
+  const rest = `${parallel.length} files${smallOnes} ${concurrency} at a time beside ${side.length} that mostly wait, one at a time`;
   const message =
     split !== null
       ? `${rest}${took(0)}; beside them ${serial.length} one at a time on CPU ${split.laneCpu} of their own (${laneS} s), the others on CPU ${split.restCpus} until then`
